@@ -1,0 +1,1 @@
+"""Plain-Python clinical domain: no Qt, no SQLAlchemy."""

@@ -1,0 +1,89 @@
+"""Patients, staff and rooms: the plain records and the validation of a new patient."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from console.errors import FieldError
+
+
+class StaffRole(enum.StrEnum):
+    """What a staff member does in the clinic."""
+
+    THERAPIST = "therapist"
+    NURSE = "nurse"
+    PHYSICIAN = "physician"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def is_medical(self) -> bool:
+        return self in (StaffRole.NURSE, StaffRole.PHYSICIAN)
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    id: int
+    display_name: str  # name or initials, as the clinic prefers
+    chart_id: str
+    date_of_birth: date
+    weight_kg: float
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    id: int
+    name: str
+    role: StaffRole
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PatientDraft:
+    """A patient as typed on the check-in form, before it is stored."""
+
+    display_name: str
+    chart_id: str
+    date_of_birth: date | None
+    weight_kg: float | None
+
+
+MIN_WEIGHT_KG = 20.0
+MAX_WEIGHT_KG = 350.0
+
+
+def validate_patient(draft: PatientDraft, today: date) -> list[FieldError]:
+    """Every problem with a new patient's details, one message per field; empty when valid."""
+    errors: list[FieldError] = []
+    if not draft.display_name.strip():
+        errors.append(FieldError("display_name", "Enter the patient's name or initials."))
+    elif len(draft.display_name.strip()) > 80:
+        errors.append(FieldError("display_name", "Keep the name to 80 characters."))
+    if not draft.chart_id.strip():
+        errors.append(FieldError("chart_id", "Enter the chart id (MRN)."))
+    elif len(draft.chart_id.strip()) > 40:
+        errors.append(FieldError("chart_id", "Keep the chart id to 40 characters."))
+    if draft.date_of_birth is None:
+        errors.append(FieldError("date_of_birth", "Enter the date of birth."))
+    elif draft.date_of_birth > today:
+        errors.append(FieldError("date_of_birth", "The date of birth is in the future."))
+    elif today.year - draft.date_of_birth.year > 120:
+        errors.append(FieldError("date_of_birth", "Check the year: that is over 120 years ago."))
+    if draft.weight_kg is None:
+        errors.append(FieldError("weight_kg", "Enter the weight in kg (needed for mg/kg)."))
+    elif not MIN_WEIGHT_KG <= draft.weight_kg <= MAX_WEIGHT_KG:
+        errors.append(
+            FieldError(
+                "weight_kg",
+                f"Weight must be {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg; "
+                f"{draft.weight_kg:g} is not possible.",
+            )
+        )
+    return errors

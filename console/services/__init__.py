@@ -1,0 +1,1 @@
+"""Services: own the application state, speak in Qt signals, never import widgets."""

@@ -1,0 +1,216 @@
+"""The session service: check-in, state changes and notes, saved durably, announced by signals."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.clock import Clock
+from console.domain.lifecycle import SessionState, check_transition
+from console.domain.people import Patient, Staff
+from console.domain.sessions import Observation, ObservationCategory, SessionRecord, validate_note
+from console.errors import IllegalTransition, ValidationFailed
+from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+from console.store.writer import DurableWriter, Outcome, SaveObservation, SaveTransition
+
+log = logging.getLogger(__name__)
+
+RETRY_MS = 3000
+
+
+class SessionService(QObject):
+    """Holds the session on screen; several may be open in a room, each opened by id."""
+
+    # the active session's record after a change of state or T0 (SessionRecord), or None
+    sessionChanged = Signal(object)
+    # a note that was saved or queued (Observation)
+    observationAdded = Signal(object)
+    # a sentence for the user: the database could not take an entry; it is kept in the spool
+    storeProblem = Signal(str)
+    # the spool has emptied into the database again
+    storeRecovered = Signal()
+    # how many entries wait in the spool (int)
+    pendingChanged = Signal(int)
+
+    def __init__(
+        self,
+        clock: Clock,
+        people: PeopleRepository,
+        sessions: SessionRepository,
+        audit: AuditRepository,
+        writer: DurableWriter,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._people = people
+        self._sessions = sessions
+        self._audit = audit
+        self._writer = writer
+        self._active: SessionRecord | None = None
+        self._observations: list[Observation] = []
+        self._retry = QTimer(self)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self._on_retry_timeout)
+
+    # ---- queries -------------------------------------------------------------------------
+    @property
+    def active(self) -> SessionRecord | None:
+        return self._active
+
+    @property
+    def pending(self) -> int:
+        return self._writer.pending
+
+    def observations(self) -> list[Observation]:
+        return list(self._observations)
+
+    def open_sessions(self) -> list[SessionRecord]:
+        return self._sessions.open_sessions()
+
+    def patient(self, patient_id: int) -> Patient:
+        return self._people.patient(patient_id)
+
+    def staff(self) -> list[Staff]:
+        return self._people.staff()
+
+    # ---- commands ------------------------------------------------------------------------
+    def catch_up(self) -> None:
+        """Save whatever a previous run left in the spool (call once at start-up)."""
+        if self._writer.pending:
+            self._flush()
+
+    def check_in(
+        self, patient_id: int, room_id: int, therapist_id: int, medical_staff_id: int | None
+    ) -> SessionRecord:
+        """Start a new session now and make it the active one."""
+        now = self._clock.now()
+        record = self._sessions.check_in(
+            uid=str(uuid.uuid4()),
+            patient_id=patient_id,
+            room_id=room_id,
+            therapist_id=therapist_id,
+            medical_staff_id=medical_staff_id,
+            at=now,
+        )
+        self._audit.append(
+            at=now,
+            actor_id=therapist_id,
+            action="session.check_in",
+            entity="session",
+            entity_id=str(record.id),
+        )
+        self.open(record.id)
+        return record
+
+    def open(self, session_id: int) -> SessionRecord:
+        """Make a stored session the active one (resume)."""
+        record = self._sessions.get(session_id)
+        if record is None:
+            raise IllegalTransition(f"There is no session {session_id}.")
+        self._active = record
+        self._observations = self._sessions.observations(session_id)
+        self.sessionChanged.emit(record)
+        return record
+
+    def close_view(self) -> None:
+        """Leave the active session (it stays open in the record)."""
+        self._active = None
+        self._observations = []
+        self.sessionChanged.emit(None)
+
+    def transition(
+        self,
+        target: SessionState,
+        by_staff_id: int,
+        *,
+        reason: str = "",
+        t0: datetime | None = None,
+    ) -> SessionRecord:
+        """Move the active session to ``target``; raises IllegalTransition saying why not."""
+        record = self._require_active()
+        now = self._clock.now()
+        if target == SessionState.MONITORING and t0 is None:
+            t0 = now
+        if t0 is not None and t0 > now:
+            raise IllegalTransition("The dose time is in the future.")
+        check_transition(
+            record.state, target, dosed=t0 is not None or record.t0 is not None, reason=reason
+        )
+        command = SaveTransition(
+            uid=str(uuid.uuid4()),
+            session_id=record.id,
+            from_state=record.state,
+            to_state=target,
+            at=now,
+            by_staff_id=by_staff_id,
+            reason=reason.strip(),
+            t0=t0 if target == SessionState.MONITORING else None,
+        )
+        self._save(command)
+        self._active = SessionRecord(
+            id=record.id,
+            uid=record.uid,
+            patient_id=record.patient_id,
+            room_id=record.room_id,
+            therapist_id=record.therapist_id,
+            medical_staff_id=record.medical_staff_id,
+            checked_in_at=record.checked_in_at,
+            state=target,
+            t0=command.t0 or record.t0,
+            closed_at=None if target.is_open else now,
+        )
+        self.sessionChanged.emit(self._active)
+        return self._active
+
+    def add_note(self, category: ObservationCategory, text: str, author_id: int) -> Observation:
+        """Record a note on the active session now; raises ValidationFailed for bad text."""
+        record = self._require_active()
+        if not record.state.is_open:
+            raise IllegalTransition(
+                "The session is closed: add an amendment in the review instead."
+            )
+        errors = validate_note(text)
+        if errors:
+            raise ValidationFailed(errors)
+        now = self._clock.now()
+        observation = Observation(
+            uid=str(uuid.uuid4()),
+            session_id=record.id,
+            at=now,
+            author_id=author_id,
+            category=category,
+            text=text.strip(),
+        )
+        self._save(SaveObservation(observation, now))
+        self._observations.append(observation)
+        self.observationAdded.emit(observation)
+        return observation
+
+    # ---- internals -----------------------------------------------------------------------
+    def _require_active(self) -> SessionRecord:
+        if self._active is None:
+            raise IllegalTransition("No session is open.")
+        return self._active
+
+    def _save(self, command: SaveObservation | SaveTransition) -> None:
+        if self._writer.write(command) is Outcome.QUEUED:
+            self.storeProblem.emit(self._writer.last_error)
+            self.pendingChanged.emit(self._writer.pending)
+            self._retry.start()
+
+    def _flush(self) -> None:
+        remaining = self._writer.flush()
+        self.pendingChanged.emit(remaining)
+        if remaining == 0:
+            self._retry.stop()
+            self.storeRecovered.emit()
+        else:
+            self.storeProblem.emit(self._writer.last_error)
+            self._retry.start()
+
+    def _on_retry_timeout(self) -> None:
+        self._flush()

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models behind repositories, Alembic migrations, the durable spool."""

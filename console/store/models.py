@@ -1,0 +1,153 @@
+"""SQLAlchemy 2 typed table models; only repositories and migrations use them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from console.store.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PatientRow(Base):
+    __tablename__ = "patient"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    chart_id: Mapped[str] = mapped_column(String(40), unique=True)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    weight_kg: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StaffRow(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class RoomRow(Base):
+    __tablename__ = "room"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+
+class SessionRow(Base):
+    __tablename__ = "session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"))
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    medical_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TransitionRow(Base):
+    __tablename__ = "session_transition"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SessionDeviceRow(Base):
+    """A device attached to one session (group mode: each patient has their own devices)."""
+
+    __tablename__ = "session_device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    protocol: Mapped[str] = mapped_column(String(20))
+    port: Mapped[str] = mapped_column(String(200))
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DoseRow(Base):
+    __tablename__ = "dose"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    drug: Mapped[str] = mapped_column(String(40))
+    route: Mapped[str] = mapped_column(String(20))
+    amount_mg: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rate_mg_per_h: Mapped[float | None] = mapped_column(Float)
+    lot: Mapped[str] = mapped_column(String(40), default="")
+    device_count: Mapped[int | None] = mapped_column(Integer)
+    given_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VitalSampleRow(Base):
+    __tablename__ = "vital_sample"
+    __table_args__ = (Index("ix_vital_sample_session_time", "session_id", "host_time"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"))
+    source: Mapped[str] = mapped_column(String(20))  # "manual" or the driver name
+    device: Mapped[str] = mapped_column(String(200), default="")  # port or device serial
+    parameter: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12))
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    host_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    measurement_key: Mapped[str | None] = mapped_column(String(80))
+
+
+class WaveformBlobRow(Base):
+    """A second of waveform samples, packed (kept compact; never in the numeric tables)."""
+
+    __tablename__ = "waveform_blob"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    rate_hz: Mapped[float] = mapped_column(Float)
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    samples: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ObservationRow(Base):
+    __tablename__ = "observation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    category: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    amends_uid: Mapped[str | None] = mapped_column(String(36))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DischargeRow(Base):
+    __tablename__ = "discharge_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), unique=True)
+    data: Mapped[str] = mapped_column(Text)  # JSON: checklist answers, PADSS, ride home
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON

@@ -1,0 +1,169 @@
+"""Writes entries to the database, or to the spool when it cannot take them, and catches up later."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from console.domain.lifecycle import SessionState
+from console.domain.sessions import Observation, ObservationCategory
+from console.errors import IllegalTransition, StoreUnavailable
+from console.store.repositories import SessionRepository
+from console.store.spool import Spool
+
+log = logging.getLogger(__name__)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveObservation:
+    """Store one observation note."""
+
+    observation: Observation
+    recorded_at: datetime
+
+    def apply(self, sessions: SessionRepository) -> None:
+        sessions.add_observation(self.observation, self.recorded_at)
+
+    def to_json(self) -> dict[str, Any]:
+        o = self.observation
+        return {
+            "kind": "observation",
+            "uid": o.uid,
+            "session_id": o.session_id,
+            "at": o.at.isoformat(),
+            "author_id": o.author_id,
+            "category": o.category.value,
+            "text": o.text,
+            "amends_uid": o.amends_uid,
+            "recorded_at": self.recorded_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SaveTransition:
+    """Store one session state change (with T0 when it is the dose)."""
+
+    uid: str
+    session_id: int
+    from_state: SessionState
+    to_state: SessionState
+    at: datetime
+    by_staff_id: int
+    reason: str = ""
+    t0: datetime | None = None
+
+    def apply(self, sessions: SessionRepository) -> None:
+        sessions.apply_transition(
+            uid=self.uid,
+            session_id=self.session_id,
+            from_state=self.from_state,
+            to_state=self.to_state,
+            at=self.at,
+            by_staff_id=self.by_staff_id,
+            reason=self.reason,
+            t0=self.t0,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "transition",
+            "uid": self.uid,
+            "session_id": self.session_id,
+            "from_state": self.from_state.value,
+            "to_state": self.to_state.value,
+            "at": self.at.isoformat(),
+            "by_staff_id": self.by_staff_id,
+            "reason": self.reason,
+            "t0": self.t0.isoformat() if self.t0 else None,
+        }
+
+
+Command = SaveObservation | SaveTransition
+
+
+def command_from_json(item: dict[str, Any]) -> Command:
+    """Rebuild a spooled command."""
+    if item["kind"] == "observation":
+        return SaveObservation(
+            Observation(
+                uid=item["uid"],
+                session_id=item["session_id"],
+                at=datetime.fromisoformat(item["at"]),
+                author_id=item["author_id"],
+                category=ObservationCategory(item["category"]),
+                text=item["text"],
+                amends_uid=item["amends_uid"],
+            ),
+            datetime.fromisoformat(item["recorded_at"]),
+        )
+    if item["kind"] == "transition":
+        return SaveTransition(
+            uid=item["uid"],
+            session_id=item["session_id"],
+            from_state=SessionState(item["from_state"]),
+            to_state=SessionState(item["to_state"]),
+            at=datetime.fromisoformat(item["at"]),
+            by_staff_id=item["by_staff_id"],
+            reason=item["reason"],
+            t0=_time(item["t0"]),
+        )
+    raise ValueError(f"unknown spooled entry kind {item['kind']!r}")
+
+
+class Outcome(enum.Enum):
+    SAVED = "saved"
+    QUEUED = "queued"  # kept in the spool; saved when the database returns
+
+
+class DurableWriter:
+    """Every entry is either in the database or fsynced in the spool, in the order it was made."""
+
+    def __init__(self, sessions: SessionRepository, spool: Spool) -> None:
+        self._sessions = sessions
+        self._spool = spool
+        self._rejected = Spool(spool.path.with_name(spool.path.stem + ".rejected.jsonl"))
+        self.last_error = ""
+
+    @property
+    def pending(self) -> int:
+        return len(self._spool)
+
+    def write(self, command: Command) -> Outcome:
+        """Save ``command`` now if the database takes it, else keep it in the spool."""
+        if self.pending:
+            self._spool.append(command.to_json())  # keep the order: queue behind older entries
+            return Outcome.SAVED if self.flush() == 0 else Outcome.QUEUED
+        try:
+            command.apply(self._sessions)
+        except StoreUnavailable as error:
+            self.last_error = str(error)
+            self._spool.append(command.to_json())
+            log.warning("database unavailable, entry spooled: %s", error)
+            return Outcome.QUEUED
+        return Outcome.SAVED
+
+    def flush(self) -> int:
+        """Move spooled entries into the database, oldest first; return how many still wait."""
+        items = self._spool.items()
+        done = 0
+        try:
+            for item in items:
+                try:
+                    command_from_json(item).apply(self._sessions)
+                except IllegalTransition as error:
+                    # the session changed elsewhere meanwhile: keep the entry for review
+                    log.error("spooled entry refused (%s), kept in %s", error, self._rejected.path)
+                    self._rejected.append({**item, "refused": str(error)})
+                done += 1
+        except StoreUnavailable as error:
+            self.last_error = str(error)
+        if done:
+            self._spool.replace(items[done:])
+        return len(items) - done

@@ -1,0 +1,1 @@
+"""Bedside-monitor drivers: transports, framers, pure parsers, reader threads and the simulator."""

@@ -1,0 +1,1 @@
+"""One module per monitor protocol, each exposing ``DRIVER: DriverInfo`` (pure: no Qt, no I/O)."""

@@ -1,0 +1,70 @@
+"""Renders the console's screens offscreen to PNG files in docs/ (run: make screenshots)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from console.clock import SystemClock  # noqa: E402
+from console.demo import seed_demo  # noqa: E402
+from console.services.clock import ClockService  # noqa: E402
+from console.services.people import PeopleService  # noqa: E402
+from console.services.sessions import SessionService  # noqa: E402
+from console.settings import Settings  # noqa: E402
+from console.store.database import Store  # noqa: E402
+from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository  # noqa: E402
+from console.store.spool import Spool  # noqa: E402
+from console.store.writer import DurableWriter  # noqa: E402
+from console.domain.sessions import ObservationCategory  # noqa: E402
+from widgets.main_window import MainWindow  # noqa: E402
+from widgets.theme import apply_theme  # noqa: E402
+
+SIZE = (1440, 900)
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(f"sqlite:///{tmp}/demo.sqlite3")
+        clock = SystemClock()
+        people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
+        session_id = seed_demo(clock, people_repo, session_repo)
+        assert session_id is not None
+        people = PeopleService(clock, people_repo)
+        sessions = SessionService(
+            clock, people_repo, session_repo, AuditRepository(store),
+            DurableWriter(session_repo, Spool(Path(tmp) / "spool.jsonl")),
+        )
+        clock_service = ClockService(clock, session_repo, Settings().schedule())
+        window = MainWindow(clock, people, sessions, clock_service, 120, "day")
+        window.resize(*SIZE)
+        window.show()
+        window.open_session(session_id)
+        for category, text in (
+            (ObservationCategory.AFFECT, "Settled, eyes closed under the mask, music on"),
+            (ObservationCategory.DISSOCIATION, "Describes floating; calm, responds to voice"),
+            (ObservationCategory.STATEMENT, "\u201cIt feels like a wide open field\u201d"),
+        ):
+            sessions.add_note(category, text, 1)
+        for theme in ("day", "night"):
+            apply_theme(app, theme)
+            app.processEvents()
+            window.grab().save(str(ROOT / "docs" / f"session-{theme}.png"))
+        window.show_start()
+        apply_theme(app, "day")
+        app.processEvents()
+        window.grab().save(str(ROOT / "docs" / "start-day.png"))
+        window.close()
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Composition root: parses arguments, opens settings and the database, wires services and window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+
+from console import __version__
+from console.settings import AppPaths
+
+log = logging.getLogger("vigil")
+
+EXIT_STORE = 2
+EXIT_DISPLAY = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vigil", description="Vigil, the dosing-room console for KAP clinics."
+    )
+    parser.add_argument("--version", action="version", version=f"vigil {__version__}")
+    parser.add_argument(
+        "--db", metavar="URL", help="database URL (default: SQLite in the user data folder)"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="demo mode: a separate demo database with sample data"
+    )
+    parser.add_argument(
+        "--home", type=Path, help="keep data and settings in this folder (also VIGIL_HOME)"
+    )
+    parser.add_argument("--session", type=int, help="open this session at start")
+    parser.add_argument("--theme", choices=["day", "night"], help="start with this theme")
+    parser.add_argument("--script", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--quit-after-paint", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command")
+    db = sub.add_parser("db", help="database jobs")
+    db.add_argument("action", choices=["upgrade", "status"])
+    replay = sub.add_parser(
+        "replay", help="decode a monitor capture file to JSON lines", add_help=False
+    )
+    replay.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def database_url(args: argparse.Namespace, paths: AppPaths) -> str:
+    if args.db:
+        return str(args.db)
+    return f"sqlite:///{paths.demo_database if args.demo else paths.database}"
+
+
+def setup_logging(paths: AppPaths) -> None:
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[
+            logging.FileHandler(paths.data_dir / "vigil.log", encoding="utf-8"),
+            logging.StreamHandler(),
+        ],
+    )
+
+
+def run_db_command(args: argparse.Namespace, paths: AppPaths) -> int:
+    from console.errors import VigilError
+    from console.store.engine import create_store_engine
+    from console.store.migrate import current_revision, head_revision, upgrade_to_head
+
+    engine = create_store_engine(database_url(args, paths))
+    try:
+        if args.action == "upgrade":
+            upgrade_to_head(engine)
+        print(f"database {engine.url.render_as_string(hide_password=True)}")
+        print(
+            f"schema {current_revision(engine) or '(empty)'}; this Vigil knows up to {head_revision()}"
+        )
+    except VigilError as error:
+        print(f"vigil: {error}", file=sys.stderr)
+        return EXIT_STORE
+    finally:
+        engine.dispose()
+    return 0
+
+
+def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
+    from console.preflight import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_DISPLAY
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from console.clock import SystemClock
+    from console.demo import seed_demo
+    from console.errors import StoreUnavailable, VigilError
+    from console.services.clock import ClockService
+    from console.services.people import PeopleService
+    from console.services.sessions import SessionService
+    from console.settings import load_settings, save_settings
+    from console.store.database import Store
+    from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+    from console.store.spool import Spool
+    from console.store.writer import DurableWriter
+    from widgets.main_window import MainWindow
+    from widgets.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Vigil")
+    app.setOrganizationName("Vigil")
+
+    def crash_handler(
+        kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, error, tb))
+        log.critical("unexpected error:\n%s", text)
+        if isinstance(error, VigilError):
+            QMessageBox.warning(None, "Vigil", str(error))
+            return
+        QMessageBox.critical(
+            None,
+            "Vigil — unexpected error",
+            "Something went wrong inside Vigil. Everything recorded so far is saved.\n"
+            f"Details are in {paths.data_dir / 'vigil.log'}.\n\n{error}",
+        )
+
+    sys.excepthook = crash_handler
+
+    settings_path = paths.settings
+    settings = load_settings(settings_path)
+    url = database_url(args, paths)
+    try:
+        store = Store.open(url)
+    except VigilError as error:
+        log.error("database %s: %s", url, error)
+        print(f"vigil: {error}", file=sys.stderr)
+        if not args.script:
+            QMessageBox.critical(None, "Vigil — database", str(error))
+        return EXIT_STORE
+
+    clock = SystemClock()
+    people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
+    writer = DurableWriter(session_repo, Spool(paths.spool(store.url)))
+    people = PeopleService(clock, people_repo)
+    sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
+    clock_service = ClockService(clock, session_repo, settings.schedule())
+    demo_session = seed_demo(clock, people_repo, session_repo) if args.demo else None
+
+    theme = apply_theme(app, args.theme or settings.theme)
+    window = MainWindow(clock, people, sessions, clock_service, settings.min_monitoring_min, theme)
+    window.restore(settings.window_geometry, settings.window_state)
+
+    def remember(**changes: object) -> None:
+        nonlocal settings
+        settings = replace(settings, **changes)  # type: ignore[arg-type]
+        try:
+            save_settings(settings_path, settings)
+        except OSError as error:
+            log.warning("settings not saved: %s", error)
+
+    window.themeRequested.connect(lambda name: remember(theme=apply_theme(app, name)))
+    window.geometryChanged.connect(lambda g, s: remember(window_geometry=g, window_state=s))
+    sessions.sessionChanged.connect(
+        lambda r: remember(last_session_id=r.id if r is not None and r.state.is_open else None)
+    )
+
+    sessions.catch_up()
+    resume = args.session or demo_session or settings.last_session_id
+    opened = False
+    if resume is not None:
+        try:
+            record = session_repo.get(resume)
+        except StoreUnavailable:
+            record = None
+        if record is not None and (record.state.is_open or args.session):
+            opened = window.open_session(record.id)
+    if not opened:
+        window.show_start()
+    clock_service.start()
+    window.show()
+
+    if args.script:
+        from widgets.script_driver import ScriptDriver
+
+        driver = ScriptDriver(window)
+        app.aboutToQuit.connect(driver.deleteLater)
+    if args.quit_after_paint:
+        QTimer.singleShot(0, app.quit)
+    code = app.exec()
+    clock_service.stop()
+    store.close()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "replay":
+        from devices.replay import main as replay_main
+
+        return replay_main(args.rest)
+    paths = AppPaths.default(args.home)
+    setup_logging(paths)
+    if args.command == "db":
+        return run_db_command(args, paths)
+    return run_gui(args, paths)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""The main window: start screen, or the session view with header, vitals, notes and discharge."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.clock import Clock
+from console.domain.schedule import ClockFace
+from console.domain.sessions import SessionRecord
+from console.errors import IllegalTransition, StoreUnavailable
+from console.services.clock import ClockService
+from console.services.people import PeopleService
+from console.services.sessions import SessionService
+from widgets.observation_panel import ObservationPanel
+from widgets.session_actions import SessionActions
+from widgets.session_header import SessionHeader
+from widgets.start_screen import StartScreen
+from widgets.theme import named
+
+
+class MainWindow(QMainWindow):
+    """Observes the services; only main.py builds it."""
+
+    # the theme the user picked ("day" or "night")
+    themeRequested = Signal(str)
+    # the window is closing: (geometry, state) as base64 strings to remember
+    geometryChanged = Signal(str, str)
+
+    def __init__(
+        self,
+        clock: Clock,
+        people: PeopleService,
+        sessions: SessionService,
+        clock_service: ClockService,
+        minimum_minutes: int,
+        theme: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Vigil — dosing room")
+        self._people = people
+        self._sessions = sessions
+        self._clock_service = clock_service
+        self._theme = theme
+
+        self.banner = named(QLabel(""), "banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+
+        self.start_screen = StartScreen(people, sessions)
+        self.start_screen.resumeRequested.connect(self._on_start_screen_resume_requested)
+
+        self.header = SessionHeader()
+        self.header.set_minimum_minutes(minimum_minutes)
+        self.vitals_area = named(QFrame(), "panel")
+        vitals_layout = QVBoxLayout(self.vitals_area)
+        vitals_layout.addWidget(named(QLabel("Vital signs"), "panelTitle"))
+        vitals_placeholder = named(
+            QLabel("No monitor connected.\nConnect a monitor or enter vitals by hand."),
+            "placeholder",
+        )
+        vitals_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        vitals_layout.addWidget(vitals_placeholder, 1)
+        self.observations = ObservationPanel(sessions, self.acting_staff_id)
+        self.actions_panel = SessionActions(sessions, clock, self.acting_staff_id)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.observations)
+        right.addWidget(self.actions_panel)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(self.vitals_area)
+        body.addWidget(right)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+        session_view = QWidget()
+        session_layout = QVBoxLayout(session_view)
+        session_layout.setContentsMargins(12, 12, 12, 12)
+        session_layout.addWidget(self.header)
+        session_layout.addWidget(body, 1)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start_screen)
+        self.stack.addWidget(session_view)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.acting = QComboBox()
+        self.acting.setMinimumWidth(180)
+        self.statusBar().addPermanentWidget(QLabel("Acting as"))
+        self.statusBar().addPermanentWidget(self.acting)
+        self.store_status = QLabel("")
+        self.statusBar().addWidget(self.store_status, 1)
+        self._build_actions()
+
+        sessions.sessionChanged.connect(self._on_sessions_session_changed)
+        sessions.storeProblem.connect(self._on_sessions_store_problem)
+        sessions.storeRecovered.connect(self._on_sessions_store_recovered)
+        sessions.pendingChanged.connect(self._on_sessions_pending_changed)
+        clock_service.faceChanged.connect(self._on_clock_face_changed)
+        people.changed.connect(self._reload_staff)
+        self._reload_staff()
+
+    # ---- set-up ---------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        menu = self.menuBar().addMenu("&Session")
+        self.action_start = QAction("Start screen (new or resume)", self)
+        self.action_start.setShortcut(QKeySequence("Ctrl+O"))
+        self.action_start.triggered.connect(self.show_start)
+        self.action_check_in = QAction("Check in", self)
+        self.action_check_in.setShortcut(QKeySequence("Ctrl+Return"))
+        self.action_check_in.triggered.connect(self._on_check_in_triggered)
+        self.action_note = QAction("New observation", self)
+        self.action_note.setShortcuts([QKeySequence("Ctrl+N"), QKeySequence("F2")])
+        self.action_note.triggered.connect(self._on_note_triggered)
+        self.action_next = QAction("Next step", self)
+        self.action_next.setShortcut(QKeySequence("Ctrl+Shift+Right"))
+        self.action_next.triggered.connect(self.actions_panel.advance)
+        self.action_quit = QAction("Quit", self)
+        self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.action_quit.triggered.connect(self.close)
+        for action in (self.action_start, self.action_check_in, self.action_note, self.action_next):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.action_quit)
+        view = self.menuBar().addMenu("&View")
+        self.action_night = QAction("Night theme", self)
+        self.action_night.setCheckable(True)
+        self.action_night.setChecked(self._theme == "night")
+        self.action_night.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.action_night.toggled.connect(self._on_night_toggled)
+        view.addAction(self.action_night)
+
+    def _reload_staff(self) -> None:
+        current = self.acting.currentData()
+        self.acting.clear()
+        for staff in self._people.staff():
+            self.acting.addItem(f"{staff.name} ({staff.role.value})", staff.id)
+        index = self.acting.findData(current)
+        if index >= 0:
+            self.acting.setCurrentIndex(index)
+
+    @property
+    def sessions(self) -> SessionService:
+        return self._sessions
+
+    def acting_staff_id(self) -> int | None:
+        data = self.acting.currentData()
+        return int(data) if data is not None else None
+
+    def restore(self, geometry: str, state: str) -> None:
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
+        if state:
+            self.restoreState(QByteArray.fromBase64(state.encode()))
+
+    # ---- navigation -----------------------------------------------------------------------
+    def show_start(self) -> None:
+        try:
+            self.start_screen.reload()
+        except StoreUnavailable as error:
+            self._on_sessions_store_problem(str(error))
+        self.stack.setCurrentIndex(0)
+
+    def open_session(self, session_id: int) -> bool:
+        try:
+            self._sessions.open(session_id)
+        except (IllegalTransition, StoreUnavailable) as error:
+            self._on_sessions_store_problem(str(error))
+            return False
+        return True
+
+    # ---- slots ----------------------------------------------------------------------------
+    def _on_start_screen_resume_requested(self, session_id: int) -> None:
+        self.open_session(session_id)
+
+    def _on_check_in_triggered(self) -> None:
+        if self.stack.currentIndex() == 0:
+            self.start_screen.check_in()
+
+    def _on_note_triggered(self) -> None:
+        if self.stack.currentIndex() == 1:
+            self.observations.focus_entry()
+
+    def _on_night_toggled(self, night: bool) -> None:
+        self._theme = "night" if night else "day"
+        self.themeRequested.emit(self._theme)
+
+    def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
+        self._clock_service.set_session(record)
+        if record is None:
+            self.show_start()
+            return
+        patient = self._people.patient(record.patient_id)
+        self.header.show_session(record, patient)
+        if self.acting_staff_id() is None or self.stack.currentIndex() == 0:
+            index = self.acting.findData(record.therapist_id)
+            if index >= 0:
+                self.acting.setCurrentIndex(index)
+        readonly = not record.state.is_open
+        self.observations.note_edit.setEnabled(not readonly)
+        self.observations.save_button.setEnabled(not readonly)
+        self.stack.setCurrentIndex(1)
+        self.setWindowTitle(f"Vigil — {patient.display_name}")
+
+    def _on_clock_face_changed(self, face: ClockFace | None) -> None:
+        self.header.show_face(face)
+
+    def _on_sessions_store_problem(self, message: str) -> None:
+        self.banner.setText(f"⚠  {message}")
+        self.banner.show()
+
+    def _on_sessions_store_recovered(self) -> None:
+        self.banner.hide()
+        self.store_status.setText("All entries saved.")
+
+    def _on_sessions_pending_changed(self, count: int) -> None:
+        self.store_status.setText(
+            f"{count} entr{'y' if count == 1 else 'ies'} waiting to be saved" if count else ""
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.geometryChanged.emit(
+            bytes(self.saveGeometry().toBase64().data()).decode(),
+            bytes(self.saveState().toBase64().data()).decode(),
+        )
+        super().closeEvent(event)

@@ -1,0 +1,134 @@
+"""The observation log: one keystroke to a timestamped note, and the session's notes so far."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.sessions import Observation, ObservationCategory
+from console.errors import IllegalTransition, StoreUnavailable, ValidationFailed
+from console.services.sessions import SessionService
+from widgets.theme import named, placeholder_edit, set_invalid
+
+QUICK_PHRASES = (
+    "Eyes closed, resting calmly",
+    "Talking about the experience",
+    "Tearful, settled with support",
+    "Reassured; breathing slowed",
+    "Asked for music change",
+)
+
+
+class ObservationPanel(QFrame):
+    """Notes for the active session; the author comes from ``author`` (the acting staff member)."""
+
+    def __init__(
+        self,
+        sessions: SessionService,
+        author: Callable[[], int | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self._sessions = sessions
+        self._author = author
+        self.category = QComboBox()
+        for category in ObservationCategory:
+            self.category.addItem(category.label, category.value)
+        self.note_edit = placeholder_edit("Observation — Enter saves it with the time")
+        self.note_edit.returnPressed.connect(self._on_note_edit_return)
+        self.save_button = QPushButton("Save note")
+        self.save_button.clicked.connect(self._on_note_edit_return)
+        self.error_label = named(QLabel(""), "fieldError")
+        self.error_label.hide()
+        self.log = QTreeWidget()
+        self.log.setColumnCount(3)
+        self.log.setHeaderLabels(["Time", "Category", "Note"])
+        self.log.setRootIsDecorated(False)
+        self.log.setAlternatingRowColors(True)
+        self.log.setColumnWidth(0, 80)
+        self.log.setColumnWidth(1, 150)
+        phrases = QHBoxLayout()
+        for phrase in QUICK_PHRASES[:3]:
+            button = named(QPushButton(phrase), "secondary")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _=False, p=phrase: self._on_phrase_clicked(p))
+            phrases.addWidget(button)
+        phrases.addStretch(1)
+
+        entry = QHBoxLayout()
+        entry.addWidget(self.category)
+        entry.addWidget(self.note_edit, 1)
+        entry.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(named(QLabel("Observations"), "panelTitle"))
+        layout.addLayout(entry)
+        layout.addWidget(self.error_label)
+        layout.addLayout(phrases)
+        layout.addWidget(self.log, 1)
+        sessions.observationAdded.connect(self._on_sessions_observation_added)
+        sessions.sessionChanged.connect(self._on_sessions_session_changed)
+
+    def focus_entry(self) -> None:
+        """Put the cursor in the note field (the one-keystroke shortcut)."""
+        self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.note_edit.selectAll()
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+        set_invalid(self.note_edit, bool(text))
+
+    def _on_phrase_clicked(self, phrase: str) -> None:
+        current = self.note_edit.text().strip()
+        self.note_edit.setText(f"{current}; {phrase}" if current else phrase)
+        self.note_edit.setFocus()
+
+    def _on_note_edit_return(self) -> None:
+        author = self._author()
+        if author is None:
+            self._show_error("Choose who is recording (Acting as, in the status bar).")
+            return
+        category = ObservationCategory(self.category.currentData())
+        try:
+            self._sessions.add_note(category, self.note_edit.text(), author)
+        except ValidationFailed as failed:
+            self._show_error(failed.errors[0].message)
+            return
+        except (IllegalTransition, StoreUnavailable) as error:
+            self._show_error(str(error))
+            return
+        self._show_error("")
+        self.note_edit.clear()
+
+    def _on_sessions_observation_added(self, observation: Observation) -> None:
+        self._append(observation)
+
+    def _on_sessions_session_changed(self, _record: object) -> None:
+        self.log.clear()
+        for observation in self._sessions.observations():
+            self._append(observation)
+
+    def _append(self, observation: Observation) -> None:
+        item = QTreeWidgetItem(
+            [
+                observation.at.astimezone().strftime("%H:%M:%S"),
+                observation.category.label,
+                observation.text,
+            ]
+        )
+        item.setData(0, Qt.ItemDataRole.UserRole, observation.uid)
+        self.log.addTopLevelItem(item)
+        self.log.scrollToItem(item)

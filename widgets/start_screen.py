@@ -1,0 +1,227 @@
+"""The start screen: resume an open session, or check a patient in for a new one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.people import PatientDraft
+from console.errors import StoreUnavailable, ValidationFailed
+from console.services.people import PeopleService
+from console.services.sessions import SessionService
+from widgets.theme import named, placeholder_edit, set_invalid
+
+NEW_PATIENT = -1
+
+
+def _error_label() -> QLabel:
+    label = QLabel("")
+    label.setObjectName("fieldError")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class StartScreen(QWidget):
+    """Lists open sessions to resume and holds the check-in form."""
+
+    # the id of the session the user chose to resume (int)
+    resumeRequested = Signal(int)
+
+    def __init__(
+        self, people: PeopleService, sessions: SessionService, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._people = people
+        self._sessions = sessions
+
+        # ---- resume ----
+        resume = named(QFrame(), "panel")
+        resume_layout = QVBoxLayout(resume)
+        title = named(QLabel("Open sessions"), "panelTitle")
+        self.open_list = QListWidget()
+        self.open_list.setAlternatingRowColors(True)
+        self.open_list.itemActivated.connect(self._on_open_list_activated)
+        self.resume_button = QPushButton("Resume session")
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        resume_layout.addWidget(title)
+        resume_layout.addWidget(self.open_list, 1)
+        resume_layout.addWidget(self.resume_button)
+
+        # ---- check-in ----
+        form_panel = named(QFrame(), "panel")
+        outer = QVBoxLayout(form_panel)
+        outer.addWidget(named(QLabel("New session: check in"), "panelTitle"))
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.patient_pick = QComboBox()
+        self.patient_pick.currentIndexChanged.connect(self._on_patient_pick_changed)
+        self.name_edit = placeholder_edit("name or initials")
+        self.chart_edit = placeholder_edit("MRN / chart id")
+        self.dob_edit = QDateEdit()
+        self.dob_edit.setDisplayFormat("yyyy-MM-dd")
+        self.dob_edit.setCalendarPopup(True)
+        self.dob_edit.setDate(QDate(1980, 1, 1))
+        self.weight_edit = QDoubleSpinBox()
+        self.weight_edit.setRange(0, 500)
+        self.weight_edit.setDecimals(1)
+        self.weight_edit.setSuffix(" kg")
+        self.weight_edit.setSpecialValueText("—")
+        self.room_pick = QComboBox()
+        self.therapist_pick = QComboBox()
+        self.medical_pick = QComboBox()
+        self.errors = {
+            name: _error_label()
+            for name in ("display_name", "chart_id", "date_of_birth", "weight_kg", "session")
+        }
+        form.addRow("Patient", self.patient_pick)
+        for label, widget, key in (
+            ("Name", self.name_edit, "display_name"),
+            ("Chart id", self.chart_edit, "chart_id"),
+            ("Date of birth", self.dob_edit, "date_of_birth"),
+            ("Weight", self.weight_edit, "weight_kg"),
+        ):
+            form.addRow(label, widget)
+            form.addRow("", self.errors[key])
+        form.addRow("Room", self.room_pick)
+        form.addRow("Therapist", self.therapist_pick)
+        form.addRow("Medical staff", self.medical_pick)
+        self.check_in_button = QPushButton("Check in  (Ctrl+Enter)")
+        self.check_in_button.clicked.connect(self._on_check_in_clicked)
+        outer.addLayout(form)
+        outer.addWidget(self.errors["session"])
+        outer.addWidget(self.check_in_button)
+        outer.addStretch(1)
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(24, 24, 24, 24)
+        row.setSpacing(24)
+        row.addWidget(resume, 1)
+        row.addWidget(form_panel, 1)
+        self._people.changed.connect(self.reload)
+
+    # ---- data -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-read patients, staff, rooms and open sessions."""
+        patients = self._people.patients()
+        names = {p.id: p for p in patients}
+        rooms = {r.id: r.name for r in self._people.rooms()}
+        self.open_list.clear()
+        for record in self._sessions.open_sessions():
+            patient = names.get(record.patient_id)
+            local = record.checked_in_at.astimezone().strftime("%H:%M")
+            who = f"{patient.display_name} ({patient.chart_id})" if patient else "?"
+            item = QListWidgetItem(
+                f"{who}  ·  {rooms.get(record.room_id, '?')}  ·  {record.state.label}  ·  in {local}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, record.id)
+            self.open_list.addItem(item)
+        if self.open_list.count():
+            self.open_list.setCurrentRow(0)
+        self.resume_button.setEnabled(self.open_list.count() > 0)
+
+        self.patient_pick.blockSignals(True)
+        self.patient_pick.clear()
+        self.patient_pick.addItem("New patient…", NEW_PATIENT)
+        for p in patients:
+            self.patient_pick.addItem(f"{p.display_name} ({p.chart_id})", p.id)
+        self.patient_pick.blockSignals(False)
+        self._on_patient_pick_changed()
+        for combo, items in (
+            (self.room_pick, [(r, i) for i, r in rooms.items()]),
+            (
+                self.therapist_pick,
+                [(s.name, s.id) for s in self._people.staff() if s.role == "therapist"],
+            ),
+            (
+                self.medical_pick,
+                [(s.name, s.id) for s in self._people.staff() if s.role.is_medical],
+            ),
+        ):
+            combo.clear()
+            for text, ident in items:
+                combo.addItem(text, ident)
+
+    # ---- slots ----------------------------------------------------------------------------
+    def _on_patient_pick_changed(self) -> None:
+        new = self.patient_pick.currentData() in (NEW_PATIENT, None)
+        for widget in (self.name_edit, self.chart_edit, self.dob_edit, self.weight_edit):
+            widget.setEnabled(new)
+
+    def _on_open_list_activated(self, item: QListWidgetItem) -> None:
+        self.resumeRequested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _on_resume_clicked(self) -> None:
+        item = self.open_list.currentItem()
+        if item is not None:
+            self._on_open_list_activated(item)
+
+    def _show_errors(self, messages: dict[str, str]) -> None:
+        fields = {
+            "display_name": self.name_edit,
+            "chart_id": self.chart_edit,
+            "date_of_birth": self.dob_edit,
+            "weight_kg": self.weight_edit,
+        }
+        for key, label in self.errors.items():
+            text = messages.get(key, "")
+            label.setText(text)
+            label.setVisible(bool(text))
+            if key in fields:
+                set_invalid(fields[key], bool(text))
+
+    def _on_check_in_clicked(self) -> None:
+        self.check_in()
+
+    def check_in(self) -> int | None:
+        """Check the patient in from the form; returns the new session's id, or None."""
+        room, therapist = self.room_pick.currentData(), self.therapist_pick.currentData()
+        missing = []
+        if room is None:
+            missing.append("a room")
+        if therapist is None:
+            missing.append("a therapist")
+        if missing:
+            self._show_errors({"session": f"Choose {' and '.join(missing)} first."})
+            return None
+        try:
+            patient_id = self.patient_pick.currentData()
+            if patient_id in (NEW_PATIENT, None):
+                qdate = self.dob_edit.date()
+                weight = self.weight_edit.value()
+                draft = PatientDraft(
+                    display_name=self.name_edit.text(),
+                    chart_id=self.chart_edit.text(),
+                    date_of_birth=date(qdate.year(), qdate.month(), qdate.day()),
+                    weight_kg=weight if weight > 0 else None,
+                )
+                patient_id = self._people.register_patient(draft).id
+            record = self._sessions.check_in(
+                int(patient_id), int(room), int(therapist), self.medical_pick.currentData()
+            )
+        except ValidationFailed as failed:
+            self._show_errors({e.field: e.message for e in failed.errors})
+            return None
+        except StoreUnavailable as error:
+            self._show_errors({"session": f"Not checked in: {error}"})
+            return None
+        self._show_errors({})
+        self.name_edit.clear()
+        self.chart_edit.clear()
+        self.weight_edit.setValue(0)
+        return record.id
