@@ -101,7 +101,9 @@ class PeopleRepository:
 
     def staff(self) -> list[Staff]:
         with self._store.transaction() as tx:
-            rows = tx.scalars(select(StaffRow).order_by(StaffRow.name))
+            rows = tx.scalars(
+                select(StaffRow).where(StaffRow.active.is_(True)).order_by(StaffRow.name)
+            )
             return [Staff(r.id, r.name, StaffRole(r.role)) for r in rows]
 
     def add_room(self, name: str) -> Room:
