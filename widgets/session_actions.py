@@ -52,6 +52,7 @@ class SessionActions(QFrame):
         self.next_button.clicked.connect(self._on_next_clicked)
         self.dose_time = QDateTimeEdit()
         self.dose_time.setDisplayFormat("HH:mm")
+        self._dose_default = 0  # seconds shown when the step appeared; untouched means "given now"
         self.dose_label = QLabel("Dose given at")
         self.abort_reason = placeholder_edit("reason for aborting")
         self.abort_button = named(QPushButton("Abort session"), "danger")
@@ -86,9 +87,8 @@ class SessionActions(QFrame):
         self.dose_label.setVisible(is_dose)
         self.dose_time.setVisible(is_dose)
         if is_dose:
-            self.dose_time.setDateTime(
-                QDateTime.fromSecsSinceEpoch(int(self._clock.now().timestamp()))
-            )
+            self._dose_default = int(self._clock.now().timestamp())
+            self.dose_time.setDateTime(QDateTime.fromSecsSinceEpoch(self._dose_default))
         self.next_button.setVisible(self._next is not None)
         self.next_button.setText(STEP_TEXT[self._next] if self._next else "")
         self.abort_reason.setVisible(bool(targets))
@@ -107,7 +107,9 @@ class SessionActions(QFrame):
             return False
         t0: datetime | None = None
         if self._next == SessionState.MONITORING:
-            t0 = datetime.fromtimestamp(self.dose_time.dateTime().toSecsSinceEpoch(), UTC)
+            shown = self.dose_time.dateTime().toSecsSinceEpoch()
+            if abs(shown - self._dose_default) >= 60:  # the user set the time the dose was given
+                t0 = datetime.fromtimestamp(shown, UTC)
         try:
             self._sessions.transition(self._next, actor, t0=t0)
         except (IllegalTransition, StoreUnavailable) as error:

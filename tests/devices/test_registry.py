@@ -1,0 +1,38 @@
+"""The registry finds every protocol module's DRIVER, and each builds a working decoder."""
+
+from __future__ import annotations
+
+from devices.base import DecoderStats, DriverInfo
+from devices.registry import available_drivers
+
+MINE = {"masimo", "nonin", "nonin7", "ivy", "hl7"}
+
+
+def test_all_parsers_registered() -> None:
+    drivers = available_drivers()
+    assert set(drivers) >= MINE
+    assert list(drivers) == sorted(drivers)
+
+
+def test_each_driver_is_complete() -> None:
+    for name, info in available_drivers().items():
+        assert isinstance(info, DriverInfo)
+        assert info.name == name
+        assert info.title and info.help_text
+        assert info.expected_period_s > 0
+        decoder = info.decoder_factory()
+        assert isinstance(decoder.stats, DecoderStats)
+        assert decoder.feed(b"") == []
+
+
+def test_factories_build_independent_decoders() -> None:
+    info = available_drivers()["masimo"]
+    a, b = info.decoder_factory(), info.decoder_factory()
+    a.feed(b"09/15/10 15:10:29 SPO2=097% BPM=064 EXC=800\r\n")
+    assert a.stats.good_frames == 1 and b.stats.good_frames == 0
+
+
+def test_oximeter_watchdog_period() -> None:
+    drivers = available_drivers()
+    assert drivers["masimo"].expected_period_s == 10.0
+    assert drivers["hl7"].serial.baudrate == 9600

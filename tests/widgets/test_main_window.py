@@ -1,0 +1,105 @@
+"""The main window driven by qtbot: check-in, notes, lifecycle, clock, themes, shortcuts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import QDate, Qt
+
+from console.domain.lifecycle import SessionState
+
+
+def test_check_in_with_bad_input_shows_messages_beside_fields_and_stores_nothing(qtbot, app, sqlite_clinic):
+    start = app.window.start_screen
+    assert app.window.stack.currentIndex() == 0
+    start.weight_edit.setValue(0)
+    start.dob_edit.setDate(QDate(2030, 1, 1))
+    qtbot.mouseClick(start.check_in_button, Qt.MouseButton.LeftButton)
+    assert start.errors["display_name"].isVisible()
+    assert "name or initials" in start.errors["display_name"].text()
+    assert start.errors["chart_id"].text() == "Enter the chart id (MRN)."
+    assert start.errors["date_of_birth"].text() == "The date of birth is in the future."
+    assert "mg/kg" in start.errors["weight_kg"].text()
+    assert start.name_edit.property("invalid") == "true"
+    assert len(sqlite_clinic.people.patients()) == 1  # only the fixture's patient
+    assert sqlite_clinic.sessions.open_sessions() == []
+    assert app.window.stack.currentIndex() == 0
+
+
+def test_check_in_a_new_patient_opens_the_session_view(qtbot, app, sqlite_clinic):
+    start = app.window.start_screen
+    qtbot.keyClicks(start.name_edit, "R. S.")
+    qtbot.keyClicks(start.chart_edit, "MRN-77")
+    start.dob_edit.setDate(QDate(1979, 5, 6))
+    start.weight_edit.setValue(81.5)
+    qtbot.keyClick(app.window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert app.window.stack.currentIndex() == 1
+    record = app.sessions.active
+    assert record.state is SessionState.CHECKED_IN
+    assert sqlite_clinic.people.patient(record.patient_id).chart_id == "MRN-77"
+    assert app.window.header.patient_label.text() == "R. S.  ·  MRN-77"
+    assert app.window.header.state_label.text() == "Checked in"
+    assert app.window.header.check_text.text() == "Pre-dose vitals due"
+
+
+def test_an_existing_chart_id_is_refused_beside_the_field(qtbot, app):
+    start = app.window.start_screen
+    qtbot.keyClicks(start.name_edit, "Dup")
+    qtbot.keyClicks(start.chart_edit, "MRN-1")
+    start.weight_edit.setValue(70)
+    start.check_in()
+    assert "exists" in start.errors["chart_id"].text()
+
+
+def test_notes_by_keyboard_alone_and_the_lifecycle_through_the_buttons(qtbot, app, sqlite_clinic):
+    c = sqlite_clinic
+    session_id = c.check_in(app.clock.now())
+    start = app.window.start_screen
+    start.reload()
+    qtbot.keyClick(start.open_list, Qt.Key.Key_Return)
+    assert app.window.stack.currentIndex() == 1 and app.sessions.active.id == session_id
+    # Ctrl+N jumps to the note field from anywhere; Enter saves
+    app.window.actions_panel.next_button.setFocus()
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert app.window.observations.note_edit.hasFocus()
+    qtbot.keyClicks(app.window.observations.note_edit, "Calm, settling in")
+    qtbot.keyClick(app.window.observations.note_edit, Qt.Key.Key_Return)
+    assert [o.text for o in c.sessions.observations(session_id)] == ["Calm, settling in"]
+    assert app.window.observations.log.topLevelItemCount() == 1
+    # an empty note is refused beside the field
+    qtbot.keyClick(app.window.observations.note_edit, Qt.Key.Key_Return)
+    assert app.window.observations.error_label.text() == "Write the observation before saving it."
+    assert len(c.sessions.observations(session_id)) == 1
+
+    actions = app.window.actions_panel
+    qtbot.mouseClick(actions.next_button, Qt.MouseButton.LeftButton)
+    assert app.sessions.active.state is SessionState.BASELINE
+    assert actions.next_button.text() == "Record dose given → T0"
+    app.clock.advance(timedelta(minutes=10))
+    qtbot.mouseClick(actions.next_button, Qt.MouseButton.LeftButton)
+    assert c.sessions.get(session_id).state is SessionState.MONITORING
+    app.clock.advance(timedelta(minutes=42, seconds=10))
+    app.clock_service.refresh()
+    assert app.window.header.dose_value.text().startswith("T+0:42:")
+    assert app.window.header.minimum_value.text().startswith("1:17:")
+    assert "OVERDUE" not in app.window.header.check_text.text()
+    app.clock.advance(timedelta(minutes=10))
+    app.clock_service.refresh()
+    assert "OVERDUE" in app.window.header.check_text.text()
+    assert app.window.header.check_text.property("level") == "overdue"
+
+    qtbot.mouseClick(actions.abort_button, Qt.MouseButton.LeftButton)
+    assert actions.message.text() == "Aborting a session needs a reason."
+    qtbot.keyClicks(actions.abort_reason, "patient asked to stop")
+    qtbot.mouseClick(actions.abort_button, Qt.MouseButton.LeftButton)
+    assert c.sessions.get(session_id).state is SessionState.ABORTED
+    assert not app.window.observations.note_edit.isEnabled()
+    assert actions.title.text() == "Session closed — read-only"
+
+
+def test_the_night_theme_is_a_switch(qtbot, app):
+    themes = []
+    app.window.themeRequested.connect(themes.append)
+    app.window.action_night.trigger()
+    app.window.action_night.trigger()
+    assert themes == ["night", "day"]
