@@ -192,7 +192,20 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         driver = ScriptDriver(window)
         app.aboutToQuit.connect(driver.deleteLater)
     if args.quit_after_paint:
-        QTimer.singleShot(0, app.quit)
+        from PySide6.QtCore import QEvent, QObject
+
+        class FirstPaint(QObject):
+            """Reports the first paint of the window on stdout, then quits (for bench/startup.py)."""
+
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+                if event.type() == QEvent.Type.Paint:
+                    print("PAINTED", flush=True)
+                    QTimer.singleShot(0, app.quit)
+                    window.removeEventFilter(self)
+                return False
+
+        first_paint = FirstPaint(window)
+        window.installEventFilter(first_paint)
     code = app.exec()
     clock_service.stop()
     store.close()

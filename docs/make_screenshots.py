@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
+from console.domain.sessions import ObservationCategory  # noqa: E402
 from console.services.clock import ClockService  # noqa: E402
 from console.services.people import PeopleService  # noqa: E402
 from console.services.sessions import SessionService  # noqa: E402
@@ -23,7 +24,6 @@ from console.store.database import Store  # noqa: E402
 from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
 from console.store.writer import DurableWriter  # noqa: E402
-from console.domain.sessions import ObservationCategory  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
 from widgets.theme import apply_theme  # noqa: E402
 
@@ -40,7 +40,10 @@ def main() -> None:
         assert session_id is not None
         people = PeopleService(clock, people_repo)
         sessions = SessionService(
-            clock, people_repo, session_repo, AuditRepository(store),
+            clock,
+            people_repo,
+            session_repo,
+            AuditRepository(store),
             DurableWriter(session_repo, Spool(Path(tmp) / "spool.jsonl")),
         )
         clock_service = ClockService(clock, session_repo, Settings().schedule())

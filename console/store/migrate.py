@@ -1,24 +1,30 @@
-"""Applies Alembic migrations at start-up; refuses a database written by a newer Vigil."""
+"""Applies Alembic migrations at start-up; refuses a database written by a newer Vigil.
+
+Alembic itself is imported only when the schema must change: a database already at this version's
+head is recognised from its ``alembic_version`` row, which keeps start-up fast.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from console.errors import StoreUnavailable, StoreVersionError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SCHEMA_HEAD = "0002"  # the newest revision in migrations/versions (a test keeps them in step)
 
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration bound to ``engine`` (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -26,7 +32,9 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
-    """The newest schema revision this version of Vigil knows."""
+    """The newest schema revision this version of Vigil knows, read from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert head is not None
     return head
@@ -35,25 +43,35 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def upgrade_to_head(engine: Engine) -> None:
     """Bring the database to this version's schema, in place; refuse one from a newer version."""
     try:
         current = current_revision(engine)
-        scripts = ScriptDirectory(str(MIGRATIONS))
-        if current is not None:
-            try:
-                known = scripts.get_revision(current)
-            except CommandError:
-                known = None
-            if known is None:
-                raise StoreVersionError(
-                    f"This database was written by a newer version of Vigil (schema {current}); "
-                    f"this version knows schemas up to {head_revision()}. It has not been "
-                    "changed. Update Vigil, or open another database with --db."
-                )
+        if current == SCHEMA_HEAD:
+            return
+        if current is not None and not _known(current):
+            raise StoreVersionError(
+                f"This database was written by a newer version of Vigil (schema {current}); "
+                f"this version knows schemas up to {SCHEMA_HEAD}. It has not been "
+                "changed. Update Vigil, or open another database with --db."
+            )
+        from alembic import command
+
         command.upgrade(alembic_config(engine), "head")
     except DBAPIError as error:
         raise StoreUnavailable(

@@ -32,7 +32,11 @@ def app(qtbot, sqlite_clinic, clock, tmp_path) -> App:
     c = sqlite_clinic
     people = PeopleService(clock, c.people)
     sessions = SessionService(
-        clock, c.people, c.sessions, c.audit, DurableWriter(c.sessions, Spool(tmp_path / "spool.jsonl"))
+        clock,
+        c.people,
+        c.sessions,
+        c.audit,
+        DurableWriter(c.sessions, Spool(tmp_path / "spool.jsonl")),
     )
     clock_service = ClockService(clock, c.sessions, Settings().schedule())
     qapp = QApplication.instance()

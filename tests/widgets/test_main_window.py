@@ -9,7 +9,9 @@ from PySide6.QtCore import QDate, Qt
 from console.domain.lifecycle import SessionState
 
 
-def test_check_in_with_bad_input_shows_messages_beside_fields_and_stores_nothing(qtbot, app, sqlite_clinic):
+def test_check_in_with_bad_input_shows_messages_beside_fields_and_stores_nothing(
+    qtbot, app, sqlite_clinic
+):
     start = app.window.start_screen
     assert app.window.stack.currentIndex() == 0
     start.weight_edit.setValue(0)

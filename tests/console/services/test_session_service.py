@@ -20,7 +20,9 @@ from console.store.writer import DurableWriter
 @pytest.fixture
 def service(qtbot, sqlite_clinic, clock, tmp_path):
     writer = DurableWriter(sqlite_clinic.sessions, Spool(tmp_path / "spool.jsonl"))
-    svc = SessionService(clock, sqlite_clinic.people, sqlite_clinic.sessions, sqlite_clinic.audit, writer)
+    svc = SessionService(
+        clock, sqlite_clinic.people, sqlite_clinic.sessions, sqlite_clinic.audit, writer
+    )
     yield svc
     svc.deleteLater()
 
@@ -52,7 +54,9 @@ def test_a_dose_time_in_the_future_is_refused(service, sqlite_clinic, clock):
     service.check_in(c.patient.id, c.room.id, c.therapist.id, None)
     service.transition(SessionState.BASELINE, c.nurse.id)
     with pytest.raises(IllegalTransition, match="future"):
-        service.transition(SessionState.MONITORING, c.nurse.id, t0=clock.now() + timedelta(minutes=1))
+        service.transition(
+            SessionState.MONITORING, c.nurse.id, t0=clock.now() + timedelta(minutes=1)
+        )
     assert c.sessions.get(service.active.id).state is SessionState.BASELINE
 
 

@@ -62,14 +62,20 @@ def test_entries_made_while_the_database_is_locked_wait_in_the_spool_in_order(
     assert not (tmp_path / "spool.jsonl").exists()
 
 
-def test_a_new_writer_after_a_kill_catches_up_from_the_spool(sqlite_clinic, sqlite_store, clock, tmp_path, locked):
+def test_a_new_writer_after_a_kill_catches_up_from_the_spool(
+    sqlite_clinic, sqlite_store, clock, tmp_path, locked
+):
     session_id = sqlite_clinic.check_in(clock.now())
     spool_path = tmp_path / "spool.jsonl"
     first = DurableWriter(SessionRepository(sqlite_store), Spool(spool_path))
     locked["lock"]()
     first.write(
         SaveTransition(
-            str(uuid.uuid4()), session_id, SessionState.CHECKED_IN, SessionState.BASELINE, clock.now(),
+            str(uuid.uuid4()),
+            session_id,
+            SessionState.CHECKED_IN,
+            SessionState.BASELINE,
+            clock.now(),
             sqlite_clinic.nurse.id,
         )
     )
@@ -84,15 +90,22 @@ def test_a_new_writer_after_a_kill_catches_up_from_the_spool(sqlite_clinic, sqli
     assert [o.text for o in sqlite_clinic.sessions.observations(session_id)] == ["kept"]
 
 
-def test_a_read_only_database_keeps_entries_in_the_spool(sqlite_clinic, sqlite_store, clock, tmp_path):
+def test_a_read_only_database_keeps_entries_in_the_spool(
+    sqlite_clinic, sqlite_store, clock, tmp_path
+):
     session_id = sqlite_clinic.check_in(clock.now())
     path = sqlite_store.engine.url.database
     read_only = Store.open(f"sqlite:///file:{path}?mode=ro&uri=true", migrate=False)
     writer = DurableWriter(SessionRepository(read_only), Spool(tmp_path / "spool.jsonl"))
-    assert writer.write(note(session_id, sqlite_clinic.therapist.id, clock.now(), "ro")) is Outcome.QUEUED
+    assert (
+        writer.write(note(session_id, sqlite_clinic.therapist.id, clock.now(), "ro"))
+        is Outcome.QUEUED
+    )
     assert "read-only" in writer.last_error
     read_only.close()
-    assert DurableWriter(SessionRepository(sqlite_store), Spool(tmp_path / "spool.jsonl")).flush() == 0
+    assert (
+        DurableWriter(SessionRepository(sqlite_store), Spool(tmp_path / "spool.jsonl")).flush() == 0
+    )
     assert [o.text for o in sqlite_clinic.sessions.observations(session_id)] == ["ro"]
 
 

@@ -46,3 +46,9 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(sqlite_sto
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_the_schema_head_constant_matches_the_migration_scripts():
+    from console.store.migrate import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD

@@ -82,7 +82,12 @@ def test_a_transition_from_a_stale_state_is_refused(clinic, clock):
 def test_saving_the_same_entry_twice_stores_it_once(clinic, clock):
     session_id = clinic.check_in(clock.now())
     note = Observation(
-        str(uuid.uuid4()), session_id, clock.now(), clinic.therapist.id, ObservationCategory.AFFECT, "calm"
+        str(uuid.uuid4()),
+        session_id,
+        clock.now(),
+        clinic.therapist.id,
+        ObservationCategory.AFFECT,
+        "calm",
     )
     clinic.sessions.add_observation(note, clock.now())
     clinic.sessions.add_observation(note, clock.now())
@@ -120,13 +125,17 @@ def test_foreign_keys_are_enforced(store: Store):
 
 
 def test_audit_events_are_appended(clinic, clock):
-    clinic.audit.append(at=clock.now(), actor_id=clinic.nurse.id, action="x.y", entity="session", entity_id="1")
+    clinic.audit.append(
+        at=clock.now(), actor_id=clinic.nurse.id, action="x.y", entity="session", entity_id="1"
+    )
     assert clinic.audit.count("x.y") == 1
 
 
 def test_inactive_staff_are_not_offered_but_stay_on_record(clinic, store: Store):
     with store.engine.begin() as connection:
-        connection.execute(text("UPDATE staff SET active = false WHERE id = :i"), {"i": clinic.nurse.id})
+        connection.execute(
+            text("UPDATE staff SET active = false WHERE id = :i"), {"i": clinic.nurse.id}
+        )
     assert [s.name for s in clinic.people.staff()] == ["Alex Morgan"]
 
 

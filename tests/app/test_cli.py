@@ -1,0 +1,42 @@
+"""The `vigil` command line: database jobs and a clear refusal of a newer database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import text
+
+from console.store.database import Store
+from tests.conftest import PROJECT
+
+
+def run(*args: str, home) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "main.py"), "--home", str(home), *args],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_db_upgrade_and_status(tmp_path):
+    result = run("db", "upgrade", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "schema 0002" in result.stdout
+    assert (tmp_path / "data" / "vigil.sqlite3").exists()
+
+
+def test_a_newer_database_is_refused_with_a_message_and_exit_code_2(tmp_path):
+    url = f"sqlite:///{tmp_path / 'newer.sqlite3'}"
+    store = Store.open(url)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    store.close()
+    result = run("--db", url, "--script", home=tmp_path)
+    assert result.returncode == 2
+    assert "written by a newer version of Vigil" in result.stderr
+    assert "Traceback" not in result.stderr

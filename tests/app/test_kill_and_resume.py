@@ -1,0 +1,150 @@
+"""The real program, killed with SIGKILL mid-session, restarts with every entry and the right clock."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.clock import SystemClock
+from console.domain.lifecycle import SessionState
+from console.store.database import Store
+from tests.conftest import PROJECT, Clinic
+
+RUNS = int(os.environ.get("VIGIL_KILL_RUNS", "20"))
+
+
+class Program:
+    """main.py in a subprocess, driven through --script (JSON lines on stdin/stdout)."""
+
+    def __init__(self, home: Path, db_url: str, *extra: str) -> None:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                str(PROJECT / "main.py"),
+                "--home",
+                str(home),
+                "--db",
+                db_url,
+                "--script",
+                *extra,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=PROJECT,
+        )
+        self._selector = selectors.DefaultSelector()
+        assert self.process.stdout is not None
+        self._selector.register(self.process.stdout, selectors.EVENT_READ)
+        self._buffer = b""
+        assert self.read(timeout=30).get("ready") is True
+
+    def read(self, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        assert self.process.stdout is not None
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._selector.select(left):
+                raise TimeoutError(f"no answer from the program (exit code {self.process.poll()})")
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            if not chunk:
+                raise EOFError(f"the program ended (exit code {self.process.wait()})")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def ask(self, **command: Any) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(command) + "\n").encode())
+        self.process.stdin.flush()
+        return self.read()
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        assert self.process.returncode == -signal.SIGKILL
+        self._close()
+
+    def _close(self) -> None:
+        self._selector.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._close()
+
+
+def parse_duration(text: str) -> timedelta:
+    hours, minutes, seconds = (int(p) for p in text.removeprefix("T+").split(":"))
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", range(RUNS))
+def test_a_kill_loses_nothing_and_the_session_resumes(tmp_path: Path, run: int):
+    db_url = f"sqlite:///{tmp_path / 'vigil.sqlite3'}"
+    store = Store.open(db_url)
+    clinic = Clinic(store, SystemClock())
+    now = datetime.now(UTC)
+    checked_in = now - timedelta(minutes=31, seconds=run)
+    session_id = clinic.check_in(checked_in)
+    for before, after, t0 in (
+        (SessionState.CHECKED_IN, SessionState.BASELINE, None),
+        (SessionState.BASELINE, SessionState.MONITORING, now - timedelta(minutes=20)),
+    ):
+        clinic.sessions.apply_transition(
+            uid=str(uuid.uuid4()),
+            session_id=session_id,
+            from_state=before,
+            to_state=after,
+            at=now - timedelta(minutes=25),
+            by_staff_id=clinic.nurse.id,
+            t0=t0,
+        )
+
+    first = Program(tmp_path, db_url, "--session", str(session_id))
+    try:
+        texts = [f"run {run} note {i}: {'ÄÖ ✓ ' * (i % 2)}calm" for i in range(5)]
+        for text in texts:
+            answer = first.ask(cmd="note", text=text)
+            assert answer["saved"] is True, answer
+        assert first.ask(cmd="next")["ok"] is True  # → recovery
+        first.kill()  # at once, right after the last acknowledged entry
+    finally:
+        first.stop()
+
+    second = Program(tmp_path, db_url)  # no --session: resumes the open session by itself
+    try:
+        state = second.ask(cmd="state")
+        expected_since_check_in = datetime.now(UTC) - checked_in
+    finally:
+        second.stop()
+    assert state["session_id"] == session_id
+    assert state["state"] == SessionState.RECOVERY.value
+    assert state["notes"] == len(texts)
+    assert [o.text for o in clinic.sessions.observations(session_id)] == [t.strip() for t in texts]
+    transitions = clinic.sessions.transitions(session_id)
+    assert transitions[-1].to_state is SessionState.RECOVERY
+    shown = parse_duration(state["since_check_in"])
+    assert abs(shown - expected_since_check_in) <= timedelta(seconds=3)
+    assert abs(
+        parse_duration(state["since_dose"]) - (shown - timedelta(minutes=11, seconds=run))
+    ) <= timedelta(seconds=2)
+    store.close()

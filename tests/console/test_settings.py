@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import json
+
+from console.settings import SETTINGS_SCHEMA, AppPaths, Settings, load_settings, save_settings
+
+
+def test_settings_round_trip_with_a_schema_version(tmp_path):
+    path = tmp_path / "settings.json"
+    save_settings(path, Settings(theme="night", last_session_id=7, check_interval_min=10))
+    loaded = load_settings(path)
+    assert loaded.theme == "night" and loaded.last_session_id == 7
+    assert loaded.schedule().interval.total_seconds() == 600
+    assert json.loads(path.read_text())["schema"] == SETTINGS_SCHEMA
+
+
+def test_a_corrupt_or_partly_wrong_file_falls_back_to_defaults(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text("{not json")
+    assert load_settings(path) == Settings()
+    path.write_text(json.dumps({"theme": "night", "min_monitoring_min": "lots", "unknown": 1}))
+    loaded = load_settings(path)
+    assert loaded.theme == "night" and loaded.min_monitoring_min == 120
+
+
+def test_one_home_folder_holds_everything_when_asked(tmp_path):
+    paths = AppPaths.default(tmp_path)
+    assert paths.database == tmp_path / "data" / "vigil.sqlite3"
+    assert paths.settings == tmp_path / "config" / "settings.json"
+    assert paths.spool("sqlite:///a") != paths.spool("sqlite:///b")
