@@ -107,7 +107,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from console.store.database import Store
     from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
     from console.store.spool import Spool
-    from console.store.writer import DurableWriter
+    from console.store.writer import DurableWriter, Targets
     from widgets.main_window import MainWindow
     from widgets.theme import apply_theme
 
@@ -147,7 +147,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
     clock = SystemClock()
     people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
-    writer = DurableWriter(session_repo, Spool(paths.spool(store.url)))
+    writer = DurableWriter(Targets.for_store(store), Spool(paths.spool(store.url)))
     people = PeopleService(clock, people_repo)
     sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
     clock_service = ClockService(clock, session_repo, settings.schedule())

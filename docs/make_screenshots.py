@@ -23,7 +23,7 @@ from console.settings import Settings  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
-from console.store.writer import DurableWriter  # noqa: E402
+from console.store.writer import DurableWriter, Targets  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
 from widgets.theme import apply_theme  # noqa: E402
 
@@ -44,7 +44,7 @@ def main() -> None:
             people_repo,
             session_repo,
             AuditRepository(store),
-            DurableWriter(session_repo, Spool(Path(tmp) / "spool.jsonl")),
+            DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl")),
         )
         clock_service = ClockService(clock, session_repo, Settings().schedule())
         window = MainWindow(clock, people, sessions, clock_service, 120, "day")

@@ -15,6 +15,8 @@ from console.clock import FakeClock
 from console.domain.people import PatientDraft, StaffRole
 from console.store.database import Store
 from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+from console.store.vitals_repository import VitalsRepository
+from console.store.writer import Targets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
@@ -110,6 +112,8 @@ class Clinic:
         self.people = PeopleRepository(store)
         self.sessions = SessionRepository(store)
         self.audit = AuditRepository(store)
+        self.vitals = VitalsRepository(store)
+        self.targets = Targets(self.sessions, self.vitals)
         self.therapist = self.people.add_staff("Alex Morgan", StaffRole.THERAPIST)
         self.nurse = self.people.add_staff("Jordan Lee", StaffRole.NURSE)
         self.room = self.people.add_room("Room 1")

@@ -10,9 +10,12 @@ from typing import Any
 
 from console.domain.lifecycle import SessionState
 from console.domain.sessions import Observation, ObservationCategory
+from console.domain.vitals import Parameter, VitalPoint
 from console.errors import IllegalTransition, StoreUnavailable
+from console.store.database import Store
 from console.store.repositories import SessionRepository
 from console.store.spool import Spool
+from console.store.vitals_repository import VitalsRepository, WaveformBlob
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +25,26 @@ def _time(value: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Targets:
+    """The repositories a command writes through."""
+
+    sessions: SessionRepository
+    vitals: VitalsRepository
+
+    @classmethod
+    def for_store(cls, store: Store) -> Targets:
+        return cls(SessionRepository(store), VitalsRepository(store))
+
+
+@dataclass(frozen=True, slots=True)
 class SaveObservation:
     """Store one observation note."""
 
     observation: Observation
     recorded_at: datetime
 
-    def apply(self, sessions: SessionRepository) -> None:
-        sessions.add_observation(self.observation, self.recorded_at)
+    def apply(self, targets: Targets) -> None:
+        targets.sessions.add_observation(self.observation, self.recorded_at)
 
     def to_json(self) -> dict[str, Any]:
         o = self.observation
@@ -59,8 +74,8 @@ class SaveTransition:
     reason: str = ""
     t0: datetime | None = None
 
-    def apply(self, sessions: SessionRepository) -> None:
-        sessions.apply_transition(
+    def apply(self, targets: Targets) -> None:
+        targets.sessions.apply_transition(
             uid=self.uid,
             session_id=self.session_id,
             from_state=self.from_state,
@@ -85,7 +100,41 @@ class SaveTransition:
         }
 
 
-Command = SaveObservation | SaveTransition
+@dataclass(frozen=True, slots=True)
+class SaveVitals:
+    """Store a batch of vital samples (and waveform seconds) for one session, all or nothing."""
+
+    session_id: int
+    points: tuple[VitalPoint, ...]
+    waveforms: tuple[WaveformBlob, ...] = ()
+
+    def apply(self, targets: Targets) -> None:
+        targets.vitals.add_batch(self.session_id, self.points, self.waveforms)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "vitals",
+            "session_id": self.session_id,
+            "points": [
+                [
+                    p.parameter.value,
+                    p.value,
+                    p.at.isoformat(),
+                    p.source,
+                    p.device_time.isoformat() if p.device_time else None,
+                    p.measurement_key,
+                    p.entered_by_id,
+                ]
+                for p in self.points
+            ],
+            "waveforms": [
+                [w.name, w.rate_hz, w.start_time.isoformat(), w.samples.hex()]
+                for w in self.waveforms
+            ],
+        }
+
+
+Command = SaveObservation | SaveTransition | SaveVitals
 
 
 def command_from_json(item: dict[str, Any]) -> Command:
@@ -114,6 +163,29 @@ def command_from_json(item: dict[str, Any]) -> Command:
             reason=item["reason"],
             t0=_time(item["t0"]),
         )
+    if item["kind"] == "vitals":
+        session_id = item["session_id"]
+        return SaveVitals(
+            session_id,
+            tuple(
+                VitalPoint(
+                    Parameter(p[0]),
+                    p[1],
+                    datetime.fromisoformat(p[2]),
+                    p[3],
+                    _time(p[4]),
+                    p[5],
+                    p[6],
+                )
+                for p in item["points"]
+            ),
+            tuple(
+                WaveformBlob(
+                    session_id, w[0], w[1], datetime.fromisoformat(w[2]), bytes.fromhex(w[3])
+                )
+                for w in item["waveforms"]
+            ),
+        )
     raise ValueError(f"unknown spooled entry kind {item['kind']!r}")
 
 
@@ -125,8 +197,8 @@ class Outcome(enum.Enum):
 class DurableWriter:
     """Every entry is either in the database or fsynced in the spool, in the order it was made."""
 
-    def __init__(self, sessions: SessionRepository, spool: Spool) -> None:
-        self._sessions = sessions
+    def __init__(self, targets: Targets, spool: Spool) -> None:
+        self._targets = targets
         self._spool = spool
         self._rejected = Spool(spool.path.with_name(spool.path.stem + ".rejected.jsonl"))
         self.last_error = ""
@@ -141,7 +213,7 @@ class DurableWriter:
             self._spool.append(command.to_json())  # keep the order: queue behind older entries
             return Outcome.SAVED if self.flush() == 0 else Outcome.QUEUED
         try:
-            command.apply(self._sessions)
+            command.apply(self._targets)
         except StoreUnavailable as error:
             self.last_error = str(error)
             self._spool.append(command.to_json())
@@ -156,7 +228,7 @@ class DurableWriter:
         try:
             for item in items:
                 try:
-                    command_from_json(item).apply(self._sessions)
+                    command_from_json(item).apply(self._targets)
                 except IllegalTransition as error:
                     # the session changed elsewhere meanwhile: keep the entry for review
                     log.error("spooled entry refused (%s), kept in %s", error, self._rejected.path)

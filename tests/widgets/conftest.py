@@ -36,7 +36,7 @@ def app(qtbot, sqlite_clinic, clock, tmp_path) -> App:
         c.people,
         c.sessions,
         c.audit,
-        DurableWriter(c.sessions, Spool(tmp_path / "spool.jsonl")),
+        DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl")),
     )
     clock_service = ClockService(clock, c.sessions, Settings().schedule())
     qapp = QApplication.instance()

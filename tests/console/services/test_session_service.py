@@ -19,7 +19,7 @@ from console.store.writer import DurableWriter
 
 @pytest.fixture
 def service(qtbot, sqlite_clinic, clock, tmp_path):
-    writer = DurableWriter(sqlite_clinic.sessions, Spool(tmp_path / "spool.jsonl"))
+    writer = DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "spool.jsonl"))
     svc = SessionService(
         clock, sqlite_clinic.people, sqlite_clinic.sessions, sqlite_clinic.audit, writer
     )

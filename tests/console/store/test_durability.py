@@ -12,9 +12,8 @@ import pytest
 from console.domain.lifecycle import SessionState
 from console.domain.sessions import Observation, ObservationCategory
 from console.store.database import Store
-from console.store.repositories import SessionRepository
 from console.store.spool import Spool
-from console.store.writer import DurableWriter, Outcome, SaveObservation, SaveTransition
+from console.store.writer import DurableWriter, Outcome, SaveObservation, SaveTransition, Targets
 
 
 def note(session_id: int, author: int, at, text: str) -> SaveObservation:
@@ -45,7 +44,7 @@ def test_entries_made_while_the_database_is_locked_wait_in_the_spool_in_order(
     sqlite_clinic, sqlite_store, clock, tmp_path: Path, locked
 ):
     session_id = sqlite_clinic.check_in(clock.now())
-    writer = DurableWriter(SessionRepository(sqlite_store), Spool(tmp_path / "spool.jsonl"))
+    writer = DurableWriter(Targets.for_store(sqlite_store), Spool(tmp_path / "spool.jsonl"))
     author = sqlite_clinic.therapist.id
     assert writer.write(note(session_id, author, clock.now(), "before")) is Outcome.SAVED
     locked["lock"]()
@@ -67,7 +66,7 @@ def test_a_new_writer_after_a_kill_catches_up_from_the_spool(
 ):
     session_id = sqlite_clinic.check_in(clock.now())
     spool_path = tmp_path / "spool.jsonl"
-    first = DurableWriter(SessionRepository(sqlite_store), Spool(spool_path))
+    first = DurableWriter(Targets.for_store(sqlite_store), Spool(spool_path))
     locked["lock"]()
     first.write(
         SaveTransition(
@@ -84,7 +83,7 @@ def test_a_new_writer_after_a_kill_catches_up_from_the_spool(
         handle.write('{"kind": "observation", "uid": "cut-sh')  # a line torn by a kill mid-write
     locked["unlock"]()
     del first
-    second = DurableWriter(SessionRepository(sqlite_store), Spool(spool_path))
+    second = DurableWriter(Targets.for_store(sqlite_store), Spool(spool_path))
     assert second.flush() == 0
     assert sqlite_clinic.sessions.get(session_id).state is SessionState.BASELINE
     assert [o.text for o in sqlite_clinic.sessions.observations(session_id)] == ["kept"]
@@ -96,7 +95,7 @@ def test_a_read_only_database_keeps_entries_in_the_spool(
     session_id = sqlite_clinic.check_in(clock.now())
     path = sqlite_store.engine.url.database
     read_only = Store.open(f"sqlite:///file:{path}?mode=ro&uri=true", migrate=False)
-    writer = DurableWriter(SessionRepository(read_only), Spool(tmp_path / "spool.jsonl"))
+    writer = DurableWriter(Targets.for_store(read_only), Spool(tmp_path / "spool.jsonl"))
     assert (
         writer.write(note(session_id, sqlite_clinic.therapist.id, clock.now(), "ro"))
         is Outcome.QUEUED
@@ -104,7 +103,7 @@ def test_a_read_only_database_keeps_entries_in_the_spool(
     assert "read-only" in writer.last_error
     read_only.close()
     assert (
-        DurableWriter(SessionRepository(sqlite_store), Spool(tmp_path / "spool.jsonl")).flush() == 0
+        DurableWriter(Targets.for_store(sqlite_store), Spool(tmp_path / "spool.jsonl")).flush() == 0
     )
     assert [o.text for o in sqlite_clinic.sessions.observations(session_id)] == ["ro"]
 
@@ -114,7 +113,7 @@ def test_a_database_server_that_is_gone_keeps_entries_in_the_spool(tmp_path, clo
     from console.store.engine import create_store_engine
 
     gone = Store(create_store_engine("postgresql+psycopg://postgres@127.0.0.1:1/test"))
-    writer = DurableWriter(SessionRepository(gone), Spool(tmp_path / "spool.jsonl"))
+    writer = DurableWriter(Targets.for_store(gone), Spool(tmp_path / "spool.jsonl"))
     assert writer.write(note(1, 1, clock.now(), "server down")) is Outcome.QUEUED
     assert "not answering" in writer.last_error
     assert Spool(tmp_path / "spool.jsonl").items()[0]["text"] == "server down"

@@ -1,0 +1,217 @@
+"""The vitals service: readings from devices and by hand, deduplicated, saved in one-second batches."""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.clock import Clock
+from console.domain.sessions import SessionRecord
+from console.domain.vitals import (
+    Parameter,
+    VitalPoint,
+    validate_vitals,
+)
+from console.errors import IllegalTransition, StoreUnavailable, ValidationFailed
+from console.store.vitals_repository import VitalsRepository, WaveformBlob
+from console.store.writer import DurableWriter, Outcome, SaveVitals
+from devices.base import Decoded, DeviceEvent, Reading, WaveformChunk
+
+log = logging.getLogger(__name__)
+
+BATCH_MS = 500  # readings reach the database at most this long (plus one commit) after arrival
+
+
+@dataclass(frozen=True, slots=True)
+class WaveformUpdate:
+    """Waveform samples that just arrived from a device, for the sweep display."""
+
+    source: str
+    name: str
+    rate_hz: float
+    samples: tuple[int, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCondition:
+    """A status condition a device reported (sensor off, no sensor, ...)."""
+
+    source: str
+    code: str
+    active: bool
+    detail: str
+    at: datetime
+
+
+class NeedsConfirmation(Exception):
+    """A manual set holds values outside the usual range: the user must confirm them."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+class VitalsService(QObject):
+    """Owns the active session's vitals: the history, the pending batch and manual entry."""
+
+    # new values for the active session (tuple[VitalPoint, ...]), already deduplicated
+    pointsAdded = Signal(object)
+    # waveform samples for the sweep (WaveformUpdate)
+    waveformAdded = Signal(object)
+    # a device status condition started or ended (DeviceCondition)
+    conditionChanged = Signal(object)
+    # a vitals check was recorded (a manual set or a cuff measurement): the schedule moves on
+    checkRecorded = Signal()
+    # the database could not take a batch: it waits in the spool (str: the message)
+    storeProblem = Signal(str)
+
+    def __init__(
+        self,
+        clock: Clock,
+        vitals: VitalsRepository,
+        writer: DurableWriter,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._vitals = vitals
+        self._writer = writer
+        self._session: SessionRecord | None = None
+        self._history: list[VitalPoint] = []
+        self._last_keys: dict[tuple[str, Parameter], str] = {}
+        self._pending: list[VitalPoint] = []
+        self._pending_waves: list[WaveformBlob] = []
+        self._wave_buffers: dict[tuple[str, str], tuple[float, datetime, list[int]]] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(BATCH_MS)
+        self._timer.timeout.connect(self.flush)
+
+    # ---- queries ---------------------------------------------------------------------------
+    @property
+    def session(self) -> SessionRecord | None:
+        return self._session
+
+    def history(self) -> list[VitalPoint]:
+        return list(self._history)
+
+    def latest(self) -> dict[Parameter, VitalPoint]:
+        found: dict[Parameter, VitalPoint] = {}
+        for point in self._history:
+            found[point.parameter] = point
+        return found
+
+    # ---- session ---------------------------------------------------------------------------
+    def set_session(self, record: SessionRecord | None) -> None:
+        """Follow the active session: save what is pending for the old one, load the new one."""
+        if self._session is not None and (record is None or record.id != self._session.id):
+            self.flush()
+        if record is not None and (self._session is None or record.id != self._session.id):
+            try:
+                self._history = self._vitals.history(record.id)
+                self._last_keys = self._vitals.last_measurement_keys(record.id)
+            except StoreUnavailable as error:
+                self._history, self._last_keys = [], {}
+                self.storeProblem.emit(str(error))
+        elif record is None:
+            self._history, self._last_keys = [], {}
+        self._session = record
+
+    # ---- input -----------------------------------------------------------------------------
+    def ingest(self, source: str, items: Sequence[Decoded], at: datetime) -> None:
+        """Take decoded items from one device (called on the GUI thread via a queued signal)."""
+        points: list[VitalPoint] = []
+        cuff = False
+        for item in items:
+            if isinstance(item, Reading):
+                key = item.measurement_key
+                if key is not None:
+                    slot = (source, item.parameter)
+                    if self._last_keys.get(slot) == key:
+                        continue  # the device repeats its last cuff measurement: stored once
+                    self._last_keys[slot] = key
+                    cuff = cuff or item.parameter == Parameter.NIBP_SYS
+                points.append(
+                    VitalPoint(item.parameter, item.value, at, source, item.t_device, key)
+                )
+            elif isinstance(item, WaveformChunk):
+                self._add_wave(source, item, at)
+            elif isinstance(item, DeviceEvent):
+                self.conditionChanged.emit(
+                    DeviceCondition(source, item.code, item.active, item.detail, at)
+                )
+        if not points:
+            return
+        if self._session is not None and self._session.state.is_open:
+            self._pending.extend(points)
+            self._history.extend(points)
+            if not self._timer.isActive():
+                self._timer.start()
+        self.pointsAdded.emit(tuple(points))
+        if cuff:
+            self.checkRecorded.emit()
+
+    def record_manual(
+        self, raw: dict[Parameter, str], by_staff_id: int, *, confirmed: bool
+    ) -> list[VitalPoint]:
+        """Validate and store a hand-entered set now; raises ValidationFailed, or NeedsConfirmation."""
+        session = self._session
+        if session is None or not session.state.is_open:
+            raise IllegalTransition("Open a session before recording vitals.")
+        checked, errors = validate_vitals(raw)
+        if errors:
+            raise ValidationFailed(errors)
+        if checked.unusual and not confirmed:
+            raise NeedsConfirmation(list(checked.unusual.values()))
+        at = self._clock.now()
+        points = [
+            VitalPoint(parameter, value, at, "manual", None, None, by_staff_id)
+            for parameter, value in checked.values.items()
+        ]
+        self.flush()  # keep device readings before this set in order
+        if self._writer.write(SaveVitals(session.id, tuple(points))) is Outcome.QUEUED:
+            self.storeProblem.emit(self._writer.last_error)
+        self._history.extend(points)
+        self.pointsAdded.emit(tuple(points))
+        self.checkRecorded.emit()
+        return points
+
+    def flush(self) -> None:
+        """Save the pending batch now (the timer calls this within BATCH_MS of a reading)."""
+        self._timer.stop()
+        if self._session is None or (not self._pending and not self._pending_waves):
+            return
+        command = SaveVitals(self._session.id, tuple(self._pending), tuple(self._pending_waves))
+        self._pending, self._pending_waves = [], []
+        if self._writer.write(command) is Outcome.QUEUED:
+            self.storeProblem.emit(self._writer.last_error)
+
+    # ---- waveforms -------------------------------------------------------------------------
+    def _add_wave(self, source: str, chunk: WaveformChunk, at: datetime) -> None:
+        self.waveformAdded.emit(
+            WaveformUpdate(source, chunk.name, chunk.rate_hz, chunk.samples, at)
+        )
+        if self._session is None or not self._session.state.is_open:
+            return
+        slot = (source, chunk.name)
+        rate, start, samples = self._wave_buffers.get(
+            slot, (chunk.rate_hz, at - timedelta(seconds=len(chunk.samples) / chunk.rate_hz), [])
+        )
+        samples.extend(chunk.samples)
+        per_blob = max(1, round(rate))
+        while len(samples) >= per_blob:
+            block, samples = samples[:per_blob], samples[per_blob:]
+            packed = struct.pack(f"<{len(block)}h", *(max(-32768, min(32767, s)) for s in block))
+            self._pending_waves.append(
+                WaveformBlob(self._session.id, chunk.name, rate, start, packed)
+            )
+            start = start + timedelta(seconds=len(block) / rate)
+        self._wave_buffers[slot] = (rate, start, samples)
+        if self._pending_waves and not self._timer.isActive():
+            self._timer.start()

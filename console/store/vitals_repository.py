@@ -1,0 +1,114 @@
+"""Vital samples and waveform blobs: bulk inserts in one transaction, history in time order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select
+
+from console.domain.vitals import PARAMETERS, Parameter, VitalPoint
+from console.store.database import Store
+from console.store.models import VitalSampleRow, WaveformBlobRow
+
+
+@dataclass(frozen=True, slots=True)
+class WaveformBlob:
+    """One second (or so) of a waveform, packed little-endian int16."""
+
+    session_id: int
+    name: str
+    rate_hz: float
+    start_time: datetime
+    samples: bytes
+
+
+class VitalsRepository:
+    """Many rows a second go in as one batch; a batch is all stored or none of it is."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add_batch(
+        self, session_id: int, points: Sequence[VitalPoint], waveforms: Sequence[WaveformBlob] = ()
+    ) -> None:
+        if not points and not waveforms:
+            return
+        with self._store.transaction() as tx:
+            if points:
+                tx.execute(
+                    insert(VitalSampleRow),
+                    [
+                        {
+                            "session_id": session_id,
+                            "source": p.source,
+                            "device": "",
+                            "parameter": p.parameter.value,
+                            "value": p.value,
+                            "unit": PARAMETERS[p.parameter].unit,
+                            "device_time": p.device_time,
+                            "host_time": p.at,
+                            "entered_by_id": p.entered_by_id,
+                            "measurement_key": p.measurement_key,
+                        }
+                        for p in points
+                    ],
+                )
+            if waveforms:
+                tx.execute(
+                    insert(WaveformBlobRow),
+                    [
+                        {
+                            "session_id": w.session_id,
+                            "name": w.name,
+                            "rate_hz": w.rate_hz,
+                            "start_time": w.start_time,
+                            "samples": w.samples,
+                        }
+                        for w in waveforms
+                    ],
+                )
+
+    def history(self, session_id: int) -> list[VitalPoint]:
+        with self._store.transaction() as tx:
+            rows = tx.execute(
+                select(
+                    VitalSampleRow.parameter,
+                    VitalSampleRow.value,
+                    VitalSampleRow.host_time,
+                    VitalSampleRow.source,
+                    VitalSampleRow.device_time,
+                    VitalSampleRow.measurement_key,
+                    VitalSampleRow.entered_by_id,
+                )
+                .where(VitalSampleRow.session_id == session_id)
+                .order_by(VitalSampleRow.host_time, VitalSampleRow.id)
+            )
+            return [VitalPoint(Parameter(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+    def last_measurement_keys(self, session_id: int) -> dict[tuple[str, Parameter], str]:
+        """The newest cuff-measurement key per (source, parameter), to dedupe after a restart."""
+        keys: dict[tuple[str, Parameter], str] = {}
+        with self._store.transaction() as tx:
+            rows = tx.execute(
+                select(
+                    VitalSampleRow.source, VitalSampleRow.parameter, VitalSampleRow.measurement_key
+                )
+                .where(VitalSampleRow.session_id == session_id)
+                .where(VitalSampleRow.measurement_key.is_not(None))
+                .order_by(VitalSampleRow.id)
+            )
+            for source, parameter, key in rows:
+                if key is not None:
+                    keys[(source, Parameter(parameter))] = key
+        return keys
+
+    def waveform_seconds(self, session_id: int, name: str) -> int:
+        with self._store.transaction() as tx:
+            rows = tx.scalars(
+                select(WaveformBlobRow.id)
+                .where(WaveformBlobRow.session_id == session_id)
+                .where(WaveformBlobRow.name == name)
+            )
+            return len(list(rows))
