@@ -15,6 +15,7 @@ from console.settings import AppPaths
 
 log = logging.getLogger("vigil")
 
+DEMO_PROTOCOL = "ivy"  # the richest simulated monitor: ECG HR, SpO2, NIBP, RR, EtCO2, temperature
 EXIT_STORE = 2
 EXIT_DISPLAY = 3
 
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--session", type=int, help="open this session at start")
     parser.add_argument("--theme", choices=["day", "night"], help="start with this theme")
+    parser.add_argument(
+        "--no-simulator", action="store_true", help="demo mode without the simulated monitor"
+    )
     parser.add_argument("--script", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--quit-after-paint", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
@@ -101,12 +105,15 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from console.demo import seed_demo
     from console.errors import StoreUnavailable, VigilError
     from console.services.clock import ClockService
+    from console.services.devices import DeviceManager, DeviceSpec
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
+    from console.services.vitals import VitalsService
     from console.settings import load_settings, save_settings
     from console.store.database import Store
     from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
     from console.store.spool import Spool
+    from console.store.vitals_repository import VitalsRepository
     from console.store.writer import DurableWriter, Targets
     from widgets.main_window import MainWindow
     from widgets.theme import apply_theme
@@ -151,10 +158,16 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     people = PeopleService(clock, people_repo)
     sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
     clock_service = ClockService(clock, session_repo, settings.schedule())
+    vitals = VitalsService(clock, VitalsRepository(store), writer)
+    devices = DeviceManager(clock, vitals)
+    sessions.sessionChanged.connect(vitals.set_session)
+    vitals.checkRecorded.connect(clock_service.checks_changed)
     demo_session = seed_demo(clock, people_repo, session_repo) if args.demo else None
 
     theme = apply_theme(app, args.theme or settings.theme)
-    window = MainWindow(clock, people, sessions, clock_service, settings.min_monitoring_min, theme)
+    window = MainWindow(
+        clock, people, sessions, clock_service, settings.min_monitoring_min, theme, vitals, devices
+    )
     window.restore(settings.window_geometry, settings.window_state)
 
     def remember(**changes: object) -> None:
@@ -186,6 +199,16 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     clock_service.start()
     window.show()
 
+    simulator = None
+    if args.demo and not args.no_simulator:
+        from devices.simulator_process import SimulatorError, start_simulator
+
+        try:
+            simulator = start_simulator(DEMO_PROTOCOL, "--t0-offset-min", "38")
+            devices.connect_device(DeviceSpec(DEMO_PROTOCOL, simulator.port))
+        except (SimulatorError, VigilError) as error:
+            window.show_problem(f"The demo monitor did not start: {error}")
+
     if args.script:
         from widgets.script_driver import ScriptDriver
 
@@ -208,6 +231,10 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         window.installEventFilter(first_paint)
     code = app.exec()
     clock_service.stop()
+    devices.stop_all()
+    vitals.flush()
+    if simulator is not None:
+        simulator.stop()
     store.close()
     return code
 

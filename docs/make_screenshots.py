@@ -17,12 +17,15 @@ from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.sessions import ObservationCategory  # noqa: E402
 from console.services.clock import ClockService  # noqa: E402
+from console.services.devices import DeviceManager  # noqa: E402
 from console.services.people import PeopleService  # noqa: E402
 from console.services.sessions import SessionService  # noqa: E402
+from console.services.vitals import VitalsService  # noqa: E402
 from console.settings import Settings  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
+from console.store.vitals_repository import VitalsRepository  # noqa: E402
 from console.store.writer import DurableWriter, Targets  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
 from widgets.theme import apply_theme  # noqa: E402
@@ -39,15 +42,13 @@ def main() -> None:
         session_id = seed_demo(clock, people_repo, session_repo)
         assert session_id is not None
         people = PeopleService(clock, people_repo)
-        sessions = SessionService(
-            clock,
-            people_repo,
-            session_repo,
-            AuditRepository(store),
-            DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl")),
-        )
+        writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
+        sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
         clock_service = ClockService(clock, session_repo, Settings().schedule())
-        window = MainWindow(clock, people, sessions, clock_service, 120, "day")
+        vitals = VitalsService(clock, VitalsRepository(store), writer)
+        devices = DeviceManager(clock, vitals)
+        sessions.sessionChanged.connect(vitals.set_session)
+        window = MainWindow(clock, people, sessions, clock_service, 120, "day", vitals, devices)
         window.resize(*SIZE)
         window.show()
         window.open_session(session_id)

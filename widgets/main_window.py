@@ -20,8 +20,10 @@ from console.domain.schedule import ClockFace
 from console.domain.sessions import SessionRecord
 from console.errors import IllegalTransition, StoreUnavailable
 from console.services.clock import ClockService
+from console.services.devices import DeviceManager
 from console.services.people import PeopleService
 from console.services.sessions import SessionService
+from console.services.vitals import VitalsService
 from widgets.observation_panel import ObservationPanel
 from widgets.session_actions import SessionActions
 from widgets.session_header import SessionHeader
@@ -45,6 +47,8 @@ class MainWindow(QMainWindow):
         clock_service: ClockService,
         minimum_minutes: int,
         theme: str,
+        vitals: VitalsService,
+        devices: DeviceManager,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -53,6 +57,8 @@ class MainWindow(QMainWindow):
         self._sessions = sessions
         self._clock_service = clock_service
         self._theme = theme
+        self._vitals = vitals
+        self._devices = devices
 
         self.banner = named(QLabel(""), "banner")
         self.banner.setWordWrap(True)
@@ -111,6 +117,7 @@ class MainWindow(QMainWindow):
 
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
         sessions.storeProblem.connect(self._on_sessions_store_problem)
+        vitals.storeProblem.connect(self._on_sessions_store_problem)
         sessions.storeRecovered.connect(self._on_sessions_store_recovered)
         sessions.pendingChanged.connect(self._on_sessions_pending_changed)
         clock_service.faceChanged.connect(self._on_clock_face_changed)
@@ -222,9 +229,13 @@ class MainWindow(QMainWindow):
     def _on_clock_face_changed(self, face: ClockFace | None) -> None:
         self.header.show_face(face)
 
-    def _on_sessions_store_problem(self, message: str) -> None:
+    def show_problem(self, message: str) -> None:
+        """Show an expected problem (database, device) in the banner; work goes on."""
         self.banner.setText(f"⚠  {message}")
         self.banner.show()
+
+    def _on_sessions_store_problem(self, message: str) -> None:
+        self.show_problem(message)
 
     def _on_sessions_store_recovered(self) -> None:
         self.banner.hide()

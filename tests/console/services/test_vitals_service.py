@@ -1,0 +1,150 @@
+"""The vitals service over a real SQLite store: dedupe, one-second batches, manual sets, spool."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from console.domain.lifecycle import SessionState
+from console.domain.vitals import Parameter as P
+from console.errors import ValidationFailed
+from console.services.sessions import SessionService
+from console.services.vitals import BATCH_MS, NeedsConfirmation, VitalsService
+from console.store.spool import Spool
+from console.store.writer import DurableWriter
+from devices.base import DeviceEvent, Reading, WaveformChunk
+
+
+@pytest.fixture
+def services(qtbot, sqlite_clinic, clock, tmp_path):
+    c = sqlite_clinic
+    writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
+    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
+    vitals = VitalsService(clock, c.vitals, writer)
+    sessions.sessionChanged.connect(vitals.set_session)
+    record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
+    yield sessions, vitals, record
+    vitals.deleteLater()
+    sessions.deleteLater()
+
+
+def nibp(sys_: float, dia: float, mean: float, key: str) -> list[Reading]:
+    return [
+        Reading(P.NIBP_SYS, sys_, "mmHg", measurement_key=key),
+        Reading(P.NIBP_DIA, dia, "mmHg", measurement_key=key),
+        Reading(P.NIBP_MEAN, mean, "mmHg", measurement_key=key),
+    ]
+
+
+def test_a_cuff_reading_repeated_in_every_message_is_stored_once(
+    qtbot, services, sqlite_clinic, clock
+):
+    _, vitals, record = services
+    checks = []
+    vitals.checkRecorded.connect(lambda: checks.append(1))
+    for second in range(27):
+        items = [Reading(P.HR, 80, "/min"), *nibp(121, 75, 92, "nibp:121/75/92")]
+        vitals.ingest("ivy", items, clock.now() + timedelta(seconds=second))
+    vitals.ingest("ivy", nibp(130, 80, 97, "nibp:130/80/97"), clock.now() + timedelta(seconds=30))
+    vitals.flush()
+    stored = sqlite_clinic.vitals.history(record.id)
+    assert [p.value for p in stored if p.parameter is P.NIBP_SYS] == [121, 130]
+    assert len([p for p in stored if p.parameter is P.HR]) == 27
+    assert len(checks) == 2
+    assert sqlite_clinic.sessions.check_times(record.id) == [
+        clock.now(),
+        clock.now() + timedelta(seconds=30),
+    ]
+
+
+def test_readings_reach_the_database_within_the_batch_interval(
+    qtbot, services, sqlite_clinic, clock
+):
+    _, vitals, record = services
+    vitals.ingest("masimo", [Reading(P.SPO2, 97, "%", t_device=clock.now())], clock.now())
+    assert sqlite_clinic.vitals.history(record.id) == []  # batched, not one commit per sample
+    qtbot.waitUntil(lambda: len(sqlite_clinic.vitals.history(record.id)) == 1, timeout=BATCH_MS * 4)
+    point = sqlite_clinic.vitals.history(record.id)[0]
+    assert point.source == "masimo" and point.value == 97 and point.device_time == clock.now()
+
+
+def test_after_a_restart_the_last_cuff_reading_is_not_stored_again(
+    qtbot, services, sqlite_clinic, clock, tmp_path
+):
+    _, vitals, record = services
+    vitals.ingest("ivy", nibp(121, 75, 92, "k1"), clock.now())
+    vitals.flush()
+    fresh = VitalsService(
+        clock,
+        sqlite_clinic.vitals,
+        DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "s2.jsonl")),
+    )
+    fresh.set_session(sqlite_clinic.sessions.get(record.id))
+    fresh.ingest("ivy", nibp(121, 75, 92, "k1"), clock.now() + timedelta(seconds=5))
+    fresh.flush()
+    assert (
+        len([p for p in sqlite_clinic.vitals.history(record.id) if p.parameter is P.NIBP_SYS]) == 1
+    )
+    fresh.deleteLater()
+
+
+def test_manual_sets_are_validated_confirmed_and_stored_with_the_author(services, sqlite_clinic):
+    _, vitals, record = services
+    nurse = sqlite_clinic.nurse.id
+    with pytest.raises(ValidationFailed):
+        vitals.record_manual({P.HR: "500", P.SPO2: "97"}, nurse, confirmed=False)
+    assert sqlite_clinic.vitals.history(record.id) == []  # nothing partial
+    with pytest.raises(NeedsConfirmation) as unusual:
+        vitals.record_manual({P.NIBP_SYS: "230", P.NIBP_DIA: "100"}, nurse, confirmed=False)
+    assert "SYS 230 is above" in unusual.value.reasons[0]
+    assert sqlite_clinic.vitals.history(record.id) == []
+    vitals.record_manual({P.NIBP_SYS: "230", P.NIBP_DIA: "100"}, nurse, confirmed=True)
+    stored = sqlite_clinic.vitals.history(record.id)
+    assert {(p.parameter, p.value, p.source, p.entered_by_id) for p in stored} == {
+        (P.NIBP_SYS, 230, "manual", nurse),
+        (P.NIBP_DIA, 100, "manual", nurse),
+    }
+
+
+def test_pleth_is_kept_as_one_blob_a_second_and_events_are_announced(
+    qtbot, services, sqlite_clinic, clock
+):
+    _, vitals, record = services
+    conditions = []
+    vitals.conditionChanged.connect(conditions.append)
+    for _ in range(9):  # 9 packets × 25 samples = 3 s at 75 Hz
+        vitals.ingest("nonin", [WaveformChunk("pleth", 75.0, tuple(range(25)))], clock.now())
+    vitals.ingest("nonin", [DeviceEvent("sensor_off")], clock.now())
+    vitals.flush()
+    assert sqlite_clinic.vitals.waveform_seconds(record.id, "pleth") == 3
+    assert conditions[0].code == "sensor_off" and conditions[0].active
+
+
+def test_a_locked_database_keeps_the_batch_in_the_spool(
+    qtbot, services, sqlite_clinic, sqlite_store, clock
+):
+    _, vitals, record = services
+    other = sqlite3.connect(sqlite_store.engine.url.database, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    with qtbot.waitSignal(vitals.storeProblem):
+        vitals.ingest("masimo", [Reading(P.HR, 88, "/min")], clock.now())
+        vitals.flush()
+    other.rollback()
+    other.close()
+    fresh = DurableWriter(sqlite_clinic.targets, Spool(sqlite_clinic_spool(vitals)))
+    assert fresh.flush() == 0
+    assert [p.value for p in sqlite_clinic.vitals.history(record.id)] == [88]
+
+
+def sqlite_clinic_spool(vitals: VitalsService):
+    return vitals._writer._spool.path
+
+
+def test_no_storage_after_the_session_closes(services, sqlite_clinic, clock):
+    sessions, vitals, record = services
+    sessions.transition(SessionState.ABORTED, sqlite_clinic.nurse.id, reason="test")
+    vitals.ingest("masimo", [Reading(P.HR, 70, "/min")], clock.now())
+    vitals.flush()
+    assert sqlite_clinic.vitals.history(record.id) == []
