@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from console.domain.vitals import PARAMETERS, Parameter, VitalPoint
 from console.store.database import Store
@@ -24,6 +24,56 @@ class WaveformBlob:
     samples: bytes
 
 
+_COLUMNS = (
+    "session_id, source, device, parameter, value, unit, device_time, host_time, "
+    "entered_by_id, measurement_key"
+)
+
+
+def _insert_points(connection: Connection, session_id: int, points: Sequence[VitalPoint]) -> None:
+    """Insert many samples with one driver-level executemany (the ORM's per-row work is the
+    bottleneck at tens of thousands of rows a second); times are converted once per distinct value.
+    """
+    dialect = connection.dialect
+    sqlite = dialect.name == "sqlite"
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO vital_sample ({_COLUMNS}) VALUES ({', '.join([marker] * 10)})"
+    converted: dict[datetime, object] = {}
+
+    def stored(value: datetime | None) -> object:
+        if value is None:
+            return None
+        found = converted.get(value)
+        if found is None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the store: times must be timezone-aware")
+            utc = value.astimezone(UTC)
+            # SQLite keeps UTC text in SQLAlchemy's own format, so the ORM reads these rows back
+            found = utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
+            converted[value] = found
+        return found
+
+    units = {parameter: info.unit for parameter, info in PARAMETERS.items()}
+    connection.exec_driver_sql(
+        sql,
+        [
+            (
+                session_id,
+                p.source,
+                "",
+                p.parameter.value,
+                p.value,
+                units[p.parameter],
+                stored(p.device_time),
+                stored(p.at),
+                p.entered_by_id,
+                p.measurement_key,
+            )
+            for p in points
+        ],
+    )
+
+
 class VitalsRepository:
     """Many rows a second go in as one batch; a batch is all stored or none of it is."""
 
@@ -37,24 +87,7 @@ class VitalsRepository:
             return
         with self._store.transaction() as tx:
             if points:
-                tx.execute(
-                    insert(VitalSampleRow),
-                    [
-                        {
-                            "session_id": session_id,
-                            "source": p.source,
-                            "device": "",
-                            "parameter": p.parameter.value,
-                            "value": p.value,
-                            "unit": PARAMETERS[p.parameter].unit,
-                            "device_time": p.device_time,
-                            "host_time": p.at,
-                            "entered_by_id": p.entered_by_id,
-                            "measurement_key": p.measurement_key,
-                        }
-                        for p in points
-                    ],
-                )
+                _insert_points(tx.connection(), session_id, points)
             if waveforms:
                 tx.execute(
                     insert(WaveformBlobRow),
