@@ -83,7 +83,7 @@ class VitalsService(QObject):
         self._vitals = vitals
         self._writer = writer
         self._session: SessionRecord | None = None
-        self._history: list[VitalPoint] = []
+        self._latest: dict[Parameter, VitalPoint] = {}  # the whole history stays in the database
         self._last_keys: dict[tuple[str, Parameter], str] = {}
         self._pending: list[VitalPoint] = []
         self._pending_waves: list[WaveformBlob] = []
@@ -99,13 +99,18 @@ class VitalsService(QObject):
         return self._session
 
     def history(self) -> list[VitalPoint]:
-        return list(self._history)
+        """The active session's values in time order: what is stored plus what waits in the batch."""
+        if self._session is None:
+            return []
+        try:
+            stored = self._vitals.history(self._session.id)
+        except StoreUnavailable as error:
+            self.storeProblem.emit(str(error))
+            stored = []
+        return stored + self._pending
 
     def latest(self) -> dict[Parameter, VitalPoint]:
-        found: dict[Parameter, VitalPoint] = {}
-        for point in self._history:
-            found[point.parameter] = point
-        return found
+        return dict(self._latest)
 
     # ---- session ---------------------------------------------------------------------------
     def set_session(self, record: SessionRecord | None) -> None:
@@ -114,13 +119,13 @@ class VitalsService(QObject):
             self.flush()
         if record is not None and (self._session is None or record.id != self._session.id):
             try:
-                self._history = self._vitals.history(record.id)
+                self._latest = self._vitals.latest(record.id)
                 self._last_keys = self._vitals.last_measurement_keys(record.id)
             except StoreUnavailable as error:
-                self._history, self._last_keys = [], {}
+                self._latest, self._last_keys = {}, {}
                 self.storeProblem.emit(str(error))
         elif record is None:
-            self._history, self._last_keys = [], {}
+            self._latest, self._last_keys = {}, {}
         self._session = record
 
     # ---- input -----------------------------------------------------------------------------
@@ -148,9 +153,9 @@ class VitalsService(QObject):
                 )
         if not points:
             return
+        self._latest.update((p.parameter, p) for p in points)
         if self._session is not None and self._session.state.is_open:
             self._pending.extend(points)
-            self._history.extend(points)
             if not self._timer.isActive():
                 self._timer.start()
         self.pointsAdded.emit(tuple(points))
@@ -177,7 +182,7 @@ class VitalsService(QObject):
         self.flush()  # keep device readings before this set in order
         if self._writer.write(SaveVitals(session.id, tuple(points))) is Outcome.QUEUED:
             self.storeProblem.emit(self._writer.last_error)
-        self._history.extend(points)
+        self._latest.update((p.parameter, p) for p in points)
         self.pointsAdded.emit(tuple(points))
         self.checkRecorded.emit()
         return points

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from console.domain.vitals import PARAMETERS, Parameter, VitalPoint
 from console.store.database import Store
@@ -119,6 +119,32 @@ class VitalsRepository:
                 .order_by(VitalSampleRow.host_time, VitalSampleRow.id)
             )
             return [VitalPoint(Parameter(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+
+    def latest(self, session_id: int) -> dict[Parameter, VitalPoint]:
+        """The newest value of each parameter in a session."""
+        found: dict[Parameter, VitalPoint] = {}
+        with self._store.transaction() as tx:
+            newest = (
+                select(VitalSampleRow.parameter, func.max(VitalSampleRow.id).label("id"))
+                .where(VitalSampleRow.session_id == session_id)
+                .group_by(VitalSampleRow.parameter)
+                .subquery()
+            )
+            rows = tx.execute(
+                select(
+                    VitalSampleRow.parameter,
+                    VitalSampleRow.value,
+                    VitalSampleRow.host_time,
+                    VitalSampleRow.source,
+                    VitalSampleRow.device_time,
+                    VitalSampleRow.measurement_key,
+                    VitalSampleRow.entered_by_id,
+                ).join(newest, VitalSampleRow.id == newest.c.id)
+            )
+            for r in rows:
+                point = VitalPoint(Parameter(r[0]), r[1], r[2], r[3], r[4], r[5], r[6])
+                found[point.parameter] = point
+        return found
 
     def last_measurement_keys(self, session_id: int) -> dict[tuple[str, Parameter], str]:
         """The newest cuff-measurement key per (source, parameter), to dedupe after a restart."""
