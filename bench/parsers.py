@@ -101,11 +101,18 @@ def hl7_stream(messages: int) -> tuple[bytes, int]:
     return b"".join(out), segments
 
 
+RUNS = 5  # best of: the machine is shared, and a run that overlaps other work is not the figure
+
+
 def throughput(factory: Callable[[], Decoder], data: bytes, units: int) -> tuple[float, int]:
-    """Units per second feeding ``data`` in CHUNK-sized pieces (best of 3), and readings seen."""
+    """Units per second feeding ``data`` in CHUNK-sized pieces (best of RUNS), and readings seen.
+
+    Every run decodes the whole stream with a fresh decoder (nothing carries over but the
+    module-level caches a long-running reader would have warm anyway).
+    """
     best = float("inf")
     readings = 0
-    for _ in range(3):
+    for _ in range(RUNS):
         decoder = factory()
         take = getattr(decoder, "take_replies", None)
         count = 0
@@ -158,7 +165,7 @@ def main() -> int:
         rate, _ = throughput(lambda f=fmt: nonin.NoninDecoder(f), data, n)  # type: ignore[misc]
         rows.append((name, "binary frames/s", rate, FRAME_TARGET, rate >= FRAME_TARGET))
 
-    print("B1 parser throughput (one core, 4 KiB chunks, best of 3)")
+    print(f"B1 parser throughput (one core, 4 KiB chunks, best of {RUNS})")
     print(f"{'protocol':<9} {'unit':<16} {'figure':>12} {'target':>12}  verdict")
     for name, unit, rate, target, ok in rows:
         print(f"{name:<9} {unit:<16} {rate:>12,.0f} {target:>12,.0f}  {'PASS' if ok else 'FAIL'}")

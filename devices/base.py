@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from console.domain.vitals import Parameter
 
+# Reading, WaveformChunk and DeviceEvent are built by the thousand per second in the parsers, so
+# they are NamedTuples (a frozen dataclass costs ~2 µs each: object.__setattr__ per field).
+# They keep dataclass semantics where it matters: immutable, keyword or positional construction,
+# and equality/hash only between two items of the same class (a Reading never equals a plain
+# tuple or a DeviceEvent with the same contents). A hot path may build one with
+# ``tuple.__new__(Reading, (parameter, value, unit, t_device, flags, measurement_key))``.
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+
+class Reading(NamedTuple):
     """One numeric value decoded from a device.
 
     ``t_device`` is the time the device stamped on the value (timezone-aware; a device clock
@@ -27,23 +33,48 @@ class Reading:
     flags: tuple[str, ...] = ()
     measurement_key: str | None = None
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Reading and tuple.__eq__(self, other)
 
-@dataclass(frozen=True, slots=True)
-class WaveformChunk:
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+
+class WaveformChunk(NamedTuple):
     """A run of waveform samples (e.g. the 75 Hz pleth) in device units."""
 
     name: str  # "pleth"
     rate_hz: float
     samples: tuple[int, ...]
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is WaveformChunk and tuple.__eq__(self, other)
 
-@dataclass(frozen=True, slots=True)
-class DeviceEvent:
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+
+class DeviceEvent(NamedTuple):
     """A status condition reported by the device: sensor off, no sensor, low perfusion, alarm bits."""
 
     code: str  # e.g. "sensor_off", "no_sensor", "low_perfusion", "artifact"
     active: bool = True
     detail: str = ""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is DeviceEvent and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
 
 
 Decoded = Reading | WaveformChunk | DeviceEvent

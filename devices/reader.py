@@ -21,6 +21,12 @@ PortOpener = Callable[[str, SerialDefaults], SerialPort]
 BACKOFF_INITIAL_S = 0.5
 BACKOFF_MAX_S = 5.0
 STATUS_THROTTLE_S = 1.0  # counters alone republish the status at most once a second
+# After waking on the first byte of a burst, wait this long and take everything that arrived:
+# a serial device trickles its bytes (a Nonin frame every 13.3 ms, a 9600-baud line over
+# ~150 ms), and each wake-up of a reader thread costs tens of microseconds of CPU. 14 ms merges
+# two Nonin frames per wake-up (about half the wake-ups) and adds at most 14 ms to the
+# byte-in -> emit latency (B2: p99 <= 20 ms); 0 reads each burst as soon as it arrives.
+COALESCE_S = 0.014
 
 
 def utc_now() -> datetime:
@@ -106,6 +112,7 @@ class DeviceReader(QThread):
         monotonic: Callable[[], float] = time.monotonic,
         backoff_initial_s: float = BACKOFF_INITIAL_S,
         backoff_max_s: float = BACKOFF_MAX_S,
+        coalesce_s: float = COALESCE_S,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -116,6 +123,7 @@ class DeviceReader(QThread):
         self._monotonic = monotonic
         self._backoff_initial = backoff_initial_s
         self._backoff_max = backoff_max_s
+        self._coalesce = coalesce_s
         self._counters = _Counters()
         self._state = ReaderState.STOPPED
         self._last_error = ""
@@ -181,11 +189,14 @@ class DeviceReader(QThread):
         got_reading = False
         opened = self._monotonic()
         last_valid = opened
+        coalesce = self._coalesce
         self._set_state(ReaderState.CONNECTED, "")
         while not self.isInterruptionRequested():
             waiting = port.in_waiting
             data = port.read(waiting or 1)
-            if data and not waiting:  # woke on the first byte of a burst: take the rest now
+            if data and not waiting:  # woke on the first byte of a burst: take the rest too
+                if coalesce > 0:
+                    time.sleep(coalesce)
                 more = port.in_waiting
                 if more:
                     data += port.read(more)

@@ -93,6 +93,7 @@ _FAHR = frozenset({"MDC_DIM_FAHR", "[degF]", "degF"})
 _TS = re.compile(
     r"(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?(?:\.(\d{1,4}))?(?:([+-])(\d\d)(\d\d))?"
 )
+_CACHE_MAX = 4096  # entries in each of the parse caches below (cleared when full)
 _SPECIAL = re.compile(r"[\\|^&~\r]")
 _NUMERIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -101,13 +102,56 @@ def _local_zone(naive: datetime) -> tzinfo | None:
     return naive.astimezone().tzinfo
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=64)
+def _offset_zone(sign: str, hours: int, minutes: int) -> tzinfo | None:
+    """The fixed zone for a ``+HHMM``/``-HHMM`` offset (None when it is a day or more)."""
+    offset = timedelta(hours=hours, minutes=minutes)
+    if offset >= timedelta(hours=24):
+        return None
+    return timezone(-offset if sign == "-" else offset)
+
+
+#: The seconds of a DTM ("00" … "59") → their offset within the minute.
+_SECONDS = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
+#: DTM text → its datetime (or None), for the texts seen lately (a message repeats its time).
+_TS_SEEN: dict[str, datetime | None] = {}
+#: "YYYYMMDDHHMM" + zone offset → that minute, for ``YYYYMMDDHHMMSS[+/-ZZZZ]`` texts: a new
+#: second costs a lookup and an addition instead of a full parse.
+_TS_MINUTES: dict[str, datetime] = {}
+
+
 def parse_ts(text: str) -> datetime | None:
     """An HL7 TS/DTM (``YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ]``) as an aware datetime.
 
     A time without a zone offset is the sender's local time; it is taken as the host's local
     zone (the same room and clock). Returns None for an empty or malformed value.
     """
+    try:
+        return _TS_SEEN[text]
+    except KeyError:
+        pass
+    found: datetime | None = None
+    second = _SECONDS.get(text[12:14])
+    size = len(text)
+    by_minute = second is not None and (size == 14 or (size == 19 and text[14] in "+-"))
+    if by_minute:
+        minute = _TS_MINUTES.get(text[:12] + text[14:])
+        if minute is not None and second is not None:
+            found = minute + second
+    if found is None:
+        found = _parse_ts(text)
+        if found is not None and second is not None and by_minute:
+            if len(_TS_MINUTES) >= _CACHE_MAX:
+                _TS_MINUTES.clear()
+            _TS_MINUTES[text[:12] + text[14:]] = found - second
+    if len(_TS_SEEN) >= _CACHE_MAX:
+        _TS_SEEN.clear()
+    _TS_SEEN[text] = found
+    return found
+
+
+def _parse_ts(text: str) -> datetime | None:
+    """parse_ts without its caches."""
     text = text.strip()
     m = _TS.fullmatch(text)
     if m is None:
@@ -124,10 +168,8 @@ def parse_ts(text: str) -> datetime | None:
             int((frac or "0").ljust(6, "0")[:6]),
         )
         if sign:
-            offset = timedelta(hours=int(zh), minutes=int(zm))
-            if offset >= timedelta(hours=24):
-                return None
-            return naive.replace(tzinfo=timezone(-offset if sign == "-" else offset))
+            zone = _offset_zone(sign, int(zh), int(zm))
+            return None if zone is None else naive.replace(tzinfo=zone)
         return naive.replace(tzinfo=_local_zone(naive))
     except (ValueError, OverflowError, OSError):
         return None
@@ -148,33 +190,41 @@ class _Msh:
     __slots__ = ("control_id", "field_sep", "message_type", "receiver", "sender", "version")
 
     def __init__(self, fields: list[str], comp: str) -> None:
-        def get(i: int) -> str:
-            return fields[i] if i < len(fields) else ""
-
+        if len(fields) < 12:
+            fields = fields + _PAD[len(fields) : 12]
         # fields[0] = "MSH", fields[1] = encoding characters; MSH-n is fields[n - 1].
         self.field_sep = "|"
-        self.sender = (get(2), get(3))  # MSH-3 application, MSH-4 facility
-        self.receiver = (get(4), get(5))
-        self.message_type = get(8).split(comp)
-        self.control_id = get(9)
-        self.version = get(11).split(comp)[0] or "2.6"
+        self.sender = (fields[2], fields[3])  # MSH-3 application, MSH-4 facility
+        self.receiver = (fields[4], fields[5])
+        self.message_type = fields[8].split(comp)
+        self.control_id = fields[9]
+        self.version = fields[11].split(comp)[0] or "2.6"
 
 
 def _ack(msh: _Msh | None, code: str, reason: str = "", error: str = "") -> bytes:
     """A complete MLLP-framed ACK: MSA|AA, or AE/AR with the reason in MSA-3 and an ERR."""
     now = _now_ts(int(time.time()))
-    control = msh.control_id if msh is not None else ""
+    control = _esc(msh.control_id) if msh is not None else ""
     version = msh.version if msh is not None else "2.6"
     trigger = msh.message_type[1] if msh is not None and len(msh.message_type) > 1 else "R01"
     to_app, to_fac = msh.sender if msh is not None else ("", "")
+    head, tail = _ack_parts(to_app, to_fac, now, trigger, version)
     segments = [
-        f"MSH|^~\\&|VIGIL|VIGIL|{_esc(to_app)}|{_esc(to_fac)}|{now}||ACK^{_esc(trigger)}^ACK|"
-        f"A{_esc(control)}|P|{_esc(version)}",
-        f"MSA|{code}|{_esc(control)}" + (f"|{_esc(reason)}" if reason else ""),
+        f"{head}{control}{tail}",
+        f"MSA|{code}|{control}" + (f"|{_esc(reason)}" if reason else ""),
     ]
     if error:
         segments.append(f"ERR|||{error}|E|||{_esc(reason)}")
     return frame(("\r".join(segments) + "\r").encode("utf-8", "replace"))
+
+
+@lru_cache(maxsize=64)
+def _ack_parts(to_app: str, to_fac: str, now: str, trigger: str, version: str) -> tuple[str, str]:
+    """The ACK's MSH around its control id: the same for every message of a second."""
+    return (
+        f"MSH|^~\\&|VIGIL|VIGIL|{_esc(to_app)}|{_esc(to_fac)}|{now}||ACK^{_esc(trigger)}^ACK|A",
+        f"|P|{_esc(version)}",
+    )
 
 
 def _esc(text: str) -> str:
@@ -205,7 +255,10 @@ class _Parse:
 def _parse_message(payload: bytes) -> tuple[_Parse, bytes]:
     result = _Parse()
     text = payload.decode("utf-8", "replace")
-    segments = [s for s in re.split(r"\r\n|\r|\n", text.strip("\r\n\x0b\x1c")) if s]
+    text = text.strip("\r\n\x0b\x1c")
+    if "\n" in text:  # CRLF or LF segment ends (a non-conforming sender): normalise
+        text = text.replace("\r\n", "\r").replace("\n", "\r")
+    segments = [s for s in text.split("\r") if s]
     if not segments or not segments[0].startswith("MSH") or len(segments[0]) < 8:
         return result, _ack(None, "AR", "no MSH segment", "100^Segment sequence error^HL70357")
     msh_text = segments[0]
@@ -225,6 +278,9 @@ def _parse_message(payload: bytes) -> tuple[_Parse, bytes]:
     obr_time: datetime | None = None
     nibp_untimed: list[Reading] = []
     obx_seen = 0
+    idents = _IDENTS.get(comp)
+    if idents is None:
+        idents = _IDENTS.setdefault(comp, {})
     for seg in segments[1:]:
         fields = seg.split(fs)
         name = fields[0]
@@ -232,7 +288,7 @@ def _parse_message(payload: bytes) -> tuple[_Parse, bytes]:
             obr_time = parse_ts(fields[7].split(comp)[0]) if len(fields) > 7 else None
         elif name == "OBX":
             obx_seen += 1
-            reading = _obx(fields, comp, obr_time, result)
+            reading = _obx(fields, comp, obr_time, result, idents)
             if reading is not None:
                 if reading.parameter in _NIBP and reading.measurement_key is None:
                     nibp_untimed.append(reading)
@@ -256,22 +312,65 @@ def _parse_message(payload: bytes) -> tuple[_Parse, bytes]:
 
 
 _PAD = [""] * 18
+#: Per component separator: OBX-3 text → (parameter or None, label for an unknown one).
+_IDENTS: dict[str, dict[str, tuple[Parameter | None, str]]] = {}
+#: OBX-5 text → its number, or None when it is not a plain decimal number.
+_NUMBERS: dict[str, float | None] = {}
+#: (OBX-6 text, component separator) → "kpa", "fahr" or "" (the unit needs no conversion).
+_UNITS: dict[tuple[str, str], str] = {}
+_new = tuple.__new__  # builds a Reading without the Python-level NamedTuple __new__
 
 
-def _obx(fields: list[str], comp: str, obr_time: datetime | None, result: _Parse) -> Reading | None:
+def _ident(
+    text: str, comp: str, idents: dict[str, tuple[Parameter | None, str]]
+) -> tuple[Parameter | None, str]:
+    """OBX-3 → its parameter (mnemonic first, then the alternates and numeric codes); cached."""
+    ident = text.split(comp)
+    param = MDC_MNEMONICS.get(ident[1]) if len(ident) > 1 else None
+    if param is None:
+        param = _lookup(ident)
+    label = (ident[1] if len(ident) > 1 and ident[1] else ident[0]) or "(empty)"
+    if len(idents) >= _CACHE_MAX:
+        idents.clear()
+    found = idents[text] = (param, label)
+    return found
+
+
+def _number(raw: str) -> float | None:
+    """A plain decimal number (``72``, ``-1.5``, ``.5``); None for anything else; cached."""
+    value = float(raw) if _NUMERIC.fullmatch(raw) is not None else None
+    if len(_NUMBERS) >= _CACHE_MAX:
+        _NUMBERS.clear()
+    _NUMBERS[raw] = value
+    return value
+
+
+def _unit_kind(unit: str, comp: str) -> str:
+    units = {u.strip() for u in unit.split(comp)}
+    kind = "kpa" if units & _KPA else "fahr" if units & _FAHR else ""
+    if len(_UNITS) >= _CACHE_MAX:
+        _UNITS.clear()
+    _UNITS[unit, comp] = kind
+    return kind
+
+
+def _obx(
+    fields: list[str],
+    comp: str,
+    obr_time: datetime | None,
+    result: _Parse,
+    idents: dict[str, tuple[Parameter | None, str]],
+) -> Reading | None:
     if len(fields) < 18:
         fields = fields + _PAD[len(fields) :]
     value_type = fields[2]
     if value_type not in ("NM", "SN", ""):
         return None  # text, waveform (NA/MA) or coded values: not a numeric vital sign
-    ident = fields[3].split(comp)
-    param = MDC_MNEMONICS.get(ident[1]) if len(ident) > 1 else None
+    ident = fields[3]
+    param, label = idents.get(ident) or _ident(ident, comp, idents)
     if param is None:
-        param = _lookup(ident)
-        if param is None:
-            label = (ident[1] if len(ident) > 1 and ident[1] else ident[0]) or "(empty)"
-            result.unknown.add(f"OBX:{label}")
-            return None
+        result.unknown.add(f"OBX:{label}")
+        return None
     status = fields[11]
     if status in ("X", "D", "W"):  # cannot be obtained / deleted / wrong: absent
         return None
@@ -279,25 +378,32 @@ def _obx(fields: list[str], comp: str, obr_time: datetime | None, result: _Parse
     if value_type == "SN":  # structured numeric: <comparator>^<num>
         parts = raw.split(comp)
         raw = parts[1] if len(parts) > 1 else parts[0]
-    raw = raw.strip()
-    if not raw:
-        return None
-    if _NUMERIC.fullmatch(raw) is None:
+    if raw in _NUMBERS:
+        value = _NUMBERS[raw]
+    else:
+        raw = raw.strip()
+        if not raw:
+            return None
+        value = _NUMBERS.get(raw, 0.0) if raw in _NUMBERS else _number(raw)
+    if value is None:
         result.bad_obx += 1
         return None
-    value = float(raw)
     unit = fields[6]
     if unit and param not in _NATIVE_UNIT_OK:
-        units = {u.strip() for u in unit.split(comp)}
-        if units & _KPA and param in _PRESSURE:
+        kind = _UNITS.get((unit, comp))
+        if kind is None:
+            kind = _unit_kind(unit, comp)
+        if kind == "kpa" and param in _PRESSURE:
             value = round(value * 7.50062, 1)
-        elif units & _FAHR and param is Parameter.TEMP:
+        elif kind == "fahr" and param is Parameter.TEMP:
             value = round((value - 32.0) * 5.0 / 9.0, 2)
     low, high = _BOUNDS[param]
     if not low <= value <= high:
         result.out_of_range += 1
         return None
-    obs_text = fields[14].split(comp)[0]
+    obs_text = fields[14]
+    if comp in obs_text:
+        obs_text = obs_text.split(comp)[0]
     t_device = parse_ts(obs_text) if obs_text else None
     if obs_text and t_device is None:
         result.bad_obx += 1
@@ -310,8 +416,18 @@ def _obx(fields: list[str], comp: str, obr_time: datetime | None, result: _Parse
         flags = (*flags, f"status_{status}")
     key = None
     if param in _NIBP and t_device is not None:
-        key = "nibp@" + t_device.isoformat()
-    return Reading(param, value, _UNIT[param], t_device, flags, key)
+        key = _nibp_key(t_device, t_device.tzinfo)
+    return _new(Reading, (param, value, _UNIT[param], t_device, flags, key))
+
+
+@lru_cache(maxsize=64)
+def _nibp_key(t_device: datetime, zone: tzinfo | None) -> str:
+    """The NIBP measurement key for an OBX-14 time.
+
+    The zone is part of the cache key: the same instant in two zones compares equal but prints
+    differently.
+    """
+    return "nibp@" + t_device.isoformat()
 
 
 def _lookup(ident: list[str]) -> Parameter | None:

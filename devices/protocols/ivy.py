@@ -6,7 +6,7 @@ import logging
 import re
 from functools import lru_cache
 
-from console.domain.vitals import Parameter, is_possible
+from console.domain.vitals import PARAMETERS, Parameter
 from devices.base import Decoded, DecoderStats, DriverInfo, Reading, SerialDefaults
 
 __all__ = ["DRIVER", "HEADER", "WAVEFORM_LEN", "IvyDecoder", "parse_field"]
@@ -28,6 +28,32 @@ _NUMBER = re.compile(rb"[0-9]+(?:\.[0-9]+)?")
 _IGNORED = frozenset({"P1", "P2", "T2"})
 
 _HUNT, _WAVE, _TEXT = 0, 1, 2
+
+_Target = tuple[Parameter, str, float, float]  # parameter, unit, physical minimum and maximum
+
+
+def _target(param: Parameter, unit: str) -> _Target:
+    info = PARAMETERS[param]
+    return (param, unit, info.minimum, info.maximum)
+
+
+# Fields with one value (the first after the status) and what it is.
+_SIMPLE: dict[str, _Target] = {
+    "HR": _target(Parameter.HR, "/min"),
+    "RR": _target(Parameter.RR, "/min"),
+    "ETCO2": _target(Parameter.ETCO2, "mmHg"),
+    "T1": _target(Parameter.TEMP, "°C"),
+}
+_SPO2 = _target(Parameter.SPO2, "%")
+_PR = _target(Parameter.PR, "/min")
+_NIBP_TARGETS = (
+    _target(Parameter.NIBP_SYS, "mmHg"),
+    _target(Parameter.NIBP_DIA, "mmHg"),
+    _target(Parameter.NIBP_MEAN, "mmHg"),
+)
+_CACHE_MAX = 4096
+_UNSEEN = -1.0  # a sentinel: _value never gives a negative number
+_new = tuple.__new__  # builds a Reading without the Python-level NamedTuple __new__
 
 
 def _value(raw: bytes) -> float | None:
@@ -78,7 +104,7 @@ class IvyDecoder:
         self._started = False  # a header has been seen
         self._hunt_counted = False  # the current stretch of skipped bytes was counted
         self._logged: set[str] = set()
-        self._cache: dict[tuple[Parameter, float, str | None], Reading] = {}
+        self._numbers: dict[bytes, float | None] = {}  # raw value text → number (or absent)
 
     def _log_once(self, key: str, message: str, *args: object) -> None:
         if key not in self._logged:
@@ -185,23 +211,19 @@ class IvyDecoder:
             return False
         self._lines_ok += 1
         name, parts = parsed
-        vals = parts[1:]
-        if name == "HR":
-            self._emit(Parameter.HR, vals, 0, "/min", out)
+        simple = _SIMPLE.get(name)
+        if simple is not None:  # HR, RR, ETCO2, T1: one value
+            if len(parts) > 1:
+                self._emit(simple, parts[1], out, None)
         elif name == "SPO2":
-            self._emit(Parameter.SPO2, vals, 0, "%", out)
-            for extra in vals[1:]:
+            if len(parts) > 1:
+                self._emit(_SPO2, parts[1], out, None)
+            for extra in parts[2:]:
                 key, sep, raw = extra.partition(b"=")
                 if sep and key.strip() == b"PR":
-                    self._emit(Parameter.PR, [raw], 0, "/min", out)
-        elif name == "RR":
-            self._emit(Parameter.RR, vals, 0, "/min", out)
-        elif name == "ETCO2":
-            self._emit(Parameter.ETCO2, vals, 0, "mmHg", out)
-        elif name == "T1":
-            self._emit(Parameter.TEMP, vals, 0, "°C", out)
+                    self._emit(_PR, raw, out, None)
         elif name == "NIBP":
-            self._nibp(vals, out)
+            self._nibp(parts[1:], out)
         elif name not in self.stats.unknown_fields:
             self.stats.unknown_fields.add(name)
             if name in _IGNORED:
@@ -210,41 +232,34 @@ class IvyDecoder:
                 self._log_once("field:" + name, "Ivy: unknown field %s counted", name)
         return True
 
-    def _emit(
-        self,
-        param: Parameter,
-        vals: list[bytes],
-        index: int,
-        unit: str,
-        out: list[Decoded],
-        key: str | None = None,
-    ) -> None:
-        if index >= len(vals):
-            return
-        value = _value(vals[index])
+    def _number(self, raw: bytes) -> float | None:
+        numbers = self._numbers
+        value = numbers.get(raw, _UNSEEN)
+        if value is _UNSEEN:
+            if len(numbers) >= _CACHE_MAX:
+                numbers.clear()
+            value = numbers[raw] = _value(raw)
+        return value
+
+    def _emit(self, target: _Target, raw: bytes, out: list[Decoded], key: str | None) -> None:
+        value = self._number(raw)
         if value is None:
             return
-        if is_possible(param, value):
-            cache_key = (param, value, key)
-            reading = self._cache.get(cache_key)
-            if reading is None:
-                if len(self._cache) > 1024:
-                    self._cache.clear()
-                reading = self._cache[cache_key] = Reading(param, value, unit, None, (), key)
-            out.append(reading)  # Reading is immutable: an unchanged value is shared
+        param, unit, low, high = target
+        if low <= value <= high:  # False for NaN too
+            out.append(_new(Reading, (param, value, unit, None, (), key)))
         else:
             self.stats.out_of_range += 1
             self._log_once("range:" + param, "Ivy: impossible %s=%s dropped", param.value, value)
 
     def _nibp(self, vals: list[bytes], out: list[Decoded]) -> None:
-        numbers = [_value(v) for v in vals[:3]]
+        numbers = [self._number(v) for v in vals[:3]]
         if all(v is None for v in numbers):
             return
         shown = "/".join("-" if v is None else f"{v:g}" for v in numbers)
         key = f"nibp:{shown}"
-        self._emit(Parameter.NIBP_SYS, vals, 0, "mmHg", out, key)
-        self._emit(Parameter.NIBP_DIA, vals, 1, "mmHg", out, key)
-        self._emit(Parameter.NIBP_MEAN, vals, 2, "mmHg", out, key)
+        for target, raw in zip(_NIBP_TARGETS, vals, strict=False):
+            self._emit(target, raw, out, key)
 
 
 DRIVER = DriverInfo(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from console.domain.vitals import PARAMETERS, Parameter
 from devices.base import (
@@ -58,12 +58,22 @@ _KNOWN_UNMAPPED = frozenset(
 )
 _KNOWN = _KNOWN_UNMAPPED | {b"SPO2", b"BPM", b"PI", b"EXC", b"ALARM"}
 _STAMP = re.compile(rb"\d\d/\d\d/\d\d \d\d:\d\d:\d\d(?= |$)")
+_MINUTE = re.compile(rb"\d\d/\d\d/\d\d \d\d:\d\d")
 _MAX_LINE = 1024  # a real line is about 150 bytes; anything longer is garbage
 # (field, parameter, unit, physical minimum, physical maximum)
 _VALUES = tuple(
     (key, param, PARAMETERS[param].unit, PARAMETERS[param].minimum, PARAMETERS[param].maximum)
     for key, param in ((b"SPO2", Parameter.SPO2), (b"BPM", Parameter.PR), (b"PI", Parameter.PI))
 )
+#: The seconds field of a stamp ("00" … "59") → its offset within the minute.
+_SECONDS: dict[bytes, timedelta] = {b"%02d" % s: timedelta(seconds=s) for s in range(60)}
+#: Every byte except the field separators (space, "=") and the other ASCII whitespace: deleting
+#: them leaves the line's skeleton, b" =" * n for a well-formed line of n ``KEY=value`` items.
+_NOT_SEPARATOR = bytes(b for b in range(256) if b not in b" =\t\n\r\x0b\x0c")
+_SKELETONS = tuple(b" =" * n for n in range(128))
+_CACHE_MAX = 4096
+_UNSEEN = -1.0  # a sentinel: no cached number is negative (_number never gives -x)
+_new = tuple.__new__  # builds a Reading without the Python-level NamedTuple __new__
 
 
 class _LocalZones:
@@ -86,6 +96,31 @@ class _LocalZones:
 
 
 _ZONES = _LocalZones()
+# "MM/DD/YY HH:MM" → that minute as an aware datetime (only valid minutes are kept). A line
+# arrives every second, so a stamp is one dict lookup plus adding its seconds.
+_MINUTES: dict[bytes, datetime] = {}
+
+
+def _minute(head: bytes) -> datetime | None:
+    """``MM/DD/YY HH:MM`` as host local time, timezone-aware (None if invalid); cached."""
+    found = _MINUTES.get(head)
+    if found is not None:
+        return found
+    if _MINUTE.fullmatch(head) is None:
+        return None
+    try:
+        year = 2000 + int(head[6:8])
+        mo = int(head[0:2])
+        dd = int(head[3:5])
+        hh = int(head[9:11])
+        zone = _ZONES.zone(year, mo, dd, hh)
+        found = datetime(year, mo, dd, hh, int(head[12:14]), tzinfo=zone)
+    except (ValueError, OverflowError, OSError):
+        return None
+    if len(_MINUTES) >= _CACHE_MAX:
+        _MINUTES.clear()
+    _MINUTES[head] = found
+    return found
 
 
 def _parse_stamp(line: bytes) -> datetime | None:
@@ -93,17 +128,14 @@ def _parse_stamp(line: bytes) -> datetime | None:
 
     The Masimo clock carries no zone: we take it as the host's local wall time (the device is
     set by hand from the same clock on the wall) and attach the host's local UTC offset for that
-    hour, so the value compares correctly with the host's UTC receive time.
+    hour, so the value compares correctly with the host's UTC receive time. The stamp must be
+    followed by a space or the end of the line.
     """
-    try:
-        year = 2000 + int(line[6:8])
-        mo = int(line[0:2])
-        dd = int(line[3:5])
-        hh = int(line[9:11])
-        zone = _ZONES.zone(year, mo, dd, hh)
-        return datetime(year, mo, dd, hh, int(line[12:14]), int(line[15:17]), tzinfo=zone)
-    except (ValueError, OverflowError, OSError):
+    second = _SECONDS.get(line[15:17])
+    if second is None or line[14:15] != b":" or line[17:18] not in (b" ", b""):
         return None
+    minute = _minute(line[:14])
+    return None if minute is None else minute + second
 
 
 def _number(raw: bytes) -> float | None:
@@ -126,16 +158,28 @@ def _hex(raw: bytes) -> int | None:
         return None
 
 
+def _flat(rest: bytes) -> list[bytes] | None:
+    """``[key, value, key, value, …]`` when ``rest`` is exactly `` KEY=value`` items separated
+    by single spaces, each with a non-empty key and value (the lines a device sends); else None.
+    """
+    flat = rest.replace(b"=", b" ").split()
+    n = len(flat) >> 1
+    if (
+        len(flat) == 2 * n
+        and n < len(_SKELETONS)
+        and rest.translate(None, _NOT_SEPARATOR) == _SKELETONS[n]
+    ):
+        return flat
+    return None
+
+
 def _fields(rest: bytes) -> dict[bytes, bytes] | None:
     """``KEY=value`` items of a line (after the stamp); None when one is not ``KEY=value``."""
-    items = rest.split()
-    n = len(items)
-    if rest.count(b"=") == n and b" =" not in rest and b"\t" not in rest and rest[:1] != b"=":
-        flat = rest.replace(b"=", b" ").split()
-        if len(flat) == 2 * n:  # every item is exactly KEY=value with both non-empty
-            return dict(zip(flat[0::2], flat[1::2], strict=True))
+    flat = _flat(rest)
+    if flat is not None:
+        return dict(zip(flat[0::2], flat[1::2], strict=True))
     fields: dict[bytes, bytes] = {}
-    for item in items:
+    for item in rest.split():
         key, sep, raw = item.partition(b"=")
         if not sep or not key:
             return None  # a bare word: not an ASCII 1 line (or a corrupt one)
@@ -150,8 +194,6 @@ def parse_line(line: bytes) -> tuple[datetime, dict[bytes, bytes]] | None:
     ``MM/DD/YY HH:MM:SS`` stamp (a line cut at the front never does), hold only ``KEY=value``
     items, and carry at least one of SPO2, BPM or PI.
     """
-    if _STAMP.match(line) is None:
-        return None
     t_device = _parse_stamp(line)
     if t_device is None:
         return None
@@ -159,6 +201,33 @@ def parse_line(line: bytes) -> tuple[datetime, dict[bytes, bytes]] | None:
     if fields is None or not (b"SPO2" in fields or b"BPM" in fields or b"PI" in fields):
         return None
     return t_device, fields
+
+
+class _Layout:
+    """Where the fields Vigil reads sit in a line's ``[key, value, …]`` list, for one key order.
+
+    A device sends the same keys in the same order every second, so this is worked out once.
+    """
+
+    __slots__ = ("alarm", "exc", "keys", "size", "skeleton", "unknown", "values")
+
+    def __init__(self, keys: tuple[bytes, ...]) -> None:
+        self.keys = list(keys)
+        where = {key: 2 * i + 1 for i, key in enumerate(keys)}  # the last one wins, as in a dict
+        self.exc = where.get(b"EXC", 0)  # 0: absent (index 0 is always a key)
+        self.alarm = where.get(b"ALARM", 0)
+        self.values = tuple(
+            (where[key], param, unit, low, high)
+            for key, param, unit, low, high in _VALUES
+            if key in where
+        )
+        self.size = 2 * len(keys)
+        self.skeleton = b" =" * len(keys)  # the separators of a well-formed line
+        self.unknown = sorted(where.keys() - _KNOWN)
+
+
+_NO_LAYOUT = _Layout(())  # "no layout": matches no line (no line splits into -1 parts)
+_NO_LAYOUT.size = -1
 
 
 class MasimoDecoder:
@@ -180,6 +249,9 @@ class MasimoDecoder:
         self._alarm_raw: bytes | None = None
         self._flags: tuple[str, ...] = ()
         self._logged: set[str] = set()
+        self._layouts: dict[tuple[bytes, ...], _Layout] = {}
+        self._numbers: dict[bytes, float | None] = {}  # raw value text → number (or absent)
+        self._last = _NO_LAYOUT  # the layout of the last good line
 
     def _log_once(self, key: str, message: str, *args: object) -> None:
         if key not in self._logged:
@@ -197,54 +269,110 @@ class MasimoDecoder:
             self._log_once("long", "Masimo: over-long line without CRLF discarded")
             self._pending = b""
             self._first = False
-        for raw in lines:
-            line = raw.rstrip(b"\r")
+        # The hot path, once a second per device, inlined here: the stamp's minute comes from a
+        # cache, the line's layout is the last one seen (a device sends the same keys in the
+        # same order every second) and brings the skeleton a well-formed line must have, the
+        # value texts' numbers are cached too, and Readings are built straight from tuples.
+        # Anything unusual (a new minute or key order, odd spacing, garbage) takes _general.
+        stats = self.stats
+        numbers = self._numbers
+        seconds = _SECONDS
+        minutes = _MINUTES
+        for ended in lines:
+            line = ended.rstrip(b"\r")
             if not line:
                 continue
-            self._line(line, out)
+            second = seconds.get(line[15:17])
+            minute = minutes.get(line[:14])
+            layout = self._last
+            if (
+                second is not None
+                and minute is not None
+                and line[14:18:3] == b": "  # ":" before the seconds, a space after them
+                and len(line) <= _MAX_LINE
+            ):
+                rest = line[17:]
+                flat = rest.replace(b"=", b" ").split()
+                keys = flat[0::2]
+                if keys != layout.keys:
+                    layout = self._layouts.get(tuple(keys), _NO_LAYOUT)
+                if (
+                    len(flat) == layout.size
+                    and rest.translate(None, _NOT_SEPARATOR) == layout.skeleton
+                ):
+                    t_device = minute + second
+                    self._first = False
+                else:
+                    layout = _NO_LAYOUT
+            else:
+                layout = _NO_LAYOUT
+            if layout is _NO_LAYOUT:
+                parsed = self._general(line)
+                if parsed is None:
+                    continue
+                flat, layout, t_device = parsed
+            self._last = layout
+            stats.good_frames += 1
+            flags: tuple[str, ...] = ()
+            if layout.exc:
+                exc_raw = flat[layout.exc]
+                if exc_raw != self._exc_raw:
+                    self._exc_raw = exc_raw
+                    self._exception_bits(_hex(exc_raw), out)
+                flags = self._flags
+            if layout.alarm:
+                alarm_raw = flat[layout.alarm]
+                if alarm_raw != self._alarm_raw:
+                    self._alarm_raw = alarm_raw
+                    self._alarm_bits(_hex(alarm_raw), out)
+            for index, param, unit, low, high in layout.values:
+                raw = flat[index]
+                value = numbers.get(raw, _UNSEEN)
+                if value is _UNSEEN:
+                    if len(numbers) >= _CACHE_MAX:
+                        numbers.clear()
+                    value = numbers[raw] = _number(raw)
+                if value is None:
+                    continue
+                if low <= value <= high:
+                    out.append(_new(Reading, (param, value, unit, t_device, flags, None)))
+                else:
+                    stats.out_of_range += 1
+                    self._log_once(
+                        "range:" + param, "Masimo: impossible %s=%s dropped", param.value, value
+                    )
         return out
 
-    def _line(self, line: bytes, out: list[Decoded]) -> None:
+    def _general(self, line: bytes) -> tuple[list[bytes], _Layout, datetime] | None:
+        """Any line, validated from scratch (its minute and layout are cached for the next).
+
+        Returns ``[key, value, …]``, its layout and the device time, or None (counted) when the
+        line is not a complete ASCII 1 line.
+        """
         parsed = parse_line(line) if len(line) <= _MAX_LINE else None
         first = self._first
         self._first = False
-        stats = self.stats
-        if parsed is None:
-            if first:
-                stats.resyncs += 1  # the partial line the port was opened in
-            else:
-                stats.bad_frames += 1
-                self._log_once("bad", "Masimo: unparsable line skipped: %r", line[:80])
-            return
-        stats.good_frames += 1
-        t_device, fields = parsed
-        unknown = fields.keys() - _KNOWN
-        if unknown:
-            for key in unknown:
-                self._note_unknown(key.decode("ascii", "replace"))
-        exc_raw = fields.get(b"EXC")
-        if exc_raw is not None and exc_raw != self._exc_raw:
-            self._exc_raw = exc_raw
-            self._exception_bits(_hex(exc_raw), out)
-        alarm_raw = fields.get(b"ALARM")
-        if alarm_raw is not None and alarm_raw != self._alarm_raw:
-            self._alarm_raw = alarm_raw
-            self._alarm_bits(_hex(alarm_raw), out)
-        flags = self._flags if exc_raw is not None else ()
-        for key, param, unit, low, high in _VALUES:
-            raw = fields.get(key)
-            if raw is None:
-                continue
-            value = _number(raw)
-            if value is None:
-                continue
-            if low <= value <= high:
-                out.append(Reading(param, value, unit, t_device, flags))
-            else:
-                stats.out_of_range += 1
-                self._log_once(
-                    "range:" + param, "Masimo: impossible %s=%s dropped", param.value, value
-                )
+        if parsed is not None:
+            t_device, fields = parsed
+            flat = [part for item in fields.items() for part in item]
+            keys = tuple(flat[0::2])
+            layout = self._layouts.get(keys) or self._new_layout(keys)
+            return flat, layout, t_device  # parse_line ensured SPO2, BPM or PI is there
+        if first:
+            self.stats.resyncs += 1  # the partial line the port was opened in
+        else:
+            self.stats.bad_frames += 1
+            self._log_once("bad", "Masimo: unparsable line skipped: %r", line[:80])
+        return None
+
+    def _new_layout(self, keys: tuple[bytes, ...]) -> _Layout:
+        layout = _Layout(keys)
+        for key in layout.unknown:
+            self._note_unknown(key.decode("ascii", "replace"))
+        if len(self._layouts) >= 64:
+            self._layouts.clear()
+        self._layouts[keys] = layout
+        return layout
 
     def _exception_bits(self, exc: int | None, out: list[Decoded]) -> None:
         if exc is None:
