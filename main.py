@@ -161,8 +161,9 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     vitals = VitalsService(clock, VitalsRepository(store), writer)
     devices = DeviceManager(clock, vitals)
     sessions.sessionChanged.connect(vitals.set_session)
-    vitals.checkRecorded.connect(clock_service.checks_changed)
-    demo_session = seed_demo(clock, people_repo, session_repo) if args.demo else None
+    demo_session = (
+        seed_demo(clock, people_repo, session_repo, VitalsRepository(store)) if args.demo else None
+    )
 
     theme = apply_theme(app, args.theme or settings.theme)
     window = MainWindow(

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from console.clock import Clock
 from console.domain.lifecycle import SessionState
 from console.domain.people import PatientDraft, StaffRole
+from console.domain.vitals import Parameter, VitalPoint
 from console.store.repositories import PeopleRepository, SessionRepository
+from console.store.vitals_repository import VitalsRepository
 
 
-def seed_demo(clock: Clock, people: PeopleRepository, sessions: SessionRepository) -> int | None:
+def seed_demo(
+    clock: Clock,
+    people: PeopleRepository,
+    sessions: SessionRepository,
+    vitals: VitalsRepository | None = None,
+) -> int | None:
     """Fill an empty demo database; returns the id of the session in progress, or None if not empty."""
     if people.staff():
         return None
@@ -53,4 +60,33 @@ def seed_demo(clock: Clock, people: PeopleRepository, sessions: SessionRepositor
             by_staff_id=nurse.id,
             t0=t0,
         )
+    if vitals is not None:
+        seed_demo_history(vitals, record.id, checked_in, checked_in + timedelta(minutes=17), now)
     return record.id
+
+
+def seed_demo_history(
+    vitals: VitalsRepository, session_id: int, checked_in: datetime, t0: datetime, until: datetime
+) -> None:
+    """Fill the demo session with the monitor's values from check-in until now (1 Hz, cuff 5 min)."""
+    from devices.simulator.physiology import vitals_at
+
+    points: list[VitalPoint] = []
+    second = 0
+    at = checked_in
+    while at < until:
+        v = vitals_at((at - t0).total_seconds() / 60)
+        points.append(VitalPoint(Parameter.HR, v.hr, at, "ivy"))
+        if v.spo2 is not None:
+            points.append(VitalPoint(Parameter.SPO2, v.spo2, at, "ivy"))
+        points.append(VitalPoint(Parameter.RR, v.rr, at, "ivy"))
+        points.append(VitalPoint(Parameter.ETCO2, v.etco2, at, "ivy"))
+        if second % 300 == 0:
+            key = f"nibp:{v.sbp}/{v.dbp}/{v.map}"
+            points.append(VitalPoint(Parameter.NIBP_SYS, v.sbp, at, "ivy", None, key))
+            points.append(VitalPoint(Parameter.NIBP_DIA, v.dbp, at, "ivy", None, key))
+            points.append(VitalPoint(Parameter.NIBP_MEAN, v.map, at, "ivy", None, key))
+            points.append(VitalPoint(Parameter.TEMP, v.temp, at, "ivy"))
+        second += 1
+        at += timedelta(seconds=1)
+    vitals.add_batch(session_id, points)

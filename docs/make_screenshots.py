@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -17,7 +18,7 @@ from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.sessions import ObservationCategory  # noqa: E402
 from console.services.clock import ClockService  # noqa: E402
-from console.services.devices import DeviceManager  # noqa: E402
+from console.services.devices import DeviceManager, DeviceSpec  # noqa: E402
 from console.services.people import PeopleService  # noqa: E402
 from console.services.sessions import SessionService  # noqa: E402
 from console.services.vitals import VitalsService  # noqa: E402
@@ -27,6 +28,7 @@ from console.store.repositories import AuditRepository, PeopleRepository, Sessio
 from console.store.spool import Spool  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
 from console.store.writer import DurableWriter, Targets  # noqa: E402
+from devices.simulator_process import start_simulator  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
 from widgets.theme import apply_theme  # noqa: E402
 
@@ -39,7 +41,7 @@ def main() -> None:
         store = Store.open(f"sqlite:///{tmp}/demo.sqlite3")
         clock = SystemClock()
         people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
-        session_id = seed_demo(clock, people_repo, session_repo)
+        session_id = seed_demo(clock, people_repo, session_repo, VitalsRepository(store))
         assert session_id is not None
         people = PeopleService(clock, people_repo)
         writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
@@ -52,6 +54,12 @@ def main() -> None:
         window.resize(*SIZE)
         window.show()
         window.open_session(session_id)
+        simulator = start_simulator("ivy", "--t0-offset-min", "38")
+        devices.connect_device(DeviceSpec("ivy", simulator.port))
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:  # let live values and the device status arrive
+            app.processEvents()
+            time.sleep(0.05)
         for category, text in (
             (ObservationCategory.AFFECT, "Settled, eyes closed under the mask, music on"),
             (ObservationCategory.DISSOCIATION, "Describes floating; calm, responds to voice"),
@@ -62,10 +70,16 @@ def main() -> None:
             apply_theme(app, theme)
             app.processEvents()
             window.grab().save(str(ROOT / "docs" / f"session-{theme}.png"))
+        window.tools.setCurrentIndex(1)
+        app.processEvents()
+        window.grab().save(str(ROOT / "docs" / "monitors-night.png"))
+        window.tools.setCurrentIndex(0)
         window.show_start()
         apply_theme(app, "day")
         app.processEvents()
         window.grab().save(str(ROOT / "docs" / "start-day.png"))
+        devices.stop_all()
+        simulator.stop()
         window.close()
         store.close()
 

@@ -6,11 +6,12 @@ from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,11 +25,14 @@ from console.services.devices import DeviceManager
 from console.services.people import PeopleService
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
+from widgets.device_status import DeviceStatusPanel
 from widgets.observation_panel import ObservationPanel
 from widgets.session_actions import SessionActions
 from widgets.session_header import SessionHeader
 from widgets.start_screen import StartScreen
 from widgets.theme import named
+from widgets.vitals.panel import VitalsPanel
+from widgets.vitals_entry import VitalsEntry
 
 
 class MainWindow(QMainWindow):
@@ -69,28 +73,31 @@ class MainWindow(QMainWindow):
 
         self.header = SessionHeader()
         self.header.set_minimum_minutes(minimum_minutes)
-        self.vitals_area = named(QFrame(), "panel")
-        vitals_layout = QVBoxLayout(self.vitals_area)
-        vitals_layout.addWidget(named(QLabel("Vital signs"), "panelTitle"))
-        vitals_placeholder = named(
-            QLabel("No monitor connected.\nConnect a monitor or enter vitals by hand."),
-            "placeholder",
-        )
-        vitals_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        vitals_layout.addWidget(vitals_placeholder, 1)
+        self.vitals_area = VitalsPanel(vitals, sessions, clock)
         self.observations = ObservationPanel(sessions, self.acting_staff_id)
         self.actions_panel = SessionActions(sessions, clock, self.acting_staff_id)
+        self.vitals_entry = VitalsEntry(vitals, self.acting_staff_id, author_name=self._staff_name)
+        vitals.checkRecorded.connect(clock_service.checks_changed)
+        self.device_status = DeviceStatusPanel(devices, clock)
+        monitors = QScrollArea()
+        monitors.setWidget(self.device_status)
+        monitors.setWidgetResizable(True)
+        self.tools = QTabWidget()
+        self.tools.addTab(self.vitals_entry, "Vitals by hand  (Ctrl+M)")
+        self.tools.addTab(monitors, "Monitors")
+        self.tools.addTab(self.actions_panel, "Session steps")
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.observations)
-        right.addWidget(self.actions_panel)
-        right.setStretchFactor(0, 3)
+        right.addWidget(self.tools)
+        right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.vitals_area)
         body.addWidget(right)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
+        body.setSizes([880, 560])
         session_view = QWidget()
         session_layout = QVBoxLayout(session_view)
         session_layout.setContentsMargins(12, 12, 12, 12)
@@ -136,13 +143,26 @@ class MainWindow(QMainWindow):
         self.action_note = QAction("New observation", self)
         self.action_note.setShortcuts([QKeySequence("Ctrl+N"), QKeySequence("F2")])
         self.action_note.triggered.connect(self._on_note_triggered)
+        self.action_vitals = QAction("Enter vitals by hand", self)
+        self.action_vitals.setShortcut(QKeySequence("Ctrl+M"))
+        self.action_vitals.triggered.connect(self._on_vitals_triggered)
+        self.action_connect = QAction("Connect monitor…", self)
+        self.action_connect.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.action_connect.triggered.connect(self.device_status.open_connect_dialog)
         self.action_next = QAction("Next step", self)
         self.action_next.setShortcut(QKeySequence("Ctrl+Shift+Right"))
         self.action_next.triggered.connect(self.actions_panel.advance)
         self.action_quit = QAction("Quit", self)
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.action_quit.triggered.connect(self.close)
-        for action in (self.action_start, self.action_check_in, self.action_note, self.action_next):
+        for action in (
+            self.action_start,
+            self.action_check_in,
+            self.action_note,
+            self.action_vitals,
+            self.action_connect,
+            self.action_next,
+        ):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.action_quit)
@@ -201,6 +221,15 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() == 0:
             self.start_screen.check_in()
 
+    def _on_vitals_triggered(self) -> None:
+        if self.stack.currentIndex() == 1:
+            self.tools.setCurrentWidget(self.vitals_entry)
+            self.vitals_entry.focus_first()
+
+    def _staff_name(self, staff_id: int) -> str:
+        index = self.acting.findData(staff_id)
+        return self.acting.itemText(index) if index >= 0 else f"staff #{staff_id}"
+
     def _on_note_triggered(self) -> None:
         if self.stack.currentIndex() == 1:
             self.observations.focus_entry()
@@ -223,6 +252,7 @@ class MainWindow(QMainWindow):
         readonly = not record.state.is_open
         self.observations.note_edit.setEnabled(not readonly)
         self.observations.save_button.setEnabled(not readonly)
+        self.vitals_entry.setEnabled(not readonly)
         self.stack.setCurrentIndex(1)
         self.setWindowTitle(f"Vigil — {patient.display_name}")
 
@@ -246,7 +276,13 @@ class MainWindow(QMainWindow):
             f"{count} entr{'y' if count == 1 else 'ies'} waiting to be saved" if count else ""
         )
 
+    def stop(self) -> None:
+        """Stop the panels' timers (the window is going away)."""
+        self.vitals_area.stop()
+        self.device_status.stop()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop()
         self.geometryChanged.emit(
             bytes(self.saveGeometry().toBase64().data()).decode(),
             bytes(self.saveState().toBase64().data()).decode(),

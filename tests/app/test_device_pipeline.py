@@ -1,0 +1,97 @@
+"""End to end: the simulator on a real pty → reader thread → vitals service → SQLite → the tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from console.domain.vitals import Parameter
+from console.services.devices import DeviceManager, DeviceSpec
+from console.services.sessions import SessionService
+from console.services.vitals import VitalsService
+from console.store.spool import Spool
+from console.store.writer import DurableWriter
+from devices.reader import ReaderState
+from devices.simulator_process import SimulatorProcess, start_simulator
+from widgets.vitals.panel import VitalsPanel
+
+
+@pytest.fixture
+def console(
+    qtbot, sqlite_clinic, tmp_path
+) -> Iterator[tuple[SessionService, VitalsService, DeviceManager, VitalsPanel]]:
+    # the real clock: the reader stamps host times, the panel ages values against the same clock
+    from console.clock import SystemClock
+
+    clock = SystemClock()
+    c = sqlite_clinic
+    writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
+    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
+    vitals = VitalsService(clock, c.vitals, writer)
+    sessions.sessionChanged.connect(vitals.set_session)
+    devices = DeviceManager(clock, vitals)
+    panel = VitalsPanel(vitals, sessions, clock)
+    qtbot.addWidget(panel)
+    panel.show()
+    sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
+    try:
+        yield sessions, vitals, devices, panel
+    finally:
+        devices.stop_all()
+        panel.stop()
+
+
+@pytest.fixture
+def simulators() -> Iterator[list[SimulatorProcess]]:
+    running: list[SimulatorProcess] = []
+    try:
+        yield running
+    finally:
+        for simulator in running:
+            simulator.stop()
+
+
+def test_simulated_monitor_values_are_stored_and_shown(qtbot, console, simulators, sqlite_clinic):
+    sessions, vitals, devices, panel = console
+    simulator = start_simulator("ivy", "--speed", "4", "--t0-offset-min", "10")
+    simulators.append(simulator)
+    devices.connect_device(DeviceSpec("ivy", simulator.port))
+    qtbot.waitUntil(lambda: panel.tiles.tile_text(Parameter.NIBP_SYS) != "—", timeout=10_000)
+    qtbot.waitUntil(lambda: panel.tiles.tile_text(Parameter.HR) != "—", timeout=5_000)
+    vitals.flush()
+    stored = sqlite_clinic.vitals.history(sessions.active.id)
+    latest_hr = [p for p in stored if p.parameter is Parameter.HR][-1]
+    assert panel.tiles.tile_text(Parameter.HR) in {
+        f"{p.value:.0f}" for p in stored if p.parameter is Parameter.HR
+    }
+    assert 40 <= latest_hr.value <= 150 and latest_hr.source == "ivy"
+    sys_values = [p for p in stored if p.parameter is Parameter.NIBP_SYS]
+    assert panel.tiles.tile_text(Parameter.NIBP_SYS).startswith(f"{sys_values[-1].value:.0f}/")
+    # the simulator repeats each cuff measurement in every message: stored once per measurement
+    assert len({p.measurement_key for p in sys_values}) == len(sys_values)
+
+
+@pytest.mark.slow
+def test_a_pulled_cable_is_shown_reconnects_by_itself_and_loses_no_reading(
+    qtbot, console, simulators, sqlite_clinic
+):
+    sessions, vitals, devices, _panel = console
+    simulator = start_simulator("masimo", "--speed", "5", "--event", "cable_pull@3:2")
+    simulators.append(simulator)
+    seen: list[tuple[Parameter, float]] = []
+    vitals.pointsAdded.connect(lambda points: seen.extend((p.parameter, p.value) for p in points))
+    states: list[ReaderState] = []
+    devices.statusChanged.connect(lambda status: states.append(status.state))
+    devices.connect_device(DeviceSpec("masimo", simulator.port))
+    qtbot.waitUntil(lambda: ReaderState.DISCONNECTED in states, timeout=15_000)
+    before = len(seen)
+    assert before > 0
+    qtbot.waitUntil(
+        lambda: states[-1] is ReaderState.CONNECTED and len(seen) > before + 3, timeout=20_000
+    )
+    status = devices.status(simulator.port)
+    assert status is not None and status.reconnects >= 1
+    vitals.flush()
+    stored = [(p.parameter, p.value) for p in sqlite_clinic.vitals.history(sessions.active.id)]
+    assert stored == seen  # every reading shown before and after the pull is in the record

@@ -1,0 +1,137 @@
+"""The vitals panel: numeric tiles on top, the pleth sweep, and the session trends below."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QCloseEvent, QPalette
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+
+from console.clock import Clock
+from console.domain.sessions import Observation, SessionRecord
+from console.domain.vitals import VitalPoint
+from console.services.sessions import SessionService
+from console.services.vitals import VitalsService, WaveformUpdate
+from widgets.vitals.pleth import PlethStrip
+from widgets.vitals.tiles import DAY, NIGHT, Palette, TileRow
+from widgets.vitals.trends import TrendsWidget
+
+TICK_MS = 1000  # ages and staleness are recomputed from the clock this often
+
+
+class VitalsPanel(QFrame):
+    """Live vitals of the session on screen, observing the vitals and session services."""
+
+    def __init__(
+        self,
+        vitals: VitalsService,
+        sessions: SessionService,
+        clock: Clock,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self._vitals = vitals
+        self._sessions = sessions
+        self._clock = clock
+        self._session_id: int | None = None
+        self._dark: bool | None = None
+        self.tiles = TileRow()
+        self.pleth = PlethStrip()
+        self.pleth.setFixedHeight(84)
+        self.trends = TrendsWidget(clock)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(10, 10, 10, 10)
+        column.setSpacing(8)
+        column.addWidget(self.tiles)
+        column.addWidget(self.pleth)
+        column.addWidget(self.trends, 1)
+
+        # history() is read one event-loop turn after a session change, so that the vitals
+        # service (connected to the same signal) has loaded it whatever the connection order
+        self._reload = QTimer(self)
+        self._reload.setSingleShot(True)
+        self._reload.setInterval(0)
+        self._reload.timeout.connect(self._on_reload_timeout)
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._on_tick_timeout)
+
+        vitals.pointsAdded.connect(self._on_vitals_points_added)
+        vitals.waveformAdded.connect(self._on_vitals_waveform_added)
+        sessions.sessionChanged.connect(self._on_sessions_session_changed)
+        sessions.observationAdded.connect(self._on_sessions_observation_added)
+
+        self._on_sessions_session_changed(sessions.active)
+        self._on_reload_timeout()
+        self._tick.start()
+        self._apply_theme()
+
+    # ---- public --------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Stop every timer (the panel stops updating until shown again with a new panel)."""
+        self._tick.stop()
+        self._reload.stop()
+        self.trends.stop()
+        self.pleth.stop()
+
+    def refresh(self) -> None:
+        """Recompute ages and staleness now (the 1 s timer does this on its own)."""
+        now = self._clock.now()
+        self.tiles.refresh(now)
+        self.pleth.check(now)
+        self.trends.follow(now)
+
+    # ---- slots ---------------------------------------------------------------------------
+    def _on_vitals_points_added(self, points: tuple[VitalPoint, ...]) -> None:
+        self.tiles.take(points)
+        self.tiles.refresh(self._clock.now())
+        self.trends.add_points(points)
+
+    def _on_vitals_waveform_added(self, update: WaveformUpdate) -> None:
+        self.pleth.take(update)
+
+    def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
+        self.trends.set_session(record)
+        new_id = record.id if record is not None else None
+        if new_id != self._session_id:
+            self._session_id = new_id
+            self._reload.start()
+
+    def _on_sessions_observation_added(self, observation: Observation) -> None:
+        if observation.session_id == self._session_id:
+            self.trends.add_observation(observation)
+
+    def _on_reload_timeout(self) -> None:
+        history = self._vitals.history() if self._session_id is not None else []
+        self.trends.reset()
+        self.trends.load(history)
+        for observation in self._sessions.observations() if self._session_id else []:
+            self.trends.add_observation(observation)
+        self.tiles.load(self._vitals.latest() if self._session_id is not None else {})
+        self.refresh()
+
+    def _on_tick_timeout(self) -> None:
+        self.refresh()
+
+    # ---- theme ---------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.PaletteChange):
+            self._apply_theme()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.stop()
+        super().closeEvent(event)
+
+    def _apply_theme(self) -> None:
+        """Follow the day or night style sheet: dark window background means the night colours."""
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 100
+        if dark == self._dark:
+            return
+        self._dark = dark
+        self.set_palette(NIGHT if dark else DAY)
+
+    def set_palette(self, palette: Palette) -> None:
+        self.tiles.set_palette(palette)
+        self.pleth.set_palette(palette)
+        self.trends.set_palette(palette)

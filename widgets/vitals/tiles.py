@@ -1,0 +1,284 @@
+"""Bedside-style numeric tiles: the latest value of each parameter, its age, greyed when stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from console.domain.vitals import PARAMETERS, Parameter, VitalPoint
+
+CONTINUOUS_STALE = timedelta(seconds=10)  # a monitored value older than this is greyed
+SPOT_STALE = timedelta(minutes=20)  # a cuff pressure or hand-entered value older than this
+NO_VALUE = "—"
+TILE_HEIGHT = 124  # every tile the same height, whatever its digit size
+
+
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """Colours for one theme: a trace colour per tile key, plus the tile surface."""
+
+    traces: Mapping[str, str]
+    tile_background: str
+    tile_border: str
+    caption: str
+    stale: str
+    plot_background: str
+    grid: str
+    guide: str
+    axis: str
+    marker: str
+
+
+# Bedside conventions (HR green, SpO2 cyan, NIBP white/grey, RR yellow), muted for a calm room.
+DAY = Palette(
+    traces={
+        "hr": "#1b7a43",
+        "pr": "#4c9a6a",
+        "spo2": "#0a7285",
+        "nibp": "#34424f",
+        "rr": "#8a6a00",
+        "etco2": "#6a52ad",
+        "temp": "#8c5340",
+    },
+    tile_background="#f6f8fa",
+    tile_border="#dfe5eb",
+    caption="#5b6a79",
+    stale="#aab4be",
+    plot_background="#ffffff",
+    grid="#c7d0d9",
+    guide="#e6eaef",
+    axis="#5b6a79",
+    marker="#7d6a9e",
+)
+NIGHT = Palette(
+    traces={
+        "hr": "#5fae7a",
+        "pr": "#4f8f67",
+        "spo2": "#4ea6b8",
+        "nibp": "#aab4be",
+        "rr": "#c4a850",
+        "etco2": "#998bc8",
+        "temp": "#b59580",
+    },
+    tile_background="#0d1116",
+    tile_border="#1c252e",
+    caption="#66737f",
+    stale="#3f4a55",
+    plot_background="#0d1116",
+    grid="#26313b",
+    guide="#171e25",
+    axis="#66737f",
+    marker="#8a7bb0",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TileSpec:
+    """One tile: its key (for colours), the parameters it shows in order of preference."""
+
+    key: str
+    parameters: tuple[Parameter, ...]
+    value_pt: int = 44
+    decimals: int = 0
+
+
+SPECS: tuple[TileSpec, ...] = (
+    TileSpec("hr", (Parameter.HR, Parameter.PR)),
+    TileSpec("spo2", (Parameter.SPO2,)),
+    TileSpec("nibp", (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN), value_pt=32),
+    TileSpec("rr", (Parameter.RR,)),
+    TileSpec("etco2", (Parameter.ETCO2,)),
+    TileSpec("temp", (Parameter.TEMP,), decimals=1),
+)
+_NIBP = (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN)
+
+
+def age_text(age: timedelta) -> str:
+    """How long ago, in the coarsest unit a glance needs: "12 s ago", "4 min ago", "1 h 05 min ago"."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s ago"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"{minutes // 60} h {minutes % 60:02d} min ago"
+
+
+def is_spot(point: VitalPoint) -> bool:
+    """A spot value (cuff or hand-entered) ages slowly; a monitored one goes stale in seconds."""
+    return point.parameter in _NIBP or point.source == "manual"
+
+
+class VitalTile(QFrame):
+    """One parameter's tile: label and unit, the value in large digits, and its age."""
+
+    def __init__(self, spec: TileSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("vitalTile")
+        self.spec = spec
+        self._points: dict[Parameter, VitalPoint] = {}
+        self._palette = DAY
+        self._state = ""
+        self.title = QLabel()
+        self.unit = QLabel()
+        self.value = QLabel(NO_VALUE)
+        self.value.setObjectName("tileValue")
+        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.age = QLabel("")
+        self.age.setObjectName("tileAge")
+        self.age.setAlignment(Qt.AlignmentFlag.AlignRight)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.unit)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(10, 6, 10, 6)
+        column.setSpacing(0)
+        column.addLayout(head)
+        column.addWidget(self.value, 1)
+        column.addWidget(self.age)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(TILE_HEIGHT)
+        self._show_label(spec.parameters[0])
+        self.setProperty("stale", False)
+        self.setProperty("state", "empty")
+
+    # ---- data ----------------------------------------------------------------------------
+    def take(self, point: VitalPoint) -> None:
+        self._points[point.parameter] = point
+
+    def clear(self) -> None:
+        self._points.clear()
+
+    def value_text(self) -> str:
+        return self.value.text()
+
+    def age_text(self) -> str:
+        return self.age.text()
+
+    def is_stale(self) -> bool:
+        return bool(self.property("stale"))
+
+    def refresh(self, now: datetime) -> None:
+        """Recompute the text, age and staleness against ``now`` (from the injected clock)."""
+        point, text = self._choose(now)
+        if point is None:
+            self.value.setText(NO_VALUE)
+            self.age.setText("")
+            self._set_state("empty")
+            return
+        self.value.setText(text)
+        age = now - point.at
+        self.age.setText(age_text(age))
+        self._set_state("stale" if self._stale(point, now) else "live")
+
+    def _stale(self, point: VitalPoint, now: datetime) -> bool:
+        return now - point.at > (SPOT_STALE if is_spot(point) else CONTINUOUS_STALE)
+
+    def _choose(self, now: datetime) -> tuple[VitalPoint | None, str]:
+        if self.spec.key == "nibp":
+            return self._nibp()
+        present = [self._points[p] for p in self.spec.parameters if p in self._points]
+        if not present:
+            return None, NO_VALUE
+        fresh = [p for p in present if not self._stale(p, now)]
+        point = fresh[0] if fresh else max(present, key=lambda p: p.at)
+        self._show_label(point.parameter)
+        return point, f"{point.value:.{self.spec.decimals}f}"
+
+    def _nibp(self) -> tuple[VitalPoint | None, str]:
+        sys_ = self._points.get(Parameter.NIBP_SYS)
+        dia = self._points.get(Parameter.NIBP_DIA)
+        if sys_ is None or dia is None:
+            return None, NO_VALUE
+        text = f"{sys_.value:.0f}/{dia.value:.0f}"
+        mean = self._points.get(Parameter.NIBP_MEAN)
+        if mean is not None and abs((mean.at - sys_.at).total_seconds()) < 5:
+            text += f" ({mean.value:.0f})"
+        return sys_, text
+
+    # ---- look ----------------------------------------------------------------------------
+    def _show_label(self, parameter: Parameter) -> None:
+        info = PARAMETERS[parameter]
+        self.title.setText("NIBP" if self.spec.key == "nibp" else info.label)
+        self.unit.setText(info.unit)
+
+    def _set_state(self, state: str) -> None:
+        if state == self._state:
+            return
+        self._state = state
+        self.setProperty("state", state)
+        self.setProperty("stale", state == "stale")
+        self._restyle()
+
+    def set_palette(self, palette: Palette) -> None:
+        self._palette = palette
+        self._restyle()
+
+    def _restyle(self) -> None:
+        p = self._palette
+        colour = p.traces[self.spec.key]
+        digits = p.stale if self._state in ("stale", "empty") else colour
+        self.setStyleSheet(
+            f"QFrame#vitalTile {{ background: {p.tile_background}; "
+            f"border: 1px solid {p.tile_border}; border-radius: 6px; }}"
+            f"QLabel {{ background: transparent; color: {colour}; font-size: 12pt;"
+            " font-weight: 600; }"
+            f"QLabel#tileValue {{ color: {digits}; font-size: {self.spec.value_pt}pt;"
+            ' font-weight: 700; font-family: "DejaVu Sans Condensed", "DejaVu Sans"; }'
+            f"QLabel#tileAge {{ color: {p.stale if self._state == 'stale' else p.caption};"
+            " font-size: 10pt; font-weight: 400; }"
+        )
+
+
+class TileRow(QWidget):
+    """The row of tiles, one per parameter group, fed with points and refreshed each second."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tiles = [VitalTile(spec) for spec in SPECS]
+        self._by_parameter = {p: tile for tile in self.tiles for p in tile.spec.parameters}
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        for tile in self.tiles:
+            row.addWidget(tile, 2 if tile.spec.key == "nibp" else 1)
+
+    def tile(self, parameter: Parameter) -> VitalTile:
+        """The tile showing ``parameter`` (HR and PR share one, as do SYS, DIA and MAP)."""
+        return self._by_parameter[parameter]
+
+    def tile_text(self, parameter: Parameter) -> str:
+        """The value text the tile for ``parameter`` shows now ("72", "121/75 (92)", "—")."""
+        return self.tile(parameter).value_text()
+
+    def age_text(self, parameter: Parameter) -> str:
+        return self.tile(parameter).age_text()
+
+    def is_stale(self, parameter: Parameter) -> bool:
+        return self.tile(parameter).is_stale()
+
+    def take(self, points: Iterable[VitalPoint]) -> None:
+        for point in points:
+            tile = self._by_parameter.get(point.parameter)
+            if tile is not None:
+                tile.take(point)
+
+    def load(self, latest: Mapping[Parameter, VitalPoint]) -> None:
+        """Replace everything shown with the latest value of each parameter."""
+        for tile in self.tiles:
+            tile.clear()
+        self.take(latest.values())
+
+    def refresh(self, now: datetime) -> None:
+        for tile in self.tiles:
+            tile.refresh(now)
+
+    def set_palette(self, palette: Palette) -> None:
+        for tile in self.tiles:
+            tile.set_palette(palette)
