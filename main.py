@@ -241,11 +241,15 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "replay":
-        from devices.replay import main as replay_main
+    argv = sys.argv[1:] if argv is None else argv
+    valued = {"--db", "--home", "--session", "--theme"}
+    for index, word in enumerate(argv):
+        if word == "replay" and (index == 0 or argv[index - 1] not in valued):
+            # everything after "replay" belongs to the replay tool, options included
+            from devices.replay import main as replay_main
 
-        return replay_main(args.rest)
+            return replay_main(argv[index + 1 :])
+    args = build_parser().parse_args(argv)
     paths = AppPaths.default(args.home)
     setup_logging(paths)
     if args.command == "db":

@@ -32,7 +32,7 @@ from devices.simulator_process import start_simulator  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
 from widgets.theme import apply_theme  # noqa: E402
 
-SIZE = (1440, 900)
+SIZE = (1366, 820)
 
 
 def main() -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -60,23 +63,27 @@ class ObservationPanel(QFrame):
         self.log.setAlternatingRowColors(True)
         self.log.setColumnWidth(0, 80)
         self.log.setColumnWidth(1, 150)
-        phrases = QHBoxLayout()
-        for phrase in QUICK_PHRASES[:3]:
-            button = named(QPushButton(phrase), "secondary")
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.clicked.connect(lambda _=False, p=phrase: self._on_phrase_clicked(p))
-            phrases.addWidget(button)
-        phrases.addStretch(1)
+        self.phrases = QToolButton()
+        self.phrases.setText("Quick phrase ▾")
+        self.phrases.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.phrases)
+        for phrase in QUICK_PHRASES:
+            action = menu.addAction(phrase)
+            action.setData(phrase)
+        menu.triggered.connect(self._on_phrases_triggered)
+        self.phrases.setMenu(menu)
 
+        title = QHBoxLayout()
+        title.addWidget(named(QLabel("Observations  (Ctrl+N)"), "panelTitle"), 1)
+        title.addWidget(self.category)
+        title.addWidget(self.phrases)
         entry = QHBoxLayout()
-        entry.addWidget(self.category)
         entry.addWidget(self.note_edit, 1)
         entry.addWidget(self.save_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(named(QLabel("Observations"), "panelTitle"))
+        layout.addLayout(title)
         layout.addLayout(entry)
         layout.addWidget(self.error_label)
-        layout.addLayout(phrases)
         layout.addWidget(self.log, 1)
         sessions.observationAdded.connect(self._on_sessions_observation_added)
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
@@ -91,7 +98,8 @@ class ObservationPanel(QFrame):
         self.error_label.setVisible(bool(text))
         set_invalid(self.note_edit, bool(text))
 
-    def _on_phrase_clicked(self, phrase: str) -> None:
+    def _on_phrases_triggered(self, action: QAction) -> None:
+        phrase = str(action.data())
         current = self.note_edit.text().strip()
         self.note_edit.setText(f"{current}; {phrase}" if current else phrase)
         self.note_edit.setFocus()

@@ -40,3 +40,17 @@ def test_a_newer_database_is_refused_with_a_message_and_exit_code_2(tmp_path):
     assert result.returncode == 2
     assert "written by a newer version of Vigil" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_vigil_replay_decodes_a_capture_to_json_lines(tmp_path, device_fixture):
+    import json
+
+    capture = device_fixture("ivy_450c_ansar_b/Ivy450C.1.data")
+    result = run("replay", "--protocol", "ivy", str(capture), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    readings = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"t_device", "parameter", "value", "unit", "flags"} <= set(readings[0])
+    assert {r["value"] for r in readings if r["parameter"] == "nibp_sys"} == {121}
+    assert "good" in result.stderr.lower()
+    missing = run("replay", "--protocol", "ivy", str(tmp_path / "nope.bin"), home=tmp_path)
+    assert missing.returncode != 0

@@ -105,3 +105,16 @@ def test_the_night_theme_is_a_switch(qtbot, app):
     app.window.action_night.trigger()
     app.window.action_night.trigger()
     assert themes == ["night", "day"]
+
+
+def test_a_quick_phrase_is_added_to_the_note(qtbot, app, sqlite_clinic):
+    session_id = sqlite_clinic.check_in(app.clock.now())
+    app.window.open_session(session_id)
+    panel = app.window.observations
+    qtbot.keyClicks(panel.note_edit, "Settled")
+    panel.phrases.menu().actions()[0].trigger()
+    assert panel.note_edit.text() == "Settled; Eyes closed, resting calmly"
+    qtbot.keyClick(panel.note_edit, Qt.Key.Key_Return)
+    assert [o.text for o in sqlite_clinic.sessions.observations(session_id)] == [
+        "Settled; Eyes closed, resting calmly"
+    ]

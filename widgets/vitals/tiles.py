@@ -133,6 +133,7 @@ class VitalTile(QFrame):
         self.age.setAlignment(Qt.AlignmentFlag.AlignRight)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
+        head.setSpacing(6)
         head.addWidget(self.title)
         head.addStretch(1)
         head.addWidget(self.unit)

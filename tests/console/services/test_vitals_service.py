@@ -148,3 +148,25 @@ def test_no_storage_after_the_session_closes(services, sqlite_clinic, clock):
     vitals.ingest("masimo", [Reading(P.HR, 70, "/min")], clock.now())
     vitals.flush()
     assert sqlite_clinic.vitals.history(record.id) == []
+
+
+def test_the_real_ivy_capture_stores_its_cuff_reading_once(
+    services, sqlite_clinic, clock, device_fixture
+):
+    from devices.protocols.ivy import IvyDecoder
+
+    _, vitals, record = services
+    data = device_fixture("ivy_450c_ansar_b/Ivy450C.1.data").read_bytes()
+    decoder = IvyDecoder()
+    for offset in range(0, len(data), 512):  # as a serial port delivers it, in pieces
+        clock.advance(timedelta(milliseconds=100))
+        vitals.ingest("ivy", decoder.feed(data[offset : offset + 512]), clock.now())
+    vitals.ingest("ivy", decoder.feed(b"\xfe\xff"), clock.now())  # the next header ends message 27
+    vitals.flush()
+    assert decoder.messages == 27
+    stored = sqlite_clinic.vitals.history(record.id)
+    cuff = [(p.parameter, p.value) for p in stored if p.parameter.value.startswith("nibp")]
+    assert cuff == [(P.NIBP_SYS, 121), (P.NIBP_DIA, 75), (P.NIBP_MEAN, 92)]
+    assert {p.value for p in stored if p.parameter is P.HR} == {80}
+    assert {p.value for p in stored if p.parameter is P.SPO2} == {100}
+    assert len([p for p in stored if p.parameter is P.HR]) == 27
