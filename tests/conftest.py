@@ -140,3 +140,26 @@ def clinic(store: Store, clock: FakeClock) -> Clinic:
 @pytest.fixture
 def sqlite_clinic(sqlite_store: Store, clock: FakeClock) -> Clinic:
     return Clinic(sqlite_store, clock)
+
+
+@pytest.fixture
+def simulator():
+    """Start ``python -m devices.simulator --protocol P [extra…]`` on a real pty; returns its port.
+
+    Every simulator started is stopped afterwards; a fixture that connects readers to it should
+    depend on this one, so that readers stop before the simulator goes away.
+    """
+    from devices.simulator_process import SimulatorProcess, start_simulator
+
+    running: list[SimulatorProcess] = []
+
+    def spawn(protocol: str, *extra: str) -> str:
+        process = start_simulator(protocol, *extra)
+        running.append(process)
+        return process.port
+
+    try:
+        yield spawn
+    finally:
+        for process in running:
+            process.stop()

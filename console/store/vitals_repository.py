@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -74,6 +75,21 @@ def _insert_points(connection: Connection, session_id: int, points: Sequence[Vit
     )
 
 
+_POINT_COLUMNS = (
+    VitalSampleRow.parameter,
+    VitalSampleRow.value,
+    VitalSampleRow.host_time,
+    VitalSampleRow.source,
+    VitalSampleRow.device_time,
+    VitalSampleRow.measurement_key,
+    VitalSampleRow.entered_by_id,
+)
+
+
+def _point(row: Sequence[Any]) -> VitalPoint:
+    return VitalPoint(Parameter(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
+
+
 class VitalsRepository:
     """Many rows a second go in as one batch; a batch is all stored or none of it is."""
 
@@ -106,19 +122,11 @@ class VitalsRepository:
     def history(self, session_id: int) -> list[VitalPoint]:
         with self._store.transaction() as tx:
             rows = tx.execute(
-                select(
-                    VitalSampleRow.parameter,
-                    VitalSampleRow.value,
-                    VitalSampleRow.host_time,
-                    VitalSampleRow.source,
-                    VitalSampleRow.device_time,
-                    VitalSampleRow.measurement_key,
-                    VitalSampleRow.entered_by_id,
-                )
+                select(*_POINT_COLUMNS)
                 .where(VitalSampleRow.session_id == session_id)
                 .order_by(VitalSampleRow.host_time, VitalSampleRow.id)
             )
-            return [VitalPoint(Parameter(r[0]), r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+            return [_point(r) for r in rows]
 
     def latest(self, session_id: int) -> dict[Parameter, VitalPoint]:
         """The newest value of each parameter in a session."""
@@ -131,18 +139,10 @@ class VitalsRepository:
                 .subquery()
             )
             rows = tx.execute(
-                select(
-                    VitalSampleRow.parameter,
-                    VitalSampleRow.value,
-                    VitalSampleRow.host_time,
-                    VitalSampleRow.source,
-                    VitalSampleRow.device_time,
-                    VitalSampleRow.measurement_key,
-                    VitalSampleRow.entered_by_id,
-                ).join(newest, VitalSampleRow.id == newest.c.id)
+                select(*_POINT_COLUMNS).join(newest, VitalSampleRow.id == newest.c.id)
             )
-            for r in rows:
-                point = VitalPoint(Parameter(r[0]), r[1], r[2], r[3], r[4], r[5], r[6])
+            for row in rows:
+                point = _point(row)
                 found[point.parameter] = point
         return found
 

@@ -13,7 +13,6 @@ from console.services.vitals import VitalsService
 from console.store.spool import Spool
 from console.store.writer import DurableWriter
 from devices.reader import ReaderState
-from devices.simulator_process import SimulatorProcess, start_simulator
 from widgets.vitals.panel import VitalsPanel
 
 
@@ -42,21 +41,10 @@ def console(
         panel.stop()
 
 
-@pytest.fixture
-def simulators() -> Iterator[list[SimulatorProcess]]:
-    running: list[SimulatorProcess] = []
-    try:
-        yield running
-    finally:
-        for simulator in running:
-            simulator.stop()
-
-
-def test_simulated_monitor_values_are_stored_and_shown(qtbot, console, simulators, sqlite_clinic):
+def test_simulated_monitor_values_are_stored_and_shown(qtbot, console, simulator, sqlite_clinic):
     sessions, vitals, devices, panel = console
-    simulator = start_simulator("ivy", "--speed", "4", "--t0-offset-min", "10")
-    simulators.append(simulator)
-    devices.connect_device(DeviceSpec("ivy", simulator.port))
+    port = simulator("ivy", "--speed", "4", "--t0-offset-min", "10")
+    devices.connect_device(DeviceSpec("ivy", port))
     qtbot.waitUntil(lambda: panel.tiles.tile_text(Parameter.NIBP_SYS) != "—", timeout=10_000)
     qtbot.waitUntil(lambda: panel.tiles.tile_text(Parameter.HR) != "—", timeout=5_000)
     vitals.flush()
@@ -74,23 +62,22 @@ def test_simulated_monitor_values_are_stored_and_shown(qtbot, console, simulator
 
 @pytest.mark.slow
 def test_a_pulled_cable_is_shown_reconnects_by_itself_and_loses_no_reading(
-    qtbot, console, simulators, sqlite_clinic
+    qtbot, console, simulator, sqlite_clinic
 ):
     sessions, vitals, devices, _panel = console
-    simulator = start_simulator("masimo", "--speed", "5", "--event", "cable_pull@3:2")
-    simulators.append(simulator)
+    port = simulator("masimo", "--speed", "5", "--event", "cable_pull@3:2")
     seen: list[tuple[Parameter, float]] = []
     vitals.pointsAdded.connect(lambda points: seen.extend((p.parameter, p.value) for p in points))
     states: list[ReaderState] = []
     devices.statusChanged.connect(lambda status: states.append(status.state))
-    devices.connect_device(DeviceSpec("masimo", simulator.port))
+    devices.connect_device(DeviceSpec("masimo", port))
     qtbot.waitUntil(lambda: ReaderState.DISCONNECTED in states, timeout=15_000)
     before = len(seen)
     assert before > 0
     qtbot.waitUntil(
         lambda: states[-1] is ReaderState.CONNECTED and len(seen) > before + 3, timeout=20_000
     )
-    status = devices.status(simulator.port)
+    status = devices.status(port)
     assert status is not None and status.reconnects >= 1
     vitals.flush()
     stored = [(p.parameter, p.value) for p in sqlite_clinic.vitals.history(sessions.active.id)]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tty
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -94,31 +92,6 @@ def start_reader(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
         assert reader.isFinished()
 
 
-@pytest.fixture
-def simulator() -> Iterator:  # type: ignore[no-untyped-def]
-    procs: list[subprocess.Popen[str]] = []
-
-    def spawn(*args: str) -> str:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "devices.simulator", *args],
-            cwd=PROJECT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        procs.append(proc)
-        assert proc.stdout is not None
-        first = proc.stdout.readline().split()
-        assert first[0] == "PORT", first
-        return first[1]
-
-    yield spawn
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=5)
-        assert proc.stdout is not None
-        proc.stdout.close()
-
-
 def test_tiny_decoder_readings_replies_and_host_time(qtbot, pty_pair, start_reader) -> None:
     master, path = pty_pair
     _reader, rec = start_reader(path, _driver(), clock=lambda: FIXED)
@@ -166,7 +139,7 @@ def test_missing_port_is_disconnected_and_retried(qtbot, tmp_path, start_reader)
 @pytest.mark.parametrize("protocol", ["masimo", "nonin", "ivy", "hl7"])
 def test_simulator_to_reader(qtbot, simulator, start_reader, protocol: str) -> None:
     driver = available_drivers()[protocol]
-    port = simulator("--protocol", protocol, "--speed", "4", "--t0-offset-min", "40")
+    port = simulator(protocol, "--speed", "4", "--t0-offset-min", "40")
     reader, rec = start_reader(port, driver)
     qtbot.waitUntil(lambda: len(rec.values()) >= 6, timeout=8000)
     assert reader.status().state is ReaderState.CONNECTED
@@ -174,7 +147,7 @@ def test_simulator_to_reader(qtbot, simulator, start_reader, protocol: str) -> N
 
 def test_cable_pull_disconnects_and_the_reader_reconnects(qtbot, simulator, start_reader) -> None:
     driver = available_drivers()["nonin"]
-    port = simulator("--protocol", "nonin", "--event", "cable_pull@1.5:1.5")
+    port = simulator("nonin", "--event", "cable_pull@1.5:1.5")
     reader, rec = start_reader(port, driver)
     qtbot.waitUntil(lambda: len(rec.values()) >= 2, timeout=5000)
     before = len(rec.batches)

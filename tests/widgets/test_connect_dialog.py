@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,34 +31,6 @@ def manager(qtbot, sqlite_clinic, clock, tmp_path, simulator) -> Iterator[Device
         yield devices
     finally:
         devices.stop_all()
-
-
-@pytest.fixture
-def simulator() -> Iterator[Callable[[str], str]]:
-    """Start ``python -m devices.simulator --protocol P --speed 5``; returns its pty path."""
-    procs: list[subprocess.Popen[str]] = []
-
-    def spawn(protocol: str) -> str:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "devices.simulator", "--protocol", protocol, "--speed", "5"],
-            cwd=PROJECT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        procs.append(proc)
-        assert proc.stdout is not None
-        first = proc.stdout.readline().split()
-        assert first[0] == "PORT", first
-        return first[1]
-
-    try:
-        yield spawn
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=5)
-            assert proc.stdout is not None
-            proc.stdout.close()
 
 
 @pytest.fixture
@@ -126,7 +96,7 @@ def test_refresh_keeps_a_typed_path_or_url(qtbot, dialog):
 
 
 def test_connecting_the_simulator_accepts_and_the_reader_runs(qtbot, dialog, manager, simulator):
-    port = simulator("masimo")
+    port = simulator("masimo", "--speed", "5")
     dialog.choose("masimo", port)
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
@@ -140,7 +110,7 @@ def test_connecting_the_simulator_accepts_and_the_reader_runs(qtbot, dialog, man
 
 
 def test_a_port_already_connected_is_refused_inline(qtbot, manager, simulator):
-    port = simulator("masimo")
+    port = simulator("masimo", "--speed", "5")
     first = ConnectDialog(manager)
     qtbot.addWidget(first)
     first.choose("masimo", port)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,38 +16,6 @@ from console.store.writer import DurableWriter
 from widgets.device_status import DeviceStatusPanel, reading_age
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def simulator() -> Iterator[Callable[[str], str]]:
-    """Start ``python -m devices.simulator --protocol P --speed 5 [extra]``; returns its pty path."""
-    procs: list[subprocess.Popen[str]] = []
-
-    def spawn(protocol: str, *extra: str) -> str:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "devices.simulator", "--protocol", protocol, "--speed", "5"),
-                *extra,
-            ],
-            cwd=PROJECT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        procs.append(proc)
-        assert proc.stdout is not None
-        first = proc.stdout.readline().split()
-        assert first[0] == "PORT", first
-        return first[1]
-
-    try:
-        yield spawn
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=5)
-            assert proc.stdout is not None
-            proc.stdout.close()
 
 
 @pytest.fixture
@@ -98,7 +64,7 @@ def test_no_device_shows_the_empty_line(qtbot, panel):
 
 
 def test_connect_through_the_dialog_then_watch_and_disconnect(qtbot, panel, manager, simulator):
-    port = simulator("masimo")
+    port = simulator("masimo", "--speed", "5")
     qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
     dialog = panel.dialog
     assert dialog is not None and dialog.isVisible()
@@ -159,7 +125,7 @@ def test_a_cable_pull_shows_disconnected_the_age_and_then_a_reconnect(
     qtbot, panel, manager, simulator, clock
 ):
     # at 5x speed: the cable is pulled 4 s after start and plugged back 4 s later
-    port = simulator("masimo", "--event", "cable_pull@20:20")
+    port = simulator("masimo", "--speed", "5", "--event", "cable_pull@20:20")
     manager.connect_device(DeviceSpec("masimo", port))
     qtbot.waitUntil(lambda: panel.rows[port].state.text() == "connected", timeout=5000)
     qtbot.waitUntil(
