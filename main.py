@@ -44,10 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     db = sub.add_parser("db", help="database jobs")
     db.add_argument("action", choices=["upgrade", "status"])
-    replay = sub.add_parser(
-        "replay", help="decode a monitor capture file to JSON lines", add_help=False
-    )
-    replay.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("replay", help="decode a monitor capture: vigil replay --protocol P FILE")
+    staff = sub.add_parser("staff", help="list or add staff members")
+    staff.add_argument("action", choices=["list", "add"])
+    staff.add_argument("name", nargs="?")
+    staff.add_argument("--role", choices=["therapist", "nurse", "physician", "supervisor", "admin"])
+    room = sub.add_parser("room", help="list or add rooms")
+    room.add_argument("action", choices=["list", "add"])
+    room.add_argument("name", nargs="?")
     return parser
 
 
@@ -87,6 +91,46 @@ def run_db_command(args: argparse.Namespace, paths: AppPaths) -> int:
         return EXIT_STORE
     finally:
         engine.dispose()
+    return 0
+
+
+def run_people_command(args: argparse.Namespace, paths: AppPaths) -> int:
+    """`vigil staff …` and `vigil room …`: set up a clinic's staff and rooms before check-in."""
+    from console.clock import SystemClock
+    from console.domain.people import StaffRole
+    from console.errors import VigilError
+    from console.services.people import PeopleService
+    from console.store.database import Store
+    from console.store.repositories import PeopleRepository
+
+    try:
+        store = Store.open(database_url(args, paths))
+    except VigilError as error:
+        print(f"vigil: {error}", file=sys.stderr)
+        return EXIT_STORE
+    people = PeopleService(SystemClock(), PeopleRepository(store))
+    try:
+        if args.action == "add":
+            if args.command == "staff" and args.role is None:
+                print("vigil: give the role with --role", file=sys.stderr)
+                return 1
+            if args.command == "staff":
+                added = people.add_staff(args.name or "", StaffRole(args.role))
+                print(f"added {added.name} ({added.role.value}), id {added.id}")
+            else:
+                room = people.add_room(args.name or "")
+                print(f"added room {room.name}, id {room.id}")
+        elif args.command == "staff":
+            for member in people.staff():
+                print(f"{member.id:4d}  {member.name}  ({member.role.value})")
+        else:
+            for room in people.rooms():
+                print(f"{room.id:4d}  {room.name}")
+    except VigilError as error:
+        print(f"vigil: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
     return 0
 
 
@@ -200,15 +244,20 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     clock_service.start()
     window.show()
 
-    simulator = None
+    simulators = []
     if args.demo and not args.no_simulator:
         from devices.simulator_process import SimulatorError, start_simulator
 
-        try:
-            simulator = start_simulator(DEMO_PROTOCOL, "--t0-offset-min", "38")
-            devices.connect_device(DeviceSpec(DEMO_PROTOCOL, simulator.port))
-        except (SimulatorError, VigilError) as error:
-            window.show_problem(f"The demo monitor did not start: {error}")
+        def start_demo_monitor() -> None:
+            """Start the simulated monitor once the window is up (it takes a moment to boot)."""
+            try:
+                simulator = start_simulator(DEMO_PROTOCOL, "--t0-offset-min", "38")
+                simulators.append(simulator)
+                devices.connect_device(DeviceSpec(DEMO_PROTOCOL, simulator.port))
+            except (SimulatorError, VigilError) as error:
+                window.show_problem(f"The demo monitor did not start: {error}")
+
+        QTimer.singleShot(200, start_demo_monitor)
 
     if args.script:
         from widgets.script_driver import ScriptDriver
@@ -234,7 +283,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     clock_service.stop()
     devices.stop_all()
     vitals.flush()
-    if simulator is not None:
+    for simulator in simulators:
         simulator.stop()
     store.close()
     return code
@@ -254,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(paths)
     if args.command == "db":
         return run_db_command(args, paths)
+    if args.command in ("staff", "room"):
+        return run_people_command(args, paths)
     return run_gui(args, paths)
 
 

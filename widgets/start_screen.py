@@ -156,6 +156,18 @@ class StartScreen(QWidget):
             combo.clear()
             for text, ident in items:
                 combo.addItem(text, ident)
+        missing = [
+            what
+            for what, combo in (("rooms", self.room_pick), ("therapists", self.therapist_pick))
+            if combo.count() == 0
+        ]
+        if missing:
+            self._show_errors(
+                {
+                    "session": f"No {' or '.join(missing)} yet. Add them first "
+                    "(vigil room add NAME; vigil staff add NAME --role therapist)."
+                }
+            )
 
     # ---- slots ----------------------------------------------------------------------------
     def _on_patient_pick_changed(self) -> None:

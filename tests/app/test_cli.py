@@ -54,3 +54,15 @@ def test_vigil_replay_decodes_a_capture_to_json_lines(tmp_path, device_fixture):
     assert "good" in result.stderr.lower()
     missing = run("replay", "--protocol", "ivy", str(tmp_path / "nope.bin"), home=tmp_path)
     assert missing.returncode != 0
+
+
+def test_staff_and_rooms_are_set_up_from_the_command_line(tmp_path):
+    assert run("staff", "add", "Alex Morgan", "--role", "therapist", home=tmp_path).returncode == 0
+    assert run("room", "add", "Room 1", home=tmp_path).returncode == 0
+    listed = run("staff", "list", home=tmp_path)
+    assert "Alex Morgan  (therapist)" in listed.stdout
+    assert "Room 1" in run("room", "list", home=tmp_path).stdout
+    no_role = run("staff", "add", "Sam", home=tmp_path)
+    assert no_role.returncode == 1 and "--role" in no_role.stderr
+    empty = run("room", "add", home=tmp_path)
+    assert empty.returncode == 1 and "Enter the room's name." in empty.stderr

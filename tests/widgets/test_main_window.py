@@ -118,3 +118,23 @@ def test_a_quick_phrase_is_added_to_the_note(qtbot, app, sqlite_clinic):
     assert [o.text for o in sqlite_clinic.sessions.observations(session_id)] == [
         "Settled; Eyes closed, resting calmly"
     ]
+
+
+def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(qtbot, sqlite_store, clock, tmp_path):
+    from console.services.people import PeopleService
+    from console.services.sessions import SessionService
+    from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+    from console.store.spool import Spool
+    from console.store.writer import DurableWriter, Targets
+    from widgets.start_screen import StartScreen
+
+    people_repo, session_repo = PeopleRepository(sqlite_store), SessionRepository(sqlite_store)
+    writer = DurableWriter(Targets.for_store(sqlite_store), Spool(tmp_path / "s.jsonl"))
+    screen = StartScreen(
+        PeopleService(clock, people_repo),
+        SessionService(clock, people_repo, session_repo, AuditRepository(sqlite_store), writer),
+    )
+    qtbot.addWidget(screen)
+    screen.reload()
+    assert "No rooms or therapists yet" in screen.errors["session"].text()
+    assert "vigil staff add NAME --role therapist" in screen.errors["session"].text()
