@@ -242,7 +242,10 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     if not opened:
         window.show_start()
     clock_service.start()
-    window.show()
+    if settings.window_geometry:
+        window.show()
+    else:
+        window.showMaximized()  # first start: the whole screen; later starts restore the geometry
 
     simulators = []
     if args.demo and not args.no_simulator:
