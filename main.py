@@ -187,6 +187,11 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     settings_path = paths.settings
     settings = load_settings(settings_path)
     url = database_url(args, paths)
+    if args.demo and not args.db:
+        # every demo starts from a fresh sample clinic, with the session 55 minutes in
+        for leftover in paths.data_dir.glob(f"{paths.demo_database.name}*"):
+            leftover.unlink()
+        paths.spool(url).unlink(missing_ok=True)
     try:
         store = Store.open(url)
     except VigilError as error:

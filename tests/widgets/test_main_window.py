@@ -120,7 +120,9 @@ def test_a_quick_phrase_is_added_to_the_note(qtbot, app, sqlite_clinic):
     ]
 
 
-def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(qtbot, sqlite_store, clock, tmp_path):
+def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(
+    qtbot, sqlite_store, clock, tmp_path
+):
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
     from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
