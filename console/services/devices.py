@@ -11,10 +11,13 @@ from console.clock import Clock
 from console.errors import VigilError
 from console.services.vitals import VitalsService
 from devices.base import DriverInfo
+from devices.mllp_listener import MllpListener
 from devices.reader import DeviceReader, ReaderStatus, ReadingBatch
 from devices.registry import available_drivers
 
 log = logging.getLogger(__name__)
+
+LISTEN_PREFIX = "mllp://"  # an HL7 "port" of mllp://127.0.0.1:2575 listens for TCP senders
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,7 @@ class DeviceManager(QObject):
         super().__init__(parent)
         self._clock = clock
         self._vitals = vitals
-        self._readers: dict[str, tuple[DeviceSpec, DeviceReader]] = {}
+        self._readers: dict[str, tuple[DeviceSpec, DeviceReader | MllpListener]] = {}
         self._status: dict[str, ReaderStatus] = {}
 
     @staticmethod
@@ -59,7 +62,16 @@ class DeviceManager(QObject):
             raise VigilError("Choose the port the monitor is connected to.")
         if spec.port in self._readers:
             raise VigilError(f"{spec.port} is already connected.")
-        reader = DeviceReader(spec.port, drivers[spec.protocol], clock=self._clock.now)
+        reader: DeviceReader | MllpListener
+        if spec.port.startswith(LISTEN_PREFIX):
+            if spec.protocol != "hl7":
+                raise VigilError("Only HL7 monitors send over the network (mllp://host:port).")
+            host, _, number = spec.port.removeprefix(LISTEN_PREFIX).rpartition(":")
+            if host not in ("127.0.0.1", "::1", "0.0.0.0") or not number.isdigit():
+                raise VigilError(f"Listen as mllp://127.0.0.1:PORT (got {spec.port}).")
+            reader = MllpListener(host=host, port=int(number), clock=self._clock.now)
+        else:
+            reader = DeviceReader(spec.port, drivers[spec.protocol], clock=self._clock.now)
         reader.readings.connect(self._on_reader_readings)
         reader.statusChanged.connect(self._on_reader_status_changed)
         self._readers[spec.port] = (spec, reader)
@@ -81,9 +93,11 @@ class DeviceManager(QObject):
             self.disconnect_device(port)
 
     def _on_reader_readings(self, batch: ReadingBatch) -> None:
-        spec = self._readers.get(batch.source)
-        source = spec[0].protocol if spec else batch.source
-        self._vitals.ingest(source, batch.items, batch.t_host)
+        reader = self.sender()
+        protocol = next(
+            (spec.protocol for spec, r in self._readers.values() if r is reader), batch.source
+        )
+        self._vitals.ingest(protocol, batch.items, batch.t_host)
 
     def _on_reader_status_changed(self, status: ReaderStatus) -> None:
         self._status[status.source] = status

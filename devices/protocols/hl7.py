@@ -547,8 +547,10 @@ DRIVER = DriverInfo(
     expected_period_s=30.0,
     help_text=(
         "Point the monitor's or gateway's HL7 output (ORU^R01, IHE PCD-01, MLLP framing) at "
-        f"this computer, TCP port {DEFAULT_TCP_PORT} (Vigil listens on loopback unless told "
-        "otherwise), or connect its serial HL7 output. Every message is acknowledged."
+        f"this computer, TCP port {DEFAULT_TCP_PORT}: as the port, type "
+        f"mllp://127.0.0.1:{DEFAULT_TCP_PORT} to listen on this computer only (or "
+        f"mllp://0.0.0.0:{DEFAULT_TCP_PORT} for a gateway on the network). A serial HL7 output "
+        "is chosen like any other port. Every message is acknowledged."
     ),
     decoder_factory=Hl7Decoder,
 )

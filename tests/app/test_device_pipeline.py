@@ -82,3 +82,34 @@ def test_a_pulled_cable_is_shown_reconnects_by_itself_and_loses_no_reading(
     vitals.flush()
     stored = [(p.parameter, p.value) for p in sqlite_clinic.vitals.history(sessions.active.id)]
     assert stored == seen  # every reading shown before and after the pull is in the record
+
+
+def test_an_hl7_gateway_sends_over_tcp_to_the_listener(qtbot, console, simulator, sqlite_clinic):
+    import socket
+
+    sessions, vitals, devices, panel = console
+    with socket.socket() as probe:  # a free loopback port for this test
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    address = f"mllp://127.0.0.1:{free}"
+    devices.connect_device(DeviceSpec("hl7", address))
+    qtbot.waitUntil(
+        lambda: (s := devices.status(address)) is not None and s.state is ReaderState.LISTENING,
+        timeout=5_000,
+    )
+    simulator("hl7", "--speed", "4", "--connect", f"127.0.0.1:{free}")
+    qtbot.waitUntil(lambda: panel.tiles.tile_text(Parameter.SPO2) != "—", timeout=15_000)
+    vitals.flush()
+    stored = sqlite_clinic.vitals.history(sessions.active.id)
+    assert {p.source for p in stored} == {"hl7"}
+    assert any(p.parameter is Parameter.SPO2 and 85 <= p.value <= 100 for p in stored)
+
+
+def test_only_hl7_listens_and_only_on_this_machine(console):
+    from console.errors import VigilError
+
+    _, _, devices, _ = console
+    with pytest.raises(VigilError, match="Only HL7"):
+        devices.connect_device(DeviceSpec("masimo", "mllp://127.0.0.1:2575"))
+    with pytest.raises(VigilError, match="mllp://127.0.0.1:PORT"):
+        devices.connect_device(DeviceSpec("hl7", "mllp://10.0.0.5:2575"))
