@@ -111,5 +111,5 @@ def test_only_hl7_listens_and_only_on_this_machine(console):
     _, _, devices, _ = console
     with pytest.raises(VigilError, match="Only HL7"):
         devices.connect_device(DeviceSpec("masimo", "mllp://127.0.0.1:2575"))
-    with pytest.raises(VigilError, match="mllp://127.0.0.1:PORT"):
+    with pytest.raises(VigilError, match=r"mllp://127\.0\.0\.1:PORT"):
         devices.connect_device(DeviceSpec("hl7", "mllp://10.0.0.5:2575"))
