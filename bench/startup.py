@@ -1,4 +1,8 @@
-"""B8: time from launching the console to its window painted (warm cache), against 2 s."""
+"""B8: time from launching the console to its window painted (warm cache), against 2 s.
+
+The console is started as a clinic runs it: on its database, resuming a session in progress
+(55 minutes of 1 Hz vitals, notes), so the first paint includes the trends' history.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,21 @@ TARGET_S = 2.0
 RUNS = 7
 
 
-def launch_to_paint(home: str) -> float:
+def launch_to_paint(home: str, *extra: str) -> float:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    database = f"sqlite:///{home}/clinic.sqlite3"
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--home", home, "--demo", "--quit-after-paint"],
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--home",
+            home,
+            "--db",
+            database,
+            *extra,
+            "--quit-after-paint",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -38,7 +52,8 @@ def launch_to_paint(home: str) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as home:
-        launch_to_paint(home)  # first run: creates and migrates the demo database, warms the cache
+        # first run: creates and migrates the database, fills it with the sample session
+        launch_to_paint(home, "--demo", "--no-simulator")
         times = [launch_to_paint(home) for _ in range(RUNS)]
     median, worst = statistics.median(times), max(times)
     verdict = "PASS" if worst <= TARGET_S else "FAIL"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -86,6 +87,12 @@ _POINT_COLUMNS = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _parse_utc(text: str) -> datetime:
+    """SQLite keeps UTC as text without a zone; a time shared by a batch is parsed once."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
 def _point(row: Sequence[Any]) -> VitalPoint:
     return VitalPoint(Parameter(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
 
@@ -120,13 +127,26 @@ class VitalsRepository:
                 )
 
     def history(self, session_id: int) -> list[VitalPoint]:
+        """Every value of a session in time order (read through the driver: sessions are long)."""
         with self._store.transaction() as tx:
-            rows = tx.execute(
-                select(*_POINT_COLUMNS)
-                .where(VitalSampleRow.session_id == session_id)
-                .order_by(VitalSampleRow.host_time, VitalSampleRow.id)
-            )
+            connection = tx.connection()
+            marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            rows = connection.exec_driver_sql(
+                "SELECT parameter, value, host_time, source, device_time, measurement_key, "
+                f"entered_by_id FROM vital_sample WHERE session_id = {marker} "
+                "ORDER BY host_time, id",
+                (session_id,),
+            ).fetchall()
+        if connection.dialect.name != "sqlite":
             return [_point(r) for r in rows]
+        parse = _parse_utc
+        parameters = {p.value: p for p in Parameter}
+        return [
+            VitalPoint(
+                parameters[r[0]], r[1], parse(r[2]), r[3], parse(r[4]) if r[4] else None, r[5], r[6]
+            )
+            for r in rows
+        ]
 
     def latest(self, session_id: int) -> dict[Parameter, VitalPoint]:
         """The newest value of each parameter in a session."""
