@@ -66,6 +66,7 @@ class VitalPoint:
     device_time: datetime | None = None
     measurement_key: str | None = None
     entered_by_id: int | None = None
+    device: str = ""  # the port or address the device was read from ("" for a manual entry)
 
 
 # Values a clinician sees often in an adult KAP session; outside them (but still possible) a manual

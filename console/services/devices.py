@@ -42,6 +42,7 @@ class DeviceManager(QObject):
         self._vitals = vitals
         self._readers: dict[str, tuple[DeviceSpec, DeviceReader | MllpListener]] = {}
         self._status: dict[str, ReaderStatus] = {}
+        self._known: dict[str, DeviceSpec] = {}  # every port connected this run, by port
 
     @staticmethod
     def drivers() -> dict[str, DriverInfo]:
@@ -75,6 +76,7 @@ class DeviceManager(QObject):
         reader.readings.connect(self._on_reader_readings)
         reader.statusChanged.connect(self._on_reader_status_changed)
         self._readers[spec.port] = (spec, reader)
+        self._known[spec.port] = spec
         reader.start()
         log.info("device %s on %s connected", spec.protocol, spec.port)
         self.devicesChanged.emit()
@@ -94,10 +96,10 @@ class DeviceManager(QObject):
 
     def _on_reader_readings(self, batch: ReadingBatch) -> None:
         reader = self.sender()
-        protocol = next(
-            (spec.protocol for spec, r in self._readers.values() if r is reader), batch.source
-        )
-        self._vitals.ingest(protocol, batch.items, batch.t_host)
+        spec = next((s for s, r in self._readers.values() if r is reader), None)
+        # a reader stopped a moment ago may still have readings on their way: they count too
+        spec = spec or self._known.get(batch.source) or DeviceSpec("unknown", batch.source)
+        self._vitals.ingest(spec.protocol, batch.items, batch.t_host, spec.port)
 
     def _on_reader_status_changed(self, status: ReaderStatus) -> None:
         self._status[status.source] = status

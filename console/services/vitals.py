@@ -129,7 +129,7 @@ class VitalsService(QObject):
         self._session = record
 
     # ---- input -----------------------------------------------------------------------------
-    def ingest(self, source: str, items: Sequence[Decoded], at: datetime) -> None:
+    def ingest(self, source: str, items: Sequence[Decoded], at: datetime, device: str = "") -> None:
         """Take decoded items from one device (called on the GUI thread via a queued signal)."""
         points: list[VitalPoint] = []
         cuff = False
@@ -143,7 +143,9 @@ class VitalsService(QObject):
                     self._last_keys[slot] = key
                     cuff = cuff or item.parameter == Parameter.NIBP_SYS
                 points.append(
-                    VitalPoint(item.parameter, item.value, at, source, item.t_device, key)
+                    VitalPoint(
+                        item.parameter, item.value, at, source, item.t_device, key, None, device
+                    )
                 )
             elif isinstance(item, WaveformChunk):
                 self._add_wave(source, item, at)

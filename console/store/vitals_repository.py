@@ -62,7 +62,7 @@ def _insert_points(connection: Connection, session_id: int, points: Sequence[Vit
             (
                 session_id,
                 p.source,
-                "",
+                p.device,
                 p.parameter.value,
                 p.value,
                 units[p.parameter],
@@ -84,6 +84,7 @@ _POINT_COLUMNS = (
     VitalSampleRow.device_time,
     VitalSampleRow.measurement_key,
     VitalSampleRow.entered_by_id,
+    VitalSampleRow.device,
 )
 
 
@@ -94,7 +95,7 @@ def _parse_utc(text: str) -> datetime:
 
 
 def _point(row: Sequence[Any]) -> VitalPoint:
-    return VitalPoint(Parameter(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
+    return VitalPoint(Parameter(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
 class VitalsRepository:
@@ -133,7 +134,7 @@ class VitalsRepository:
             marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
             rows = connection.exec_driver_sql(
                 "SELECT parameter, value, host_time, source, device_time, measurement_key, "
-                f"entered_by_id FROM vital_sample WHERE session_id = {marker} "
+                f"entered_by_id, device FROM vital_sample WHERE session_id = {marker} "
                 "ORDER BY host_time, id",
                 (session_id,),
             ).fetchall()
@@ -143,7 +144,14 @@ class VitalsRepository:
         parameters = {p.value: p for p in Parameter}
         return [
             VitalPoint(
-                parameters[r[0]], r[1], parse(r[2]), r[3], parse(r[4]) if r[4] else None, r[5], r[6]
+                parameters[r[0]],
+                r[1],
+                parse(r[2]),
+                r[3],
+                parse(r[4]) if r[4] else None,
+                r[5],
+                r[6],
+                r[7],
             )
             for r in rows
         ]

@@ -124,6 +124,7 @@ class SaveVitals:
                     p.device_time.isoformat() if p.device_time else None,
                     p.measurement_key,
                     p.entered_by_id,
+                    p.device,
                 ]
                 for p in self.points
             ],
@@ -176,6 +177,7 @@ def command_from_json(item: dict[str, Any]) -> Command:
                     _time(p[4]),
                     p[5],
                     p[6],
+                    p[7] if len(p) > 7 else "",
                 )
                 for p in item["points"]
             ),

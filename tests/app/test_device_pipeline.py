@@ -113,3 +113,13 @@ def test_only_hl7_listens_and_only_on_this_machine(console):
         devices.connect_device(DeviceSpec("masimo", "mllp://127.0.0.1:2575"))
     with pytest.raises(VigilError, match=r"mllp://127\.0\.0\.1:PORT"):
         devices.connect_device(DeviceSpec("hl7", "mllp://10.0.0.5:2575"))
+
+
+def test_each_value_names_the_port_it_came_from(qtbot, console, simulator, sqlite_clinic):
+    sessions, vitals, devices, _ = console
+    port = simulator("masimo", "--speed", "5")
+    devices.connect_device(DeviceSpec("masimo", port))
+    qtbot.waitUntil(lambda: bool(vitals.latest()), timeout=10_000)
+    vitals.flush()
+    stored = sqlite_clinic.vitals.history(sessions.active.id)
+    assert stored and {(p.source, p.device) for p in stored} == {("masimo", port)}
