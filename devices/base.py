@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +79,21 @@ class DeviceEvent(NamedTuple):
 
 
 Decoded = Reading | WaveformChunk | DeviceEvent
+
+
+class OnceLog:
+    """Logs each kind of input problem once per decoder (unknown fields, odd codes), not per frame."""
+
+    __slots__ = ("_logger", "_seen")
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+        self._seen: set[str] = set()
+
+    def __call__(self, key: str, message: str, *args: object) -> None:
+        if key not in self._seen:
+            self._seen.add(key)
+            self._logger.warning(message, *args)
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from console.domain.vitals import PARAMETERS, Parameter
-from devices.base import Decoded, DecoderStats, DriverInfo, Reading, SerialDefaults
+from devices.base import Decoded, DecoderStats, DriverInfo, OnceLog, Reading, SerialDefaults
 
 __all__ = [
     "DEFAULT_TCP_PORT",
@@ -470,12 +470,7 @@ class Hl7Decoder:
         self.stats = DecoderStats()
         self._pending = b""
         self._replies: list[bytes] = []
-        self._logged: set[str] = set()
-
-    def _log_once(self, key: str, message: str, *args: object) -> None:
-        if key not in self._logged:
-            self._logged.add(key)
-            _log.warning(message, *args)
+        self._log_once = OnceLog(_log)
 
     def take_replies(self) -> list[bytes]:
         """The ACKs owed to the sender since the last call, in order (MLLP-framed)."""

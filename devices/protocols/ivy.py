@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from console.domain.vitals import PARAMETERS, Parameter
-from devices.base import Decoded, DecoderStats, DriverInfo, Reading, SerialDefaults
+from devices.base import Decoded, DecoderStats, DriverInfo, OnceLog, Reading, SerialDefaults
 
 __all__ = ["DRIVER", "HEADER", "WAVEFORM_LEN", "IvyDecoder", "parse_field"]
 
@@ -103,13 +103,8 @@ class IvyDecoder:
         self._text_len = 0
         self._started = False  # a header has been seen
         self._hunt_counted = False  # the current stretch of skipped bytes was counted
-        self._logged: set[str] = set()
+        self._log_once = OnceLog(_log)
         self._numbers: dict[bytes, float | None] = {}  # raw value text → number (or absent)
-
-    def _log_once(self, key: str, message: str, *args: object) -> None:
-        if key not in self._logged:
-            self._logged.add(key)
-            _log.warning(message, *args)
 
     def feed(self, data: bytes) -> list[Decoded]:
         out: list[Decoded] = []

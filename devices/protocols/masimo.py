@@ -12,6 +12,7 @@ from devices.base import (
     DecoderStats,
     DeviceEvent,
     DriverInfo,
+    OnceLog,
     Reading,
     SerialDefaults,
 )
@@ -248,15 +249,10 @@ class MasimoDecoder:
         self._exc_raw: bytes | None = None  # last EXC text seen: unchanged means no new events
         self._alarm_raw: bytes | None = None
         self._flags: tuple[str, ...] = ()
-        self._logged: set[str] = set()
+        self._log_once = OnceLog(_log)
         self._layouts: dict[tuple[bytes, ...], _Layout] = {}
         self._numbers: dict[bytes, float | None] = {}  # raw value text → number (or absent)
         self._last = _NO_LAYOUT  # the layout of the last good line
-
-    def _log_once(self, key: str, message: str, *args: object) -> None:
-        if key not in self._logged:
-            self._logged.add(key)
-            _log.warning(message, *args)
 
     def feed(self, data: bytes) -> list[Decoded]:
         out: list[Decoded] = []

@@ -12,6 +12,7 @@ from devices.base import (
     DecoderStats,
     DeviceEvent,
     DriverInfo,
+    OnceLog,
     Reading,
     SerialDefaults,
     WaveformChunk,
@@ -90,13 +91,8 @@ class NoninDecoder:
         self._hunting = False  # True while skipping garbage (one resync counted per episode)
         self._status: int = 0  # status bits (sensor/artifact/oot/alarm) active in the last packet
         self._perf: int = 0
-        self._logged: set[str] = set()
+        self._log_once = OnceLog(_log)
         self.firmware_revision: int | None = None
-
-    def _log_once(self, key: str, message: str, *args: object) -> None:
-        if key not in self._logged:
-            self._logged.add(key)
-            _log.warning(message, *args)
 
     def feed(self, data: bytes) -> list[Decoded]:
         out: list[Decoded] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -51,3 +52,16 @@ def app(qtbot, sqlite_clinic, clock, tmp_path) -> App:
     yield App(window, people, sessions, clock_service, clock, vitals, devices)
     devices.stop_all()
     qapp.setStyleSheet("")
+
+
+@pytest.fixture
+def manager(qtbot, sqlite_clinic, clock, tmp_path, simulator) -> Iterator[DeviceManager]:
+    """A real device manager over a real vitals service (no session open)."""
+    # depends on ``simulator`` so that readers stop before the simulator process ends
+    c = sqlite_clinic
+    vitals = VitalsService(clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "m.jsonl")))
+    devices = DeviceManager(clock, vitals)
+    try:
+        yield devices
+    finally:
+        devices.stop_all()

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-from console.services.devices import DeviceManager, DeviceSpec
-from console.services.vitals import VitalsService
-from console.store.spool import Spool
-from console.store.writer import DurableWriter
+from console.services.devices import DeviceSpec
 from devices.base import SerialDefaults
 from devices.reader import ReaderState
 from widgets.connect_dialog import ConnectDialog, describe_serial
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def manager(qtbot, sqlite_clinic, clock, tmp_path, simulator) -> Iterator[DeviceManager]:
-    # depends on ``simulator`` so that readers stop before the simulator process ends
-    c = sqlite_clinic
-    vitals = VitalsService(
-        clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    )
-    devices = DeviceManager(clock, vitals)
-    try:
-        yield devices
-    finally:
-        devices.stop_all()
 
 
 @pytest.fixture

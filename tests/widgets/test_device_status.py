@@ -9,27 +9,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from console.services.devices import DeviceManager, DeviceSpec
-from console.services.vitals import VitalsService
-from console.store.spool import Spool
-from console.store.writer import DurableWriter
+from console.services.devices import DeviceSpec
 from widgets.device_status import DeviceStatusPanel, reading_age
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def manager(qtbot, sqlite_clinic, clock, tmp_path, simulator) -> Iterator[DeviceManager]:
-    # depends on ``simulator`` so that readers stop before the simulator process ends
-    c = sqlite_clinic
-    vitals = VitalsService(
-        clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    )
-    devices = DeviceManager(clock, vitals)
-    try:
-        yield devices
-    finally:
-        devices.stop_all()
 
 
 @pytest.fixture
