@@ -236,3 +236,10 @@ def test_the_ring_overwrites_its_oldest_pair_and_stays_in_time_order():
     growing.append(3.0, 8.0)
     assert growing.arrays()[1].tolist() == [5.0, 6.0, 7.0, 8.0]
     assert growing.capacity >= 4
+
+
+def test_the_pleth_strip_appears_only_for_a_monitor_that_sends_a_waveform(qtbot, room: Room):
+    room.panel.refresh()
+    assert room.panel.pleth.isHidden()
+    room.vitals.ingest("nonin", [WaveformChunk("pleth", 75.0, tuple(range(25)))], room.clock.now())
+    assert not room.panel.pleth.isHidden()

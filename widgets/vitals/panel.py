@@ -79,6 +79,8 @@ class VitalsPanel(QFrame):
         now = self._clock.now()
         self.tiles.refresh(now)
         self.pleth.check(now)
+        # a monitor without a waveform gets no empty strip: the trends take the room
+        self.pleth.setVisible(self.pleth.received > 0)
         self.trends.follow(now)
 
     # ---- slots ---------------------------------------------------------------------------
@@ -89,6 +91,8 @@ class VitalsPanel(QFrame):
 
     def _on_vitals_waveform_added(self, update: WaveformUpdate) -> None:
         self.pleth.take(update)
+        if self.pleth.isHidden():
+            self.pleth.show()
 
     def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
         self.trends.set_session(record)
