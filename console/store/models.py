@@ -41,6 +41,7 @@ class StaffRow(Base):
     name: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    pin_hash: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class RoomRow(Base):
@@ -163,3 +164,99 @@ class AuditRow(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+
+
+class PreDoseRow(Base):
+    """Pre-dose checks and the ride home arranged at check-in (one per session)."""
+
+    __tablename__ = "predose_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), unique=True)
+    benzodiazepines: Mapped[bool] = mapped_column(Boolean)
+    other_sedatives: Mapped[bool] = mapped_column(Boolean)
+    stimulants: Mapped[bool] = mapped_column(Boolean)
+    maoi: Mapped[bool] = mapped_column(Boolean)
+    fasted_food: Mapped[bool] = mapped_column(Boolean)  # no food for 2 h
+    fasted_liquids: Mapped[bool] = mapped_column(Boolean)  # no liquids for 30 min
+    ride_driver: Mapped[str] = mapped_column(String(80), default="")
+    ride_phone: Mapped[str] = mapped_column(String(40), default="")
+    ride_relationship: Mapped[str] = mapped_column(String(40), default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OverrideRow(Base):
+    """Going ahead despite a rule (BP gate, no ride home, open discharge item): flagged for review."""
+
+    __tablename__ = "override"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # "bp_gate", "ride_home", "discharge"
+    reason: Mapped[str] = mapped_column(Text)
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the values that were overridden
+
+
+class RatingRow(Base):
+    """A structured rating on a scale (MOAA/S, RASS, a clinic's own scale ...)."""
+
+    __tablename__ = "rating"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    scale_id: Mapped[str] = mapped_column(String(40))
+    value: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    amends_uid: Mapped[str | None] = mapped_column(String(36))
+
+
+class AdverseEventRow(Base):
+    """An adverse event and what was done, with any rescue medication: flagged for review."""
+
+    __tablename__ = "adverse_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(Text, default="")
+    rescue_drug: Mapped[str] = mapped_column(String(60), default="")
+    rescue_dose_mg: Mapped[float | None] = mapped_column(Float)
+    rescue_route: Mapped[str] = mapped_column(String(20), default="")
+    rescue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+
+class AlarmEventRow(Base):
+    """Every alarm raised, escalated, acknowledged and cleared, with who and when."""
+
+    __tablename__ = "alarm_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("session.id"), index=True)
+    alarm_id: Mapped[int] = mapped_column(Integer)
+    alarm_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlarmLimitRow(Base):
+    """A change of one alarm limit, for the clinic or one patient; the newest row is in force."""
+
+    __tablename__ = "alarm_limit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
+    parameter: Mapped[str] = mapped_column(String(20))
+    bound: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float | None] = mapped_column(Float)  # None: this limit is off
+    old_value: Mapped[float | None] = mapped_column(Float)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

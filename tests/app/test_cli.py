@@ -26,7 +26,7 @@ def run(*args: str, home) -> subprocess.CompletedProcess[str]:
 def test_db_upgrade_and_status(tmp_path):
     result = run("db", "upgrade", home=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "schema 0002" in result.stdout
+    assert "schema 0003" in result.stdout
     assert (tmp_path / "data" / "vigil.sqlite3").exists()
 
 
