@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "status"])
     sub.add_parser("replay", help="decode a monitor capture: vigil replay --protocol P FILE")
     staff = sub.add_parser("staff", help="list or add staff members")
-    staff.add_argument("action", choices=["list", "add"])
+    staff.add_argument("action", choices=["list", "add", "set-pin"])
     staff.add_argument("name", nargs="?")
     staff.add_argument("--role", choices=["therapist", "nurse", "physician", "supervisor", "admin"])
     room = sub.add_parser("room", help="list or add rooms")
@@ -120,6 +120,18 @@ def run_people_command(args: argparse.Namespace, paths: AppPaths) -> int:
             else:
                 room = people.add_room(args.name or "")
                 print(f"added room {room.name}, id {room.id}")
+        elif args.action == "set-pin":
+            import getpass
+
+            from console.services.signatures import PinSigner
+
+            staff_id = int(args.name) if (args.name or "").isdigit() else None
+            if staff_id is None:
+                print("vigil: give the staff id (vigil staff list shows it)", file=sys.stderr)
+                return 1
+            pin = getpass.getpass("New PIN (4–8 digits): ") if sys.stdin.isatty() else input()
+            PinSigner(PeopleRepository(store)).set_pin(staff_id, pin.strip())
+            print(f"PIN set for staff {staff_id}")
         elif args.command == "staff":
             for member in people.staff():
                 print(f"{member.id:4d}  {member.name}  ({member.role.value})")

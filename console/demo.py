@@ -28,6 +28,7 @@ def seed_demo(
     nurse = people.add_staff("Jordan Lee, RN", StaffRole.NURSE)
     people.add_staff("Dr. Priya Nair", StaffRole.PHYSICIAN)
     people.add_staff("Casey Brooks", StaffRole.SUPERVISOR)
+    demo_pins(people)
     room = people.add_room("Room 1")
     people.add_room("Room 2")
     patient = people.add_patient(PatientDraft("J. D.", "DEMO-1001", date(1986, 4, 12), 72.5), now)
@@ -90,3 +91,13 @@ def seed_demo_history(
         second += 1
         at += timedelta(seconds=1)
     vitals.add_batch(session_id, points)
+
+
+DEMO_PIN = "1234"  # every demo staff member signs with this PIN
+
+
+def demo_pins(people: PeopleRepository) -> None:
+    """Give every demo staff member the demo PIN, so signatures can be tried."""
+    from console.services.signatures import hash_pin
+
+    people.set_pin_hashes({member.id: hash_pin(DEMO_PIN) for member in people.staff()})

@@ -106,6 +106,20 @@ class PeopleRepository:
             )
             return [Staff(r.id, r.name, StaffRole(r.role)) for r in rows]
 
+    def set_pin_hashes(self, hashes: dict[int, str]) -> None:
+        """Store PIN hashes by staff id (the signature stand-in until accounts exist)."""
+        with self._store.transaction() as tx:
+            for staff_id, pin_hash in hashes.items():
+                tx.get_one(StaffRow, staff_id).pin_hash = pin_hash
+
+    def signer(self, staff_id: int) -> tuple[str, str] | None:
+        """(printed name, PIN hash) of an active staff member, or None."""
+        with self._store.transaction() as tx:
+            row = tx.get(StaffRow, staff_id)
+            if row is None or not row.active:
+                return None
+            return row.name, row.pin_hash
+
     def add_room(self, name: str) -> Room:
         with self._store.transaction() as tx:
             row = RoomRow(name=name.strip())

@@ -1,0 +1,319 @@
+"""The alarm service: feeds vitals, device and observation conditions to the board; sounds and logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.clock import Clock
+from console.domain.alarms import (
+    DEFAULT_SILENCE,
+    DEFAULT_TECHNICAL,
+    ActiveAlarm,
+    AlarmBoard,
+    AlarmCondition,
+    AlarmEvent,
+    Bound,
+    LimitSet,
+    Priority,
+    TechnicalConfig,
+    cable_unplugged,
+    device_silent,
+    effective_limits,
+    evaluate,
+    moaas_condition,
+    sensor_problem,
+    validate_limit_change,
+    vitals_overdue,
+)
+from console.domain.schedule import CheckStatus, ClockFace
+from console.domain.vitals import Parameter, VitalPoint
+from console.errors import ValidationFailed, VigilError
+from console.services.alarm_sound import AlarmSound, SilentSound
+from console.services.vitals import DeviceCondition
+from devices.reader import ReaderState, ReaderStatus
+
+log = logging.getLogger(__name__)
+
+TICK_MS = 1000
+#: How often a sounding alarm's tone pattern repeats (IEC 60601-1-8: high 2.5–15 s, medium
+#: 2.5–30 s, low > 15 s or not at all); long enough apart to stay discreet in a quiet room.
+REPEAT: dict[Priority, timedelta] = {
+    Priority.HIGH: timedelta(seconds=8),
+    Priority.MEDIUM: timedelta(seconds=20),
+    Priority.LOW: timedelta(seconds=60),
+}
+_TINY = timedelta(microseconds=1)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class LimitChange:
+    """One alarm limit changed by a staff member (None = the limit turned off), for the log."""
+
+    parameter: Parameter
+    bound: Bound
+    old: float | None
+    new: float | None
+    by_staff_id: int
+    at: datetime
+
+
+class AlarmService(QObject):
+    """Owns the alarm board: every source's conditions go in, events and the active list come out.
+
+    Each input slot re-evaluates at once (an alarm shows in the same event-loop turn as its
+    reading); the 1 s timer re-evaluates for what only time changes: escalation of lasting
+    technical alarms, "no data for N s", the end of a silence and the repeat of the tone.
+    """
+
+    # the active alarms after any change (tuple[ActiveAlarm, ...]), most urgent first
+    alarmsChanged = Signal(object)
+    # one alarm log entry (AlarmEvent): raised, escalated, acknowledged or cleared
+    alarmEvent = Signal(object)
+    # a limit was changed (LimitChange); ``limits`` holds the new set
+    limitChanged = Signal(object)
+    # the sink could not store an event (str: the message); the alarm itself still shows
+    storeProblem = Signal(str)
+
+    def __init__(
+        self,
+        clock: Clock,
+        limits: LimitSet,
+        sink: Callable[[AlarmEvent], None] | None = None,
+        sound: AlarmSound | None = None,
+        parent: QObject | None = None,
+        *,
+        limit_sink: Callable[[LimitChange], None] | None = None,
+        silence: timedelta = DEFAULT_SILENCE,
+        technical: TechnicalConfig = DEFAULT_TECHNICAL,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._limits = limits
+        self._sink = sink
+        self._limit_sink = limit_sink
+        self._sound: AlarmSound = sound if sound is not None else SilentSound()
+        self._silence = silence
+        self._technical = technical
+        self._board = AlarmBoard()
+        self._latest: dict[Parameter, VitalPoint] = {}
+        self._sensor: dict[tuple[str, str], AlarmCondition] = {}  # (source, code) → condition
+        self._readers: dict[str, ReaderStatus] = {}  # silent or disconnected readers, by port
+        self._check: CheckStatus | None = None
+        self._moaas: int | None = None
+        self._shown: tuple[ActiveAlarm, ...] = ()
+        self._sounded: tuple[int, Priority] | None = None  # (alarm_id, priority) last played
+        self._sounded_at: datetime | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # ---- queries ---------------------------------------------------------------------------
+    @property
+    def limits(self) -> LimitSet:
+        return self._limits
+
+    @property
+    def sound(self) -> AlarmSound:
+        return self._sound
+
+    def active(self) -> tuple[ActiveAlarm, ...]:
+        """The active alarms, most urgent first, then the longest-standing."""
+        return tuple(self._board.active())
+
+    def history(self) -> tuple[AlarmEvent, ...]:
+        """Every event since the service started, oldest first."""
+        return self._board.history
+
+    def sounding(self) -> ActiveAlarm | None:
+        """The alarm whose tone plays now, if any (the most urgent one not silenced)."""
+        return self._board.sounding(self._clock.now())
+
+    # ---- the tick --------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True while the once-a-second tick runs."""
+        return self._timer.isActive()
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Stop the tick and any sound (before the service goes away)."""
+        self._timer.stop()
+        self._sound.stop()
+        self._sounded = None
+
+    def tick(self) -> None:
+        """Re-evaluate now (the timer calls this every second)."""
+        self._refresh()
+
+    # ---- inputs ----------------------------------------------------------------------------
+    def on_points(self, points: Iterable[VitalPoint]) -> None:
+        """New values (VitalsService.pointsAdded): each is checked against the limits at once."""
+        for point in points:
+            earlier = self._latest.get(point.parameter)
+            if earlier is None or point.at >= earlier.at:
+                self._latest[point.parameter] = point
+        self._refresh()
+
+    def on_device_condition(self, condition: DeviceCondition) -> None:
+        """A device status started or ended (VitalsService.conditionChanged): sensor off etc."""
+        slot = (condition.source, condition.code)
+        if condition.active:
+            self._sensor[slot] = sensor_problem(
+                condition.source, condition.code, self._technical, label=condition.source
+            )
+        else:
+            self._sensor.pop(slot, None)
+        self._refresh()
+
+    def on_device_status(self, status: ReaderStatus) -> None:
+        """A reader's state (DeviceManager.statusChanged): silent or disconnected ports alarm.
+
+        CONNECTED (or STOPPED: the user disconnected it) clears them; CONNECTING and LISTENING
+        keep what stands, so a port retrying with back-off does not raise and clear in turn.
+        """
+        if status.state in (ReaderState.SILENT, ReaderState.DISCONNECTED):
+            self._readers[status.source] = status
+        elif status.state in (ReaderState.CONNECTED, ReaderState.STOPPED):
+            self._readers.pop(status.source, None)
+        self._refresh()
+
+    def on_check_status(self, status: CheckStatus | None) -> None:
+        """The vitals check's state: an overdue check is a low alarm until the check is done."""
+        self._check = status
+        self._refresh()
+
+    def on_clock_face(self, face: ClockFace | None) -> None:
+        """ClockService.faceChanged: follow the face's check status (None: no session)."""
+        self.on_check_status(face.check if face is not None else None)
+
+    def on_moaas(self, score: int | None) -> None:
+        """The latest MOAA/S rating (None: no rating stands); ≤ 1 is a high alarm."""
+        self._moaas = score
+        self._refresh()
+
+    # ---- acknowledgement -------------------------------------------------------------------
+    def acknowledge(self, key: str, by_staff_id: int) -> AlarmEvent | None:
+        """Silence one alarm's sound for the silence time; it stays shown until it clears."""
+        event = self._board.acknowledge(key, by_staff_id, self._clock.now(), self._silence)
+        if event is not None:
+            self._publish([event])
+        return event
+
+    def acknowledge_all(self, by_staff_id: int) -> list[AlarmEvent]:
+        """Acknowledge every active alarm not already silenced; returns the logged events."""
+        now = self._clock.now()
+        events: list[AlarmEvent] = []
+        for alarm in self._board.active():
+            if alarm.is_silenced(now):
+                continue
+            event = self._board.acknowledge(alarm.key, by_staff_id, now, self._silence)
+            if event is not None:
+                events.append(event)
+        if events:
+            self._publish(events)
+        return events
+
+    # ---- limits ----------------------------------------------------------------------------
+    def set_limits(
+        self, parameter: Parameter, bound: Bound, value: float | None, by_staff_id: int
+    ) -> LimitChange:
+        """Change one limit now (an HR change moves PR too); raises ValidationFailed.
+
+        A rejected change stores nothing. An accepted one goes to ``limit_sink`` and the standing
+        readings are re-checked against the new limits at once.
+        """
+        errors = validate_limit_change(self._limits, parameter, bound, value)
+        if errors:
+            raise ValidationFailed(errors)
+        current = self._limits.get(parameter)
+        old = current.get(bound) if current is not None else None
+        change = LimitChange(parameter, bound, old, value, by_staff_id, self._clock.now())
+        self._limits = effective_limits(self._limits, {(parameter, bound): value}, {})
+        if self._limit_sink is not None:
+            self._store(self._limit_sink, change)
+        self.limitChanged.emit(change)
+        self._refresh()
+        return change
+
+    def use_limits(self, limits: LimitSet) -> None:
+        """Replace the whole limit set (a new session's effective limits); nothing is logged."""
+        self._limits = limits
+        self._refresh()
+
+    # ---- internals -------------------------------------------------------------------------
+    def _conditions(self, now: datetime) -> list[AlarmCondition]:
+        found: list[AlarmCondition] = []
+        for point in self._latest.values():
+            condition = evaluate(point, self._limits)
+            if condition is not None:
+                found.append(condition)
+        found.extend(self._sensor.values())
+        for source, status in self._readers.items():
+            label = f"{status.driver} ({source})" if status.driver else source
+            if status.state is ReaderState.DISCONNECTED:
+                found.append(cable_unplugged(source, self._technical, label=label))
+                continue
+            last = status.last_reading or status.changed or now
+            since = min(last, now - _TINY)  # the reader already judged it silent
+            silent = device_silent(source, since, timedelta(0), now, self._technical, label)
+            if silent is not None:
+                found.append(silent)
+        if self._check is not None:
+            overdue = vitals_overdue(self._check)
+            if overdue is not None:
+                found.append(overdue)
+        if self._moaas is not None:
+            deep = moaas_condition(self._moaas)
+            if deep is not None:
+                found.append(deep)
+        return found
+
+    def _refresh(self) -> None:
+        now = self._clock.now()
+        events = self._board.update(self._conditions(now), now)
+        self._publish(events, now)
+
+    def _publish(self, events: list[AlarmEvent], now: datetime | None = None) -> None:
+        """Sound first, then the screen, then the log: storage can never delay the alarm."""
+        now = now or self._clock.now()
+        self._update_sound(now)
+        shown = tuple(self._board.active())
+        if shown != self._shown:
+            self._shown = shown
+            self.alarmsChanged.emit(shown)
+        for event in events:
+            self.alarmEvent.emit(event)
+            if self._sink is not None:
+                self._store(self._sink, event)
+
+    def _update_sound(self, now: datetime) -> None:
+        sounding = self._board.sounding(now)
+        if sounding is None:
+            if self._sounded is not None:
+                self._sound.stop()
+                self._sounded, self._sounded_at = None, None
+            return
+        which = (sounding.alarm_id, sounding.priority)
+        due = self._sounded_at is None or now - self._sounded_at >= REPEAT[sounding.priority]
+        if which != self._sounded or due:
+            self._sound.play(sounding.priority)
+            self._sounded, self._sounded_at = which, now
+
+    def _store(self, sink: Callable[[_T], None], item: _T) -> None:
+        try:
+            sink(item)
+        except VigilError as error:
+            log.warning("could not store %r: %s", item, error)
+            self.storeProblem.emit(str(error))
+
+    def _on_timer_timeout(self) -> None:
+        self._refresh()
