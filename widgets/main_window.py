@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
         self.action_note = QAction("New observation", self)
         self.action_note.setShortcuts([QKeySequence("Ctrl+N"), QKeySequence("F2")])
         self.action_note.triggered.connect(self._on_note_triggered)
+        self.action_amend = QAction("Amend the selected note", self)
+        self.action_amend.setShortcut(QKeySequence("F3"))
+        self.action_amend.triggered.connect(self.observations.amend_selected)
         self.action_vitals = QAction("Enter vitals by hand", self)
         self.action_vitals.setShortcut(QKeySequence("Ctrl+M"))
         self.action_vitals.triggered.connect(self._on_vitals_triggered)
@@ -159,6 +162,7 @@ class MainWindow(QMainWindow):
             self.action_start,
             self.action_check_in,
             self.action_note,
+            self.action_amend,
             self.action_vitals,
             self.action_connect,
             self.action_next,

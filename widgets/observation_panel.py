@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -54,12 +54,19 @@ class ObservationPanel(QFrame):
         self.note_edit.returnPressed.connect(self._on_note_edit_return)
         self.save_button = QPushButton("Save note")
         self.save_button.clicked.connect(self._on_note_edit_return)
+        self.amend_button = named(QPushButton("Amend selected  (F3)"), "secondary")
+        self.amend_button.clicked.connect(self._on_amend_clicked)
+        self.amending_label = QLabel("")
+        self.amending_label.setWordWrap(True)
+        self.amending_label.hide()
+        self._amending: str | None = None  # uid of the note being corrected
         self.error_label = named(QLabel(""), "fieldError")
         self.error_label.hide()
         self.log = QTreeWidget()
         self.log.setColumnCount(3)
         self.log.setHeaderLabels(["Time", "Category", "Note"])
         self.log.setRootIsDecorated(False)
+        self.log.setItemsExpandable(False)
         self.log.setAlternatingRowColors(True)
         self.log.setColumnWidth(0, 80)
         self.log.setColumnWidth(1, 150)
@@ -83,8 +90,13 @@ class ObservationPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.addLayout(title)
         layout.addLayout(entry)
+        layout.addWidget(self.amending_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.log, 1)
+        amend_row = QHBoxLayout()
+        amend_row.addStretch(1)
+        amend_row.addWidget(self.amend_button)
+        layout.addLayout(amend_row)
         sessions.observationAdded.connect(self._on_sessions_observation_added)
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
 
@@ -111,7 +123,9 @@ class ObservationPanel(QFrame):
             return
         category = ObservationCategory(self.category.currentData())
         try:
-            self._sessions.add_note(category, self.note_edit.text(), author)
+            self._sessions.add_note(
+                category, self.note_edit.text(), author, amends_uid=self._amending
+            )
         except ValidationFailed as failed:
             self._show_error(failed.errors[0].message)
             return
@@ -120,6 +134,43 @@ class ObservationPanel(QFrame):
             return
         self._show_error("")
         self.note_edit.clear()
+        self._set_amending(None)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self._amending is not None:
+            self._set_amending(None)
+            self.note_edit.clear()
+            return
+        super().keyPressEvent(event)
+
+    def _on_amend_clicked(self) -> None:
+        self.amend_selected()
+
+    def amend_selected(self) -> None:
+        """Start correcting the note selected in the log (the F3 shortcut)."""
+        item = self.log.currentItem()
+        if item is None:
+            self._show_error("Select the note to amend in the log first.")
+            return
+        parent = item.parent()
+        while parent is not None:  # an amendment row: amend the original note
+            item, parent = parent, parent.parent()
+        self._set_amending(str(item.data(0, Qt.ItemDataRole.UserRole)), item)
+        self.note_edit.setText(item.text(2))
+        self.focus_entry()
+
+    def _set_amending(self, uid: str | None, item: QTreeWidgetItem | None = None) -> None:
+        self._amending = uid
+        if uid is None or item is None:
+            self.amending_label.hide()
+            self.save_button.setText("Save note")
+            return
+        self.amending_label.setText(
+            f"Amending the {item.text(0)} note: the original stays as it was. "
+            "Enter saves the correction, Esc cancels."
+        )
+        self.amending_label.show()
+        self.save_button.setText("Save amendment")
 
     def _on_sessions_observation_added(self, observation: Observation) -> None:
         self._append(observation)
@@ -130,13 +181,24 @@ class ObservationPanel(QFrame):
             self._append(observation)
 
     def _append(self, observation: Observation) -> None:
-        item = QTreeWidgetItem(
-            [
-                observation.at.astimezone().strftime("%H:%M:%S"),
-                observation.category.label,
-                observation.text,
-            ]
-        )
+        at = observation.at.astimezone().strftime("%H:%M:%S")
+        if observation.amends_uid is not None:
+            original = self._find(observation.amends_uid)
+            if original is not None:
+                child = QTreeWidgetItem(["", "↳ amended " + at[:5], observation.text])
+                child.setData(0, Qt.ItemDataRole.UserRole, observation.uid)
+                original.addChild(child)
+                original.setExpanded(True)
+                self.log.scrollToItem(child)
+                return
+        item = QTreeWidgetItem([at, observation.category.label, observation.text])
         item.setData(0, Qt.ItemDataRole.UserRole, observation.uid)
         self.log.addTopLevelItem(item)
         self.log.scrollToItem(item)
+
+    def _find(self, uid: str) -> QTreeWidgetItem | None:
+        for index in range(self.log.topLevelItemCount()):
+            item = self.log.topLevelItem(index)
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == uid:
+                return item
+        return None

@@ -166,9 +166,22 @@ class SessionService(QObject):
         self.sessionChanged.emit(self._active)
         return self._active
 
-    def add_note(self, category: ObservationCategory, text: str, author_id: int) -> Observation:
-        """Record a note on the active session now; raises ValidationFailed for bad text."""
+    def add_note(
+        self,
+        category: ObservationCategory,
+        text: str,
+        author_id: int,
+        *,
+        amends_uid: str | None = None,
+    ) -> Observation:
+        """Record a note on the active session now; raises ValidationFailed for bad text.
+
+        With ``amends_uid`` the note is an amendment: the original stays as it was, readable,
+        and the correction points at it (notes are append-only).
+        """
         record = self._require_active()
+        if amends_uid is not None and not any(o.uid == amends_uid for o in self._observations):
+            raise IllegalTransition("The note to amend is not in this session.")
         if not record.state.is_open:
             raise IllegalTransition(
                 "The session is closed: add an amendment in the review instead."
@@ -184,6 +197,7 @@ class SessionService(QObject):
             author_id=author_id,
             category=category,
             text=text.strip(),
+            amends_uid=amends_uid,
         )
         self._save(SaveObservation(observation, now))
         self._observations.append(observation)

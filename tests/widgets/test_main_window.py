@@ -140,3 +140,28 @@ def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(
     screen.reload()
     assert "No rooms or therapists yet" in screen.errors["session"].text()
     assert "vigil staff add NAME --role therapist" in screen.errors["session"].text()
+
+
+def test_a_note_is_corrected_by_an_amendment_that_keeps_the_original(qtbot, app, sqlite_clinic):
+    session_id = sqlite_clinic.check_in(app.clock.now())
+    app.window.open_session(session_id)
+    panel = app.window.observations
+    qtbot.keyClicks(panel.note_edit, "Patient reports nausea")
+    qtbot.keyClick(panel.note_edit, Qt.Key.Key_Return)
+    panel.log.setCurrentItem(panel.log.topLevelItem(0))
+    qtbot.keyClick(app.window, Qt.Key.Key_F3)
+    assert panel.note_edit.text() == "Patient reports nausea"
+    assert "original stays" in panel.amending_label.text()
+    panel.note_edit.setText("Patient reports mild nausea, settled without medication")
+    qtbot.keyClick(panel.note_edit, Qt.Key.Key_Return)
+    stored = sqlite_clinic.sessions.observations(session_id)
+    assert [o.text for o in stored] == [
+        "Patient reports nausea",
+        "Patient reports mild nausea, settled without medication",
+    ]
+    assert stored[1].amends_uid == stored[0].uid
+    original = panel.log.topLevelItem(0)
+    assert original.text(2) == "Patient reports nausea"
+    assert original.child(0).text(2) == "Patient reports mild nausea, settled without medication"
+    assert panel.log.topLevelItemCount() == 1
+    assert panel.save_button.text() == "Save note"
