@@ -16,6 +16,7 @@ from console.domain.people import PatientDraft, StaffRole
 from console.store.database import Store
 from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
 from console.store.vitals_repository import VitalsRepository
+from console.store.workflow_repository import WorkflowRepository
 from console.store.writer import Targets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -113,7 +114,8 @@ class Clinic:
         self.sessions = SessionRepository(store)
         self.audit = AuditRepository(store)
         self.vitals = VitalsRepository(store)
-        self.targets = Targets(self.sessions, self.vitals)
+        self.workflow = WorkflowRepository(store)
+        self.targets = Targets(self.sessions, self.vitals, self.workflow)
         self.therapist = self.people.add_staff("Alex Morgan", StaffRole.THERAPIST)
         self.nurse = self.people.add_staff("Jordan Lee", StaffRole.NURSE)
         self.room = self.people.add_room("Room 1")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from console.domain.alarms import AlarmEvent, EventKind, Priority
 from console.domain.lifecycle import SessionState
 from console.domain.sessions import Observation, ObservationCategory
 from console.domain.vitals import Parameter, VitalPoint
@@ -16,6 +17,7 @@ from console.store.database import Store
 from console.store.repositories import SessionRepository
 from console.store.spool import Spool
 from console.store.vitals_repository import VitalsRepository, WaveformBlob
+from console.store.workflow_repository import WorkflowRepository
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,11 @@ class Targets:
 
     sessions: SessionRepository
     vitals: VitalsRepository
+    workflow: WorkflowRepository
 
     @classmethod
     def for_store(cls, store: Store) -> Targets:
-        return cls(SessionRepository(store), VitalsRepository(store))
+        return cls(SessionRepository(store), VitalsRepository(store), WorkflowRepository(store))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,37 @@ class SaveVitals:
         }
 
 
-Command = SaveObservation | SaveTransition | SaveVitals
+@dataclass(frozen=True, slots=True)
+class SaveAlarmEvents:
+    """Store alarm events (raised, escalated, acknowledged, cleared) for one session."""
+
+    session_id: int | None
+    events: tuple[AlarmEvent, ...]
+
+    def apply(self, targets: Targets) -> None:
+        targets.workflow.add_alarm_events(self.session_id, self.events)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "alarm_events",
+            "session_id": self.session_id,
+            "events": [
+                [
+                    e.kind.value,
+                    e.alarm_id,
+                    e.key,
+                    e.priority.value,
+                    e.message,
+                    e.at.isoformat(),
+                    e.staff_id,
+                    e.silenced_until.isoformat() if e.silenced_until else None,
+                ]
+                for e in self.events
+            ],
+        }
+
+
+Command = SaveObservation | SaveTransition | SaveVitals | SaveAlarmEvents
 
 
 def command_from_json(item: dict[str, Any]) -> Command:
@@ -186,6 +219,23 @@ def command_from_json(item: dict[str, Any]) -> Command:
                     session_id, w[0], w[1], datetime.fromisoformat(w[2]), bytes.fromhex(w[3])
                 )
                 for w in item["waveforms"]
+            ),
+        )
+    if item["kind"] == "alarm_events":
+        return SaveAlarmEvents(
+            item["session_id"],
+            tuple(
+                AlarmEvent(
+                    EventKind(e[0]),
+                    e[1],
+                    e[2],
+                    Priority(e[3]),
+                    e[4],
+                    datetime.fromisoformat(e[5]),
+                    e[6],
+                    _time(e[7]),
+                )
+                for e in item["events"]
             ),
         )
     raise ValueError(f"unknown spooled entry kind {item['kind']!r}")

@@ -118,3 +118,30 @@ def test_a_database_server_that_is_gone_keeps_entries_in_the_spool(tmp_path, clo
     assert "not answering" in writer.last_error
     assert Spool(tmp_path / "spool.jsonl").items()[0]["text"] == "server down"
     gone.close()
+
+
+def test_alarm_events_wait_in_the_spool_while_the_database_is_locked(
+    sqlite_clinic, sqlite_store, clock, tmp_path, locked
+):
+    from console.domain.alarms import AlarmBoard, AlarmCondition, Priority
+    from console.store.writer import SaveAlarmEvents
+
+    session_id = sqlite_clinic.check_in(clock.now())
+    board = AlarmBoard()
+    events = board.update(
+        [AlarmCondition("limit:spo2", Priority.HIGH, "SpO2 86 < 88")], clock.now()
+    )
+    acknowledged = board.acknowledge(
+        "limit:spo2", sqlite_clinic.nurse.id, clock.now() + timedelta(seconds=4)
+    )
+    writer = DurableWriter(Targets.for_store(sqlite_store), Spool(tmp_path / "spool.jsonl"))
+    locked["lock"]()
+    assert writer.write(SaveAlarmEvents(session_id, (*events, acknowledged))) is Outcome.QUEUED
+    locked["unlock"]()
+    fresh = DurableWriter(Targets.for_store(sqlite_store), Spool(tmp_path / "spool.jsonl"))
+    assert fresh.flush() == 0
+    history = sqlite_clinic.workflow.alarm_history(session_id)
+    assert [(h[1], h[2], h[3], h[4]) for h in history] == [
+        ("raised", "high", "SpO2 86 < 88", None),
+        ("acknowledged", "high", "SpO2 86 < 88", sqlite_clinic.nurse.id),
+    ]
