@@ -1,0 +1,188 @@
+"""The alarm banner and list over a real alarm service (and a real vitals service), offscreen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+from console.domain.alarms import DEFAULT_LIMITS, AlarmEvent, EventKind, Priority
+from console.domain.vitals import Parameter as P
+from console.domain.vitals import VitalPoint
+from console.services.alarm_sound import SilentSound
+from console.services.alarms import AlarmService
+from console.services.vitals import DeviceCondition, VitalsService
+from console.store.spool import Spool
+from console.store.writer import DurableWriter
+from devices.base import Reading
+from widgets.alarm_banner import NOBODY_ACTING, AlarmBanner, AlarmList, local_time
+from widgets.theme import apply_theme
+
+NAMES = {5: "Jordan Lee"}
+
+
+@dataclass
+class Rig:
+    service: AlarmService
+    sound: SilentSound
+    banner: AlarmBanner
+    window: QWidget
+    events: list[AlarmEvent]
+    acting: list[int | None] = field(default_factory=lambda: [None])
+
+
+@pytest.fixture
+def rig(qtbot, clock):
+    sound = SilentSound()
+    events: list[AlarmEvent] = []
+    service = AlarmService(clock, DEFAULT_LIMITS, events.append, sound)
+    acting: list[int | None] = [None]
+    window = QWidget()
+    banner = AlarmBanner(service, lambda: acting[0], staff_name=lambda i: NAMES[i])
+    QVBoxLayout(window).addWidget(banner)
+    qtbot.addWidget(window)
+    window.resize(900, 120)
+    window.show()
+    qtbot.waitExposed(window)
+    yield Rig(service, sound, banner, window, events, acting)
+    service.stop()
+    QApplication.instance().setStyleSheet("")
+
+
+def point(clock, parameter: P, value: float) -> VitalPoint:
+    return VitalPoint(parameter, value, clock.now(), "masimo")
+
+
+def banner_colour(banner: AlarmBanner) -> QColor:
+    """The colour painted just inside the bar's right edge, below the button."""
+    image = banner.grab().toImage()
+    return image.pixelColor(image.width() - 3, image.height() - 3)
+
+
+def test_the_banner_is_hidden_while_nothing_alarms(rig):
+    assert rig.banner.isHidden()
+    assert rig.banner.current is None
+
+
+def test_an_abnormal_reading_shows_text_and_colour_and_a_normal_one_hides_it(qtbot, rig, clock):
+    apply_theme(QApplication.instance(), "day")
+    rig.service.on_points([point(clock, P.NIBP_SYS, 186)])
+    # shown in the same turn as the reading, without waiting for the service's timer
+    assert rig.banner.isVisible()
+    assert rig.banner.message.text() == "SBP 186 > 180"
+    assert rig.banner.marker.text() == "!!"
+    assert rig.banner.property("priority") == "medium"
+    assert rig.banner.message.property("priority") == "medium"
+    yellow = banner_colour(rig.banner)
+    assert 40 <= yellow.hue() <= 55 and yellow.saturation() > 150  # the theme's yellow
+
+    rig.service.on_moaas(1)
+    assert rig.banner.message.text() == "MOAA/S 1 ≤ 1"
+    assert rig.banner.property("priority") == "high"
+    assert rig.banner.others.text() == "+1 more"
+    red = banner_colour(rig.banner)
+    assert (red.hue() < 10 or red.hue() > 350) and red.saturation() > 150
+
+    rig.service.on_moaas(4)
+    rig.service.on_points([point(clock, P.NIBP_SYS, 150)])
+    assert rig.banner.isHidden()
+
+
+def test_night_colours_are_dim_variants_of_the_same_hues(qtbot, rig, clock):
+    apply_theme(QApplication.instance(), "night")
+    rig.service.on_device_condition(DeviceCondition("masimo", "no_finger", True, "", clock.now()))
+    assert rig.banner.message.text() == "masimo: no finger"
+    assert rig.banner.property("priority") == "low"
+    cyan = banner_colour(rig.banner)
+    assert 175 <= cyan.hue() <= 200 and cyan.value() < 80  # cyan, and dark for the dim room
+    rig.service.on_points([point(clock, P.SPO2, 86)])
+    red = banner_colour(rig.banner)
+    assert (red.hue() < 10 or red.hue() > 350) and red.value() < 80
+
+
+def test_acknowledge_needs_someone_acting(qtbot, rig, clock):
+    rig.service.on_points([point(clock, P.SPO2, 86)])
+    qtbot.mouseClick(rig.banner.acknowledge_button, Qt.MouseButton.LeftButton)
+    assert rig.banner.notice.text() == NOBODY_ACTING and rig.banner.notice.isVisible()
+    assert [e.kind for e in rig.events] == [EventKind.RAISED]
+    assert rig.sound.playing is Priority.HIGH
+
+    rig.acting[0] = 5
+    clock.advance(timedelta(seconds=4))
+    qtbot.mouseClick(rig.banner.acknowledge_button, Qt.MouseButton.LeftButton)
+    assert rig.banner.notice.isHidden()
+    assert [(e.kind, e.staff_id, e.at) for e in rig.events][-1] == (
+        EventKind.ACKNOWLEDGED,
+        5,
+        clock.now(),
+    )
+    assert rig.sound.playing is None
+    # silenced, but the alarm stays on screen until its condition clears
+    assert rig.banner.isVisible() and rig.banner.message.text() == "SpO2 86 < 88"
+    assert (
+        rig.banner.acknowledged.text() == f"Acknowledged by Jordan Lee at {local_time(clock.now())}"
+    )
+
+
+def test_the_keyboard_shortcut_acknowledges(qtbot, rig, clock):
+    rig.acting[0] = 5
+    rig.service.on_points([point(clock, P.HR, 130)])
+    rig.window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is rig.window, timeout=2000)
+    qtbot.keyClick(
+        rig.window,
+        Qt.Key.Key_A,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert [e.kind for e in rig.events] == [EventKind.RAISED, EventKind.ACKNOWLEDGED]
+
+
+def test_the_list_shows_active_alarms_and_the_history(qtbot, rig, clock):
+    rig.service.on_points([point(clock, P.NIBP_SYS, 186)])  # before the list: read from history
+    alarms = AlarmList(rig.service, staff_name=lambda i: NAMES[i])
+    qtbot.addWidget(alarms)
+    raised = clock.now()
+    assert alarms.active.topLevelItemCount() == 1
+    assert alarms.active.topLevelItem(0).text(1) == "SBP 186 > 180"
+    rig.service.on_moaas(0)
+    assert [alarms.active.topLevelItem(i).text(0) for i in range(2)] == ["!!! high", "!! medium"]
+
+    clock.advance(timedelta(seconds=30))
+    rig.service.acknowledge("limit:nibp_sys", 5)
+    clock.advance(timedelta(seconds=30))
+    rig.service.on_points([point(clock, P.NIBP_SYS, 140)])
+    assert alarms.active.topLevelItemCount() == 1
+    rows = [
+        [alarms.history.topLevelItem(r).text(c) for c in range(5)]
+        for r in range(alarms.history.topLevelItemCount())
+    ]
+    assert rows == [
+        [local_time(raised), "!!! high", "MOAA/S 0 ≤ 1", "", ""],
+        [
+            local_time(raised),
+            "!! medium",
+            "SBP 186 > 180",
+            f"Jordan Lee at {local_time(raised + timedelta(seconds=30))}",
+            local_time(clock.now()),
+        ],
+    ]
+    rig.service.on_moaas(5)
+    assert alarms.active.isHidden() and not alarms.empty.isHidden()
+
+
+def test_a_device_reading_reaches_the_banner_through_the_vitals_service(
+    qtbot, rig, clock, sqlite_clinic, tmp_path
+):
+    c = sqlite_clinic
+    vitals = VitalsService(clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "s.jsonl")))
+    vitals.pointsAdded.connect(rig.service.on_points)
+    vitals.conditionChanged.connect(rig.service.on_device_condition)
+    vitals.ingest("masimo", [Reading(P.SPO2, 86, "%"), Reading(P.PR, 90, "/min")], clock.now())
+    assert rig.banner.isVisible() and rig.banner.message.text() == "SpO2 86 < 88"
+    vitals.ingest("masimo", [Reading(P.SPO2, 97, "%")], clock.now() + timedelta(seconds=1))
+    assert rig.banner.isHidden()
+    vitals.deleteLater()
