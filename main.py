@@ -6,12 +6,27 @@ import argparse
 import logging
 import sys
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from console import __version__
 from console.settings import AppPaths
+
+if TYPE_CHECKING:
+    from console.clock import Clock
+    from console.services.alarms import AlarmService
+    from console.services.clock import ClockService
+    from console.services.devices import DeviceManager
+    from console.services.people import PeopleService
+    from console.services.sessions import SessionService
+    from console.services.signatures import PinSigner
+    from console.services.vitals import VitalsService
+    from console.settings import Settings
+    from console.store.database import Store
+    from console.store.workflow_repository import WorkflowRepository
+    from console.store.writer import DurableWriter
 
 log = logging.getLogger("vigil")
 
@@ -146,6 +161,99 @@ def run_people_command(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
+@dataclass
+class Services:
+    """Everything the window observes, built and connected in one place."""
+
+    clock: Clock
+    store: Store
+    writer: DurableWriter
+    people: PeopleService
+    sessions: SessionService
+    clock_service: ClockService
+    vitals: VitalsService
+    devices: DeviceManager
+    alarms: AlarmService
+    signer: PinSigner
+    workflow_repo: WorkflowRepository
+
+    def start(self) -> None:
+        self.clock_service.start()
+        self.alarms.start()
+
+    def stop(self) -> None:
+        self.clock_service.stop()
+        self.alarms.stop()
+        self.devices.stop_all()
+        self.vitals.flush()
+
+
+def build_services(
+    store: Store, clock: Clock, spool_path: Path, settings: Settings, sound_dir: Path | None = None
+) -> Services:
+    """Create the services over ``store`` and connect their signals (the only wiring there is)."""
+    from console.domain.alarms import DEFAULT_LIMITS, effective_limits
+    from console.domain.sessions import SessionRecord
+    from console.services.alarm_sound import AlarmSound, QtAlarmSound, SilentSound
+    from console.services.alarms import AlarmService
+    from console.services.clock import ClockService
+    from console.services.devices import DeviceManager
+    from console.services.people import PeopleService
+    from console.services.sessions import SessionService
+    from console.services.signatures import PinSigner
+    from console.services.vitals import VitalsService
+    from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+    from console.store.spool import Spool
+    from console.store.vitals_repository import VitalsRepository
+    from console.store.workflow_repository import WorkflowRepository
+    from console.store.writer import DurableWriter, SaveAlarmEvents, Targets
+
+    people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
+    workflow_repo = WorkflowRepository(store)
+    writer = DurableWriter(
+        Targets(session_repo, VitalsRepository(store), workflow_repo), Spool(spool_path)
+    )
+    sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
+    vitals = VitalsService(clock, VitalsRepository(store), writer)
+    devices = DeviceManager(clock, vitals)
+    clock_service = ClockService(clock, session_repo, settings.schedule())
+
+    def store_alarm_event(event: Any) -> None:
+        active = sessions.active
+        writer.write(SaveAlarmEvents(active.id if active is not None else None, (event,)))
+
+    sound: AlarmSound = QtAlarmSound(sound_dir) if sound_dir is not None else SilentSound()
+    alarms = AlarmService(clock, DEFAULT_LIMITS, store_alarm_event, sound)
+
+    def follow_session(record: SessionRecord | None) -> None:
+        vitals.set_session(record)
+        clock_service.set_session(record)
+        patient = record.patient_id if record is not None else None
+        clinic = workflow_repo.limit_overrides(None)
+        personal = workflow_repo.limit_overrides(patient) if patient is not None else {}
+        alarms.use_limits(effective_limits(DEFAULT_LIMITS, clinic, personal))
+
+    sessions.sessionChanged.connect(follow_session)
+    vitals.checkRecorded.connect(clock_service.checks_changed)
+    vitals.pointsAdded.connect(alarms.on_points)
+    vitals.conditionChanged.connect(alarms.on_device_condition)
+    devices.statusChanged.connect(alarms.on_device_status)
+    clock_service.faceChanged.connect(alarms.on_clock_face)
+    return Services(
+        clock=clock,
+        store=store,
+        writer=writer,
+        people=PeopleService(clock, people_repo),
+        sessions=sessions,
+        clock_service=clock_service,
+        vitals=vitals,
+        devices=devices,
+        alarms=alarms,
+        signer=PinSigner(people_repo),
+        workflow_repo=workflow_repo,
+    )
+
+
 def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from console.preflight import display_problem
 
@@ -160,17 +268,9 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from console.clock import SystemClock
     from console.demo import seed_demo
     from console.errors import StoreUnavailable, VigilError
-    from console.services.clock import ClockService
-    from console.services.devices import DeviceManager, DeviceSpec
-    from console.services.people import PeopleService
-    from console.services.sessions import SessionService
-    from console.services.vitals import VitalsService
+    from console.services.devices import DeviceSpec
     from console.settings import load_settings, save_settings
     from console.store.database import Store
-    from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
-    from console.store.spool import Spool
-    from console.store.vitals_repository import VitalsRepository
-    from console.store.writer import DurableWriter, Targets
     from widgets.main_window import MainWindow
     from widgets.theme import apply_theme
 
@@ -214,22 +314,21 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         return EXIT_STORE
 
     clock = SystemClock()
-    people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
-    writer = DurableWriter(Targets.for_store(store), Spool(paths.spool(store.url)))
-    people = PeopleService(clock, people_repo)
-    sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
-    clock_service = ClockService(clock, session_repo, settings.schedule())
-    vitals = VitalsService(clock, VitalsRepository(store), writer)
-    devices = DeviceManager(clock, vitals)
-    sessions.sessionChanged.connect(vitals.set_session)
-    demo_session = (
-        seed_demo(clock, people_repo, session_repo, VitalsRepository(store)) if args.demo else None
+    services = build_services(
+        store, clock, paths.spool(store.url), settings, sound_dir=paths.data_dir / "sounds"
     )
+    sessions, devices = services.sessions, services.devices
+    demo_session = None
+    if args.demo:
+        from console.store.repositories import PeopleRepository, SessionRepository
+        from console.store.vitals_repository import VitalsRepository
+
+        demo_session = seed_demo(
+            clock, PeopleRepository(store), SessionRepository(store), VitalsRepository(store)
+        )
 
     theme = apply_theme(app, args.theme or settings.theme)
-    window = MainWindow(
-        clock, people, sessions, clock_service, settings.min_monitoring_min, theme, vitals, devices
-    )
+    window = MainWindow(services, settings.min_monitoring_min, theme)
     window.restore(settings.window_geometry, settings.window_state)
 
     def remember(**changes: object) -> None:
@@ -251,14 +350,14 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     opened = False
     if resume is not None:
         try:
-            record = session_repo.get(resume)
+            record = sessions.record(resume)
         except StoreUnavailable:
             record = None
         if record is not None and (record.state.is_open or args.session):
             opened = window.open_session(record.id)
     if not opened:
         window.show_start()
-    clock_service.start()
+    services.start()
     if settings.window_geometry:
         window.show()
     else:
@@ -300,9 +399,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         first_paint = FirstPaint(window)
         window.installEventFilter(first_paint)
     code = app.exec()
-    clock_service.stop()
-    devices.stop_all()
-    vitals.flush()
+    services.stop()
     for simulator in simulators:
         simulator.stop()
     store.close()

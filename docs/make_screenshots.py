@@ -12,73 +12,88 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.sessions import ObservationCategory  # noqa: E402
-from console.services.clock import ClockService  # noqa: E402
-from console.services.devices import DeviceManager, DeviceSpec  # noqa: E402
-from console.services.people import PeopleService  # noqa: E402
-from console.services.sessions import SessionService  # noqa: E402
-from console.services.vitals import VitalsService  # noqa: E402
+from console.domain.vitals import Parameter  # noqa: E402
+from console.services.devices import DeviceSpec  # noqa: E402
 from console.settings import Settings  # noqa: E402
 from console.store.database import Store  # noqa: E402
-from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository  # noqa: E402
-from console.store.spool import Spool  # noqa: E402
+from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
-from console.store.writer import DurableWriter, Targets  # noqa: E402
+from devices.base import Reading  # noqa: E402
 from devices.simulator_process import start_simulator  # noqa: E402
+from main import build_services  # noqa: E402
 from widgets.main_window import MainWindow  # noqa: E402
 from widgets.theme import apply_theme  # noqa: E402
 
 SIZE = (1366, 820)
 
 
+def settle(app: QApplication, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.05)
+
+
+def shoot(app: QApplication, widget: QWidget, name: str, themes: tuple[str, ...]) -> None:
+    for theme in themes:
+        apply_theme(app, theme)
+        app.processEvents()
+        widget.grab().save(str(ROOT / "docs" / f"{name}-{theme}.png"))
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(f"sqlite:///{tmp}/demo.sqlite3")
         clock = SystemClock()
-        people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
-        session_id = seed_demo(clock, people_repo, session_repo, VitalsRepository(store))
+        session_id = seed_demo(
+            clock, PeopleRepository(store), SessionRepository(store), VitalsRepository(store)
+        )
         assert session_id is not None
-        people = PeopleService(clock, people_repo)
-        writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
-        sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
-        clock_service = ClockService(clock, session_repo, Settings().schedule())
-        vitals = VitalsService(clock, VitalsRepository(store), writer)
-        devices = DeviceManager(clock, vitals)
-        sessions.sessionChanged.connect(vitals.set_session)
-        window = MainWindow(clock, people, sessions, clock_service, 120, "day", vitals, devices)
+        services = build_services(store, clock, Path(tmp) / "spool.jsonl", Settings())
+        window = MainWindow(services, 120, "day")
         window.resize(*SIZE)
         window.show()
         window.open_session(session_id)
+        services.start()
         simulator = start_simulator("ivy", "--t0-offset-min", "38")
-        devices.connect_device(DeviceSpec("ivy", simulator.port))
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline:  # let live values and the device status arrive
-            app.processEvents()
-            time.sleep(0.05)
+        services.devices.connect_device(DeviceSpec("ivy", simulator.port))
+        settle(app, 8)  # live values and the device status arrive
         for category, text in (
             (ObservationCategory.AFFECT, "Settled, eyes closed under the mask, music on"),
             (ObservationCategory.DISSOCIATION, "Describes floating; calm, responds to voice"),
             (ObservationCategory.STATEMENT, "\u201cIt feels like a wide open field\u201d"),
         ):
-            sessions.add_note(category, text, 1)
-        for theme in ("day", "night"):
-            apply_theme(app, theme)
-            app.processEvents()
-            window.grab().save(str(ROOT / "docs" / f"session-{theme}.png"))
-        window.tools.setCurrentIndex(1)
-        app.processEvents()
-        window.grab().save(str(ROOT / "docs" / "monitors-night.png"))
-        window.tools.setCurrentIndex(0)
+            services.sessions.add_note(category, text, 1)
+        shoot(app, window, "session", ("day", "night"))
+        window.tools.setCurrentWidget(window.device_status.parentWidget().parentWidget())
+        shoot(app, window, "monitors", ("night",))
+
+        # an alarm: a cuff reading far above the limit arrives from the monitor
+        services.devices.stop_all()
+        key = "nibp:screenshot"
+        services.vitals.ingest(
+            "ivy",
+            [
+                Reading(Parameter.NIBP_SYS, 186, "mmHg", measurement_key=key),
+                Reading(Parameter.NIBP_DIA, 104, "mmHg", measurement_key=key),
+                Reading(Parameter.NIBP_MEAN, 131, "mmHg", measurement_key=key),
+            ],
+            clock.now(),
+        )
+        window.tools.setCurrentWidget(window.alarm_list)
+        settle(app, 0.5)
+        shoot(app, window, "alarm", ("day", "night"))
+
         window.show_start()
-        apply_theme(app, "day")
-        app.processEvents()
-        window.grab().save(str(ROOT / "docs" / "start-day.png"))
-        devices.stop_all()
+        shoot(app, window, "start", ("day",))
+        services.stop()
         simulator.stop()
         window.close()
         store.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,11 +22,13 @@ from console.clock import Clock
 from console.domain.schedule import ClockFace
 from console.domain.sessions import SessionRecord
 from console.errors import IllegalTransition, StoreUnavailable
+from console.services.alarms import AlarmService
 from console.services.clock import ClockService
 from console.services.devices import DeviceManager
 from console.services.people import PeopleService
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
+from widgets.alarm_banner import AlarmBanner, AlarmList
 from widgets.device_status import DeviceStatusPanel
 from widgets.observation_panel import ObservationPanel
 from widgets.session_actions import SessionActions
@@ -33,6 +37,18 @@ from widgets.start_screen import StartScreen
 from widgets.theme import named
 from widgets.vitals.panel import VitalsPanel
 from widgets.vitals_entry import VitalsEntry
+
+
+class WindowServices(Protocol):
+    """The services the window observes (main.Services provides them)."""
+
+    clock: Clock
+    people: PeopleService
+    sessions: SessionService
+    clock_service: ClockService
+    vitals: VitalsService
+    devices: DeviceManager
+    alarms: AlarmService
 
 
 class MainWindow(QMainWindow):
@@ -45,24 +61,21 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        clock: Clock,
-        people: PeopleService,
-        sessions: SessionService,
-        clock_service: ClockService,
+        services: WindowServices,
         minimum_minutes: int,
         theme: str,
-        vitals: VitalsService,
-        devices: DeviceManager,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Vigil — dosing room")
+        clock, people, sessions = services.clock, services.people, services.sessions
+        clock_service, vitals, devices = services.clock_service, services.vitals, services.devices
         self._people = people
         self._sessions = sessions
-        self._clock_service = clock_service
         self._theme = theme
         self._vitals = vitals
         self._devices = devices
+        self._alarms = services.alarms
 
         self.banner = named(QLabel(""), "banner")
         self.banner.setWordWrap(True)
@@ -75,15 +88,16 @@ class MainWindow(QMainWindow):
         self.header.set_minimum_minutes(minimum_minutes)
         self.vitals_area = VitalsPanel(vitals, sessions, clock)
         self.observations = ObservationPanel(sessions, self.acting_staff_id)
-        self.actions_panel = SessionActions(sessions, clock, self.acting_staff_id)
+        self.actions_panel = SessionActions(sessions, self.acting_staff_id)
         self.vitals_entry = VitalsEntry(vitals, self.acting_staff_id, author_name=self._staff_name)
-        vitals.checkRecorded.connect(clock_service.checks_changed)
         self.device_status = DeviceStatusPanel(devices, clock)
         monitors = QScrollArea()
         monitors.setWidget(self.device_status)
         monitors.setWidgetResizable(True)
         self.tools = QTabWidget()
         self.tools.addTab(self.vitals_entry, "Vitals by hand  (Ctrl+M)")
+        self.alarm_list = AlarmList(self._alarms, staff_name=self._staff_name)
+        self.tools.addTab(self.alarm_list, "Alarms")
         self.tools.addTab(monitors, "Monitors")
         self.tools.addTab(self.actions_panel, "Session steps")
 
@@ -102,6 +116,10 @@ class MainWindow(QMainWindow):
         session_layout = QVBoxLayout(session_view)
         session_layout.setContentsMargins(12, 12, 12, 12)
         session_layout.addWidget(self.header)
+        self.alarm_banner = AlarmBanner(
+            self._alarms, self.acting_staff_id, staff_name=self._staff_name
+        )
+        session_layout.addWidget(self.alarm_banner)
         session_layout.addWidget(body, 1)
 
         self.stack = QStackedWidget()
@@ -243,7 +261,6 @@ class MainWindow(QMainWindow):
         self.themeRequested.emit(self._theme)
 
     def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
-        self._clock_service.set_session(record)
         if record is None:
             self.show_start()
             return

@@ -1,22 +1,12 @@
-"""The lifecycle controls: move the session on (baseline, dose, recovery, discharge) or abort it."""
+"""The lifecycle controls: baseline and recovery steps and abort; dose and discharge open forms."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import (
-    QDateTimeEdit,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from console.clock import Clock
 from console.domain.lifecycle import SessionState, allowed_targets
 from console.domain.sessions import SessionRecord
 from console.errors import IllegalTransition, StoreUnavailable
@@ -25,35 +15,34 @@ from widgets.theme import named, placeholder_edit
 
 STEP_TEXT = {
     SessionState.BASELINE: "Start baseline",
-    SessionState.MONITORING: "Record dose given → T0",
+    SessionState.MONITORING: "Record the dose…",
     SessionState.RECOVERY: "Move to recovery",
-    SessionState.DISCHARGED: "Discharge patient",
+    SessionState.DISCHARGED: "Discharge…",
 }
+# steps that need a form of their own (the dose sets T0; discharge needs its checklist)
+FORM_FOR = {SessionState.MONITORING: "dose", SessionState.DISCHARGED: "discharge"}
 
 
 class SessionActions(QFrame):
-    """Next-step button, dose time, abort with a reason; refusals appear beside the buttons."""
+    """Next-step button and abort; refusals appear beside the buttons."""
+
+    # the form a step needs ("dose" or "discharge"), for the window to bring forward
+    formRequested = Signal(str)
 
     def __init__(
         self,
         sessions: SessionService,
-        clock: Clock,
         actor: Callable[[], int | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
         self._sessions = sessions
-        self._clock = clock
         self._actor = actor
         self._next: SessionState | None = None
         self.title = named(QLabel("Session"), "panelTitle")
         self.next_button = QPushButton("")
         self.next_button.clicked.connect(self._on_next_clicked)
-        self.dose_time = QDateTimeEdit()
-        self.dose_time.setDisplayFormat("HH:mm")
-        self._dose_default = 0  # seconds shown when the step appeared; untouched means "given now"
-        self.dose_label = QLabel("Dose given at")
         self.abort_reason = placeholder_edit("reason for aborting")
         self.abort_button = named(QPushButton("Abort session"), "danger")
         self.abort_button.clicked.connect(self._on_abort_clicked)
@@ -61,16 +50,12 @@ class SessionActions(QFrame):
         self.message.setWordWrap(True)
         self.message.hide()
 
-        step = QHBoxLayout()
-        step.addWidget(self.dose_label)
-        step.addWidget(self.dose_time)
-        step.addWidget(self.next_button, 1)
         abort = QHBoxLayout()
         abort.addWidget(self.abort_reason, 1)
         abort.addWidget(self.abort_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addLayout(step)
+        layout.addWidget(self.next_button)
         layout.addLayout(abort)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -83,12 +68,6 @@ class SessionActions(QFrame):
     def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
         targets = allowed_targets(record.state) if record is not None else []
         self._next = targets[0] if targets else None
-        is_dose = self._next == SessionState.MONITORING
-        self.dose_label.setVisible(is_dose)
-        self.dose_time.setVisible(is_dose)
-        if is_dose:
-            self._dose_default = int(self._clock.now().timestamp())
-            self.dose_time.setDateTime(QDateTime.fromSecsSinceEpoch(self._dose_default))
         self.next_button.setVisible(self._next is not None)
         self.next_button.setText(STEP_TEXT[self._next] if self._next else "")
         self.abort_reason.setVisible(bool(targets))
@@ -98,20 +77,18 @@ class SessionActions(QFrame):
         self._say("")
 
     def advance(self) -> bool:
-        """Take the next lifecycle step; returns whether it happened."""
+        """Take the next lifecycle step (or open its form); returns whether the state changed."""
         if self._next is None:
+            return False
+        if self._next in FORM_FOR:
+            self.formRequested.emit(FORM_FOR[self._next])
             return False
         actor = self._actor()
         if actor is None:
             self._say("Choose who is acting (Acting as, in the status bar).")
             return False
-        t0: datetime | None = None
-        if self._next == SessionState.MONITORING:
-            shown = self.dose_time.dateTime().toSecsSinceEpoch()
-            if abs(shown - self._dose_default) >= 60:  # the user set the time the dose was given
-                t0 = datetime.fromtimestamp(shown, UTC)
         try:
-            self._sessions.transition(self._next, actor, t0=t0)
+            self._sessions.transition(self._next, actor)
         except (IllegalTransition, StoreUnavailable) as error:
             self._say(str(error))
             return False

@@ -68,6 +68,10 @@ class SessionService(QObject):
     def observations(self) -> list[Observation]:
         return list(self._observations)
 
+    def record(self, session_id: int) -> SessionRecord | None:
+        """A stored session, open or closed."""
+        return self._sessions.get(session_id)
+
     def open_sessions(self) -> list[SessionRecord]:
         return self._sessions.open_sessions()
 

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from console.clock import FakeClock
+from console.services.alarms import AlarmService
 from console.services.clock import ClockService
 from console.services.devices import DeviceManager
 from console.services.people import PeopleService
@@ -17,40 +18,56 @@ from console.services.vitals import VitalsService
 from console.settings import Settings
 from console.store.spool import Spool
 from console.store.writer import DurableWriter
+from main import Services, build_services
 from widgets.main_window import MainWindow
 from widgets.theme import apply_theme
 
 
 @dataclass
 class App:
+    """The real window over the services main.py builds, on a fake clock."""
+
     window: MainWindow
-    people: PeopleService
-    sessions: SessionService
-    clock_service: ClockService
+    services: Services
     clock: FakeClock
-    vitals: VitalsService
-    devices: DeviceManager
+
+    @property
+    def sessions(self) -> SessionService:
+        return self.services.sessions
+
+    @property
+    def people(self) -> PeopleService:
+        return self.services.people
+
+    @property
+    def clock_service(self) -> ClockService:
+        return self.services.clock_service
+
+    @property
+    def vitals(self) -> VitalsService:
+        return self.services.vitals
+
+    @property
+    def devices(self) -> DeviceManager:
+        return self.services.devices
+
+    @property
+    def alarms(self) -> AlarmService:
+        return self.services.alarms
 
 
 @pytest.fixture
-def app(qtbot, sqlite_clinic, clock, tmp_path) -> App:
-    c = sqlite_clinic
-    people = PeopleService(clock, c.people)
-    writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
-    clock_service = ClockService(clock, c.sessions, Settings().schedule())
-    vitals = VitalsService(clock, c.vitals, writer)
-    devices = DeviceManager(clock, vitals)
-    sessions.sessionChanged.connect(vitals.set_session)
+def app(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[App]:
+    services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
     qapp = QApplication.instance()
     apply_theme(qapp, "day")
-    window = MainWindow(clock, people, sessions, clock_service, 120, "day", vitals, devices)
+    window = MainWindow(services, 120, "day")
     qtbot.addWidget(window)
     window.show_start()
     window.show()
     qtbot.waitExposed(window)
-    yield App(window, people, sessions, clock_service, clock, vitals, devices)
-    devices.stop_all()
+    yield App(window, services, clock)
+    services.stop()
     qapp.setStyleSheet("")
 
 

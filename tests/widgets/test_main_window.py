@@ -76,9 +76,13 @@ def test_notes_by_keyboard_alone_and_the_lifecycle_through_the_buttons(qtbot, ap
     actions = app.window.actions_panel
     qtbot.mouseClick(actions.next_button, Qt.MouseButton.LeftButton)
     assert app.sessions.active.state is SessionState.BASELINE
-    assert actions.next_button.text() == "Record dose given → T0"
+    assert actions.next_button.text() == "Record the dose…"
     app.clock.advance(timedelta(minutes=10))
-    qtbot.mouseClick(actions.next_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(actions.formRequested) as asked:  # the dose has its own form
+        qtbot.mouseClick(actions.next_button, Qt.MouseButton.LeftButton)
+    assert asked.args == ["dose"]
+    assert c.sessions.get(session_id).state is SessionState.BASELINE  # no dose, no T0
+    app.sessions.transition(SessionState.MONITORING, c.nurse.id, t0=app.clock.now())
     assert c.sessions.get(session_id).state is SessionState.MONITORING
     app.clock.advance(timedelta(minutes=42, seconds=10))
     app.clock_service.refresh()
