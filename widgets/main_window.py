@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         sessions.storeRecovered.connect(self._on_sessions_store_recovered)
         sessions.pendingChanged.connect(self._on_sessions_pending_changed)
         clock_service.faceChanged.connect(self._on_clock_face_changed)
+        clock_service.faceChanged.connect(self.vitals_area.show_check)
         people.changed.connect(self._reload_staff)
         self._reload_staff()
 

@@ -169,3 +169,23 @@ def test_a_note_is_corrected_by_an_amendment_that_keeps_the_original(qtbot, app,
     assert original.child(0).text(2) == "Patient reports mild nausea, settled without medication"
     assert panel.log.topLevelItemCount() == 1
     assert panel.save_button.text() == "Save note"
+
+
+def test_the_next_check_is_marked_on_the_trend_and_turns_red_when_overdue(
+    qtbot, app, sqlite_clinic
+):
+    c = sqlite_clinic
+    session_id = c.check_in(app.clock.now())
+    app.window.open_session(session_id)
+    app.sessions.transition(SessionState.BASELINE, c.nurse.id)
+    app.sessions.transition(SessionState.MONITORING, c.nurse.id, t0=app.clock.now())
+    trends = app.window.vitals_area.trends
+    app.clock_service.refresh()
+    assert trends.check_line.isVisible()
+    assert trends.check_line.value() == (app.clock.now() + timedelta(minutes=40)).timestamp()
+    assert trends.check_line.label.textItem.toPlainText() == "check due"
+    app.clock.advance(timedelta(minutes=50))
+    app.clock_service.refresh()
+    assert trends.check_line.label.textItem.toPlainText() == "check OVERDUE"
+    assert app.window.alarm_banner.isVisible()
+    assert "overdue" in app.window.alarm_banner.message.text().lower()

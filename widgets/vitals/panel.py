@@ -7,6 +7,7 @@ from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from console.clock import Clock
+from console.domain.schedule import CheckState, ClockFace
 from console.domain.sessions import Observation, SessionRecord
 from console.domain.vitals import VitalPoint
 from console.services.sessions import SessionService
@@ -73,6 +74,12 @@ class VitalsPanel(QFrame):
         self._reload.stop()
         self.trends.stop()
         self.pleth.stop()
+
+    def show_check(self, face: ClockFace | None) -> None:
+        """Follow the session clock: the next vitals check is marked on the trends."""
+        check = face.check if face is not None else None
+        due = check.due_at if check is not None else None
+        self.trends.show_check(due, check is not None and check.state is CheckState.OVERDUE)
 
     def refresh(self) -> None:
         """Recompute ages and staleness now (the 1 s timer does this on its own)."""

@@ -31,6 +31,7 @@ class Palette:
     guide: str
     axis: str
     marker: str
+    overdue: str = "#b00020"  # an overdue vitals check on the trend
 
 
 # Bedside conventions (HR green, SpO2 cyan, NIBP white/grey, RR yellow), muted for a calm room.
@@ -73,6 +74,7 @@ NIGHT = Palette(
     guide="#171e25",
     axis="#66737f",
     marker="#8a7bb0",
+    overdue="#c0494f",
 )
 
 

@@ -171,6 +171,13 @@ class TrendsWidget(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.t0_lines[0].label = pg.InfLineLabel(
             self.t0_lines[0], text="T0", position=0.9, anchors=[(0, 0.5), (0, 0.5)]
         )
+        # the next scheduled vitals check, on the blood-pressure row
+        self.check_line = pg.InfiniteLine(angle=90, movable=False)
+        self.check_line.setVisible(False)
+        nibp.addItem(self.check_line, ignoreBounds=True)
+        self.check_line.label = pg.InfLineLabel(
+            self.check_line, text="check due", position=0.92, anchors=[(1, 0.5), (1, 0.5)]
+        )
 
     # ---- look ----------------------------------------------------------------------------
     def set_palette(self, palette: Palette) -> None:
@@ -219,6 +226,19 @@ class TrendsWidget(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             if t0 is not None:
                 line.setValue(t0)
         self.follow(self._clock.now())
+
+    def show_check(self, due_at: datetime | None, overdue: bool) -> None:
+        """Mark the next vitals check on the BP row ("check due", red when overdue)."""
+        self.check_line.setVisible(due_at is not None)
+        if due_at is None:
+            return
+        self.check_line.setValue(due_at.timestamp())
+        colour = self._palette.overdue if overdue else self._palette.marker
+        self.check_line.setPen(
+            pg.mkPen(colour, width=2 if overdue else 1, style=Qt.PenStyle.DotLine)
+        )
+        self.check_line.label.setText("check OVERDUE" if overdue else "check due")
+        self.check_line.label.setColor(colour)
 
     def t0(self) -> float | None:
         return self.axes[0].t0
