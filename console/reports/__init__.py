@@ -1,0 +1,1 @@
+"""Printable and exported reports: the escort sheet handed over at discharge."""
