@@ -19,10 +19,12 @@ if TYPE_CHECKING:
     from console.services.alarms import AlarmService
     from console.services.clock import ClockService
     from console.services.devices import DeviceManager
+    from console.services.discharge import DischargeService
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
     from console.services.signatures import PinSigner
     from console.services.vitals import VitalsService
+    from console.services.workflow import WorkflowService
     from console.settings import Settings
     from console.store.database import Store
     from console.store.workflow_repository import WorkflowRepository
@@ -176,6 +178,9 @@ class Services:
     alarms: AlarmService
     signer: PinSigner
     workflow_repo: WorkflowRepository
+    workflow: WorkflowService
+    discharge: DischargeService
+    settings: Settings
 
     def start(self) -> None:
         self.clock_service.start()
@@ -192,16 +197,25 @@ def build_services(
     store: Store, clock: Clock, spool_path: Path, settings: Settings, sound_dir: Path | None = None
 ) -> Services:
     """Create the services over ``store`` and connect their signals (the only wiring there is)."""
+    from datetime import timedelta
+
     from console.domain.alarms import DEFAULT_LIMITS, effective_limits
+    from console.domain.doses import Drug
+    from console.domain.predose import BpGate
+    from console.domain.scales import load_definitions
     from console.domain.sessions import SessionRecord
     from console.services.alarm_sound import AlarmSound, QtAlarmSound, SilentSound
     from console.services.alarms import AlarmService
     from console.services.clock import ClockService
     from console.services.devices import DeviceManager
+    from console.services.discharge import DischargeService
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
     from console.services.signatures import PinSigner
     from console.services.vitals import VitalsService
+    from console.services.workflow import WorkflowService
+    from console.store.discharge_repository import DischargeRepository
+    from console.store.dose_repository import DoseRepository
     from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
     from console.store.spool import Spool
     from console.store.vitals_repository import VitalsRepository
@@ -233,7 +247,48 @@ def build_services(
         personal = workflow_repo.limit_overrides(patient) if patient is not None else {}
         alarms.use_limits(effective_limits(DEFAULT_LIMITS, clinic, personal))
 
-    sessions.sessionChanged.connect(follow_session)
+    sessions.sessionChanged.connect(follow_session)  # first: the workflow reads fresh vitals
+    signer = PinSigner(people_repo)
+    gate = BpGate(
+        settings.gate_warn_sys,
+        settings.gate_warn_dia,
+        settings.gate_hold_sys,
+        settings.gate_hold_dia,
+    )
+    scales = load_definitions([Path(p) for p in settings.scale_files])
+    workflow = WorkflowService(
+        clock,
+        sessions,
+        vitals,
+        workflow_repo,
+        DoseRepository(store),
+        people_repo,
+        signer,
+        scales,
+        gate,
+    )
+    discharge = DischargeService(
+        clock,
+        sessions,
+        vitals,
+        workflow_repo,
+        DischargeRepository(store),
+        signer,
+        timedelta(minutes=settings.min_monitoring_min),
+    )
+
+    def on_rating(entry: Any) -> None:
+        if entry.scale_id == "moaas":  # MOAA/S at or below 1 raises, a higher rating clears
+            alarms.on_moaas(entry.value)
+
+    def follow_doses(*_: object) -> None:
+        active = sessions.active
+        if active is not None and active.state.is_open:  # a closed record no longer changes
+            discharge.set_esketamine(any(d.drug == Drug.ESKETAMINE for d in workflow.doses()))
+
+    workflow.ratingAdded.connect(on_rating)
+    workflow.doseRecorded.connect(follow_doses)
+    sessions.sessionChanged.connect(follow_doses)
     vitals.checkRecorded.connect(clock_service.checks_changed)
     vitals.pointsAdded.connect(alarms.on_points)
     vitals.conditionChanged.connect(alarms.on_device_condition)
@@ -249,8 +304,11 @@ def build_services(
         vitals=vitals,
         devices=devices,
         alarms=alarms,
-        signer=PinSigner(people_repo),
+        signer=signer,
         workflow_repo=workflow_repo,
+        workflow=workflow,
+        discharge=discharge,
+        settings=settings,
     )
 
 
@@ -328,7 +386,20 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         )
 
     theme = apply_theme(app, args.theme or settings.theme)
-    window = MainWindow(services, settings.min_monitoring_min, theme)
+    from console.reports.escort_sheet import ClinicContact
+
+    if args.demo and not settings.clinic_name:
+        contact = ClinicContact("Vigil Demo Clinic", "(555) 010-4400", "(555) 010-4499")
+    elif settings.clinic_name:
+        contact = ClinicContact(
+            settings.clinic_name,
+            settings.clinic_phone,
+            settings.after_hours_phone,
+            settings.crisis_line,
+        )
+    else:
+        contact = None  # the escort sheet asks for the clinic's details first
+    window = MainWindow(services, settings.min_monitoring_min, theme, clinic=contact)
     window.restore(settings.window_geometry, settings.window_state)
 
     def remember(**changes: object) -> None:

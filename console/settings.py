@@ -74,6 +74,15 @@ class Settings:
     check_interval_min: int = 15
     check_grace_min: int = 5
     hl7_port: int = 2575
+    clinic_name: str = ""
+    clinic_phone: str = ""
+    after_hours_phone: str = ""
+    crisis_line: str = "988"
+    scale_files: list[str] = field(default_factory=list)  # a clinic's own rating scales (JSON)
+    gate_warn_sys: int = 140
+    gate_warn_dia: int = 90
+    gate_hold_sys: int = 160
+    gate_hold_dia: int = 100
     extra: dict[str, Any] = field(default_factory=dict)
 
     def schedule(self) -> ScheduleConfig:

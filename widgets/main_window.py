@@ -8,35 +8,58 @@ from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from console.clock import Clock
+from console.domain.lifecycle import SessionState
 from console.domain.schedule import ClockFace
 from console.domain.sessions import SessionRecord
 from console.errors import IllegalTransition, StoreUnavailable
+from console.reports.escort_sheet import ClinicContact
 from console.services.alarms import AlarmService
 from console.services.clock import ClockService
 from console.services.devices import DeviceManager
+from console.services.discharge import DischargeService
 from console.services.people import PeopleService
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
+from console.services.workflow import WorkflowService
+from widgets.adverse_event_form import AdverseEventForm
 from widgets.alarm_banner import AlarmBanner, AlarmList
 from widgets.device_status import DeviceStatusPanel
+from widgets.discharge_panel import DischargePanel
+from widgets.dose_form import DoseForm
 from widgets.observation_panel import ObservationPanel
+from widgets.predose_panel import PreDosePanel
+from widgets.rating_form import RatingForm
 from widgets.session_actions import SessionActions
 from widgets.session_header import SessionHeader
 from widgets.start_screen import StartScreen
 from widgets.theme import named
 from widgets.vitals.panel import VitalsPanel
 from widgets.vitals_entry import VitalsEntry
+
+PAGE_TITLES = ("Monitoring  (F5)", "Pre-dose && dose  (F6)", "Discharge  (F7)")
+PAGE_FOR_FORM = {"dose": 1, "discharge": 2}
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 class WindowServices(Protocol):
@@ -49,6 +72,8 @@ class WindowServices(Protocol):
     vitals: VitalsService
     devices: DeviceManager
     alarms: AlarmService
+    workflow: WorkflowService
+    discharge: DischargeService
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +90,8 @@ class MainWindow(QMainWindow):
         minimum_minutes: int,
         theme: str,
         parent: QWidget | None = None,
+        *,
+        clinic: ClinicContact | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Vigil — dosing room")
@@ -76,6 +103,10 @@ class MainWindow(QMainWindow):
         self._vitals = vitals
         self._devices = devices
         self._alarms = services.alarms
+        self._workflow = services.workflow
+        self._shown_session: int | None = None  # the page follows the state when this changes
+        self.acting = QComboBox()  # who is acting: the staff picker until accounts exist
+        self.acting.setMinimumWidth(180)
 
         self.banner = named(QLabel(""), "banner")
         self.banner.setWordWrap(True)
@@ -89,6 +120,7 @@ class MainWindow(QMainWindow):
         self.vitals_area = VitalsPanel(vitals, sessions, clock)
         self.observations = ObservationPanel(sessions, self.acting_staff_id)
         self.actions_panel = SessionActions(sessions, self.acting_staff_id)
+        self.actions_panel.formRequested.connect(self._on_actions_form_requested)
         self.vitals_entry = VitalsEntry(vitals, self.acting_staff_id, author_name=self._staff_name)
         self.device_status = DeviceStatusPanel(devices, clock)
         monitors = QScrollArea()
@@ -96,6 +128,14 @@ class MainWindow(QMainWindow):
         monitors.setWidgetResizable(True)
         self.tools = QTabWidget()
         self.tools.addTab(self.vitals_entry, "Vitals by hand  (Ctrl+M)")
+        self.rating_form = RatingForm(
+            self._workflow, self.acting_staff_id, staff_name=self._staff_name
+        )
+        self.event_form = AdverseEventForm(
+            self._workflow, clock, self.acting_staff_id, staff_name=self._staff_name
+        )
+        self.tools.addTab(self.rating_form, "Rating  (Ctrl+R)")
+        self.tools.addTab(_scrolled(self.event_form), "Event")
         self.alarm_list = AlarmList(self._alarms, staff_name=self._staff_name)
         self.tools.addTab(self.alarm_list, "Alarms")
         self.tools.addTab(monitors, "Monitors")
@@ -120,7 +160,27 @@ class MainWindow(QMainWindow):
             self._alarms, self.acting_staff_id, staff_name=self._staff_name
         )
         session_layout.addWidget(self.alarm_banner)
-        session_layout.addWidget(body, 1)
+        self.predose_panel = PreDosePanel(self._workflow, people, self.acting_staff_id)
+        self.dose_form = DoseForm(
+            self._workflow, clock, self.acting_staff_id, staff_name=self._staff_name
+        )
+        predose_page = QWidget()
+        predose_row = QHBoxLayout(predose_page)
+        predose_row.setContentsMargins(0, 0, 0, 0)
+        predose_row.addWidget(_scrolled(self.predose_panel), 1)
+        predose_row.addWidget(_scrolled(self.dose_form), 1)
+        self.discharge_panel = DischargePanel(
+            services.discharge, people, self.acting_staff_id, clinic=clinic
+        )
+        self.pages = QStackedWidget()
+        for page in (body, predose_page, _scrolled(self.discharge_panel)):
+            self.pages.addWidget(page)
+        self.page_tabs = QTabBar()
+        for title in PAGE_TITLES:
+            self.page_tabs.addTab(title)
+        self.page_tabs.currentChanged.connect(self.pages.setCurrentIndex)
+        session_layout.addWidget(self.page_tabs)
+        session_layout.addWidget(self.pages, 1)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_screen)
@@ -132,8 +192,6 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.acting = QComboBox()
-        self.acting.setMinimumWidth(180)
         self.statusBar().addPermanentWidget(QLabel("Acting as"))
         self.statusBar().addPermanentWidget(self.acting)
         self.store_status = QLabel("")
@@ -165,6 +223,15 @@ class MainWindow(QMainWindow):
         self.action_amend = QAction("Amend the selected note", self)
         self.action_amend.setShortcut(QKeySequence("F3"))
         self.action_amend.triggered.connect(self.observations.amend_selected)
+        self.page_actions = []
+        for index, title in enumerate(PAGE_TITLES):
+            action = QAction(title, self)
+            action.setShortcut(QKeySequence(f"F{5 + index}"))
+            action.triggered.connect(lambda _=False, i=index: self.show_page(i))
+            self.page_actions.append(action)
+        self.action_rating = QAction("Rate on a scale", self)
+        self.action_rating.setShortcut(QKeySequence("Ctrl+R"))
+        self.action_rating.triggered.connect(self._on_rating_triggered)
         self.action_vitals = QAction("Enter vitals by hand", self)
         self.action_vitals.setShortcut(QKeySequence("Ctrl+M"))
         self.action_vitals.triggered.connect(self._on_vitals_triggered)
@@ -182,6 +249,7 @@ class MainWindow(QMainWindow):
             self.action_check_in,
             self.action_note,
             self.action_amend,
+            self.action_rating,
             self.action_vitals,
             self.action_connect,
             self.action_next,
@@ -196,6 +264,9 @@ class MainWindow(QMainWindow):
         self.action_night.setShortcut(QKeySequence("Ctrl+Shift+D"))
         self.action_night.toggled.connect(self._on_night_toggled)
         view.addAction(self.action_night)
+        view.addSeparator()
+        for action in self.page_actions:
+            view.addAction(action)
 
     def _reload_staff(self) -> None:
         current = self.acting.currentData()
@@ -244,6 +315,20 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() == 0:
             self.start_screen.check_in()
 
+    def show_page(self, index: int) -> None:
+        """Monitoring (0), pre-dose and dose (1) or discharge (2), under the header."""
+        if self.stack.currentIndex() == 1:
+            self.page_tabs.setCurrentIndex(index)
+
+    def _on_actions_form_requested(self, form: str) -> None:
+        self.show_page(PAGE_FOR_FORM[form])
+
+    def _on_rating_triggered(self) -> None:
+        if self.stack.currentIndex() == 1:
+            self.show_page(0)
+            self.tools.setCurrentWidget(self.rating_form)
+            self.rating_form.setFocus()
+
     def _on_vitals_triggered(self) -> None:
         if self.stack.currentIndex() == 1:
             self.tools.setCurrentWidget(self.vitals_entry)
@@ -274,7 +359,12 @@ class MainWindow(QMainWindow):
         readonly = not record.state.is_open
         self.observations.note_edit.setEnabled(not readonly)
         self.observations.save_button.setEnabled(not readonly)
-        self.vitals_entry.setEnabled(not readonly)
+        for form in (self.vitals_entry, self.rating_form, self.event_form, self.predose_panel):
+            form.setEnabled(not readonly)
+        if record.id != self._shown_session:  # a session just opened: the page its state needs
+            self._shown_session = record.id
+            early = record.state in (SessionState.CHECKED_IN, SessionState.BASELINE)
+            self.page_tabs.setCurrentIndex(1 if early else 0)
         self.stack.setCurrentIndex(1)
         self.setWindowTitle(f"Vigil — {patient.display_name}")
 
@@ -301,6 +391,7 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         """Stop the panels' timers (the window is going away)."""
         self.vitals_area.stop()
+        self.discharge_panel.hide()  # its refresh timer runs only while shown
         self.device_status.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:

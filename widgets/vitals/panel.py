@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QCloseEvent, QPalette
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
@@ -35,6 +38,7 @@ class VitalsPanel(QFrame):
         self._sessions = sessions
         self._clock = clock
         self._session_id: int | None = None
+        self._extra_markers: Callable[[], list[tuple[datetime, str]]] = list
         self._dark: bool | None = None
         self.tiles = TileRow()
         self.pleth = PlethStrip()
@@ -112,12 +116,18 @@ class VitalsPanel(QFrame):
         if observation.session_id == self._session_id:
             self.trends.add_observation(observation)
 
+    def set_extra_markers(self, markers: Callable[[], list[tuple[datetime, str]]]) -> None:
+        """Where to read further markers (ratings) when the session's trends are reloaded."""
+        self._extra_markers = markers
+
     def _on_reload_timeout(self) -> None:
         history = self._vitals.history() if self._session_id is not None else []
         self.trends.reset()
         self.trends.load(history)
         for observation in self._sessions.observations() if self._session_id else []:
             self.trends.add_observation(observation)
+        for when, label in self._extra_markers() if self._session_id else []:
+            self.trends.add_marker(when, label)
         self.tiles.load(self._vitals.latest() if self._session_id is not None else {})
         self.refresh()
 

@@ -311,8 +311,11 @@ class TrendsWidget(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     def add_observation(self, observation: Observation) -> None:
         """A labelled dashed line at the note's time (label on the top plot only)."""
-        at = observation.at.timestamp()
-        label = observation.category.label.split(" /")[0]
+        self.add_marker(observation.at, observation.category.label.split(" /")[0])
+
+    def add_marker(self, when: datetime, label: str) -> None:
+        """A labelled dashed line across the plots: a note, a rating (label on the top plot)."""
+        at = when.timestamp()
         self.observation_marks.append((at, label))
         pen = pg.mkPen(self._palette.marker, width=1, style=Qt.PenStyle.DashLine)
         position = 0.75 if len(self.observation_marks) % 2 else 0.55  # stagger close labels

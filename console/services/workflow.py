@@ -1,0 +1,435 @@
+"""The dosing workflow: pre-dose checks, the BP gate and its overrides, doses (T0), ratings, events."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from console.clock import Clock
+from console.domain.discharge import baseline_set
+from console.domain.doses import DoseDraft, Drug, mg_per_kg, validate_dose
+from console.domain.doses_record import DoseRecord
+from console.domain.events import (
+    AdverseEvent,
+    Override,
+    OverrideKind,
+    RatingEntry,
+    validate_adverse_event,
+)
+from console.domain.lifecycle import SessionState
+from console.domain.predose import BpGate, GateLevel, PreDoseChecks, validate_ride
+from console.domain.scales import ScaleDefinition, alarm_for, parse_rating
+from console.domain.sessions import SessionRecord
+from console.domain.vitals import Parameter, VitalPoint
+from console.errors import FieldError, IllegalTransition, ValidationFailed
+from console.services.sessions import SessionService
+from console.services.signatures import Signer
+from console.services.vitals import VitalsService
+from console.store.dose_repository import DoseRepository
+from console.store.repositories import PeopleRepository
+from console.store.workflow_repository import WorkflowRepository
+
+NO_BASELINE = "No full baseline set yet (HR, BP, SpO2 and RR within 5 min): dosing needs one."
+OVERRIDE_MEANING = "override by"
+MAX_OVERRIDE_REASON = 2000
+_RIDE_LIMITS = (("ride_driver", 80), ("ride_phone", 40), ("ride_relationship", 40))
+_EPSILON = timedelta(seconds=1)  # "before T0" when there is no T0 yet: everything up to now
+
+
+def _clock_text(when: datetime) -> str:
+    return when.astimezone().strftime("%H:%M")
+
+
+class WorkflowService(QObject):
+    """The active session's dosing workflow, saved through the repositories, told by signals.
+
+    Connect ``vitals.set_session`` to ``sessions.sessionChanged`` before building this service,
+    so the vitals history already follows the new session when this service reacts to it.
+    """
+
+    # anything the pre-dose step shows changed (checks, override, baseline, session): re-read
+    changed = Signal()
+    # a dose was stored (DoseRecord); the first one also set T0
+    doseRecorded = Signal(object)
+    # a rating was stored (RatingEntry)
+    ratingAdded = Signal(object)
+    # a rating reached its scale's alarm limit, for the alarm service (scale id, value)
+    ratingAlarm = Signal(str, int)
+    # an adverse event was stored (AdverseEvent); it is flagged for supervisor review
+    adverseEventAdded = Signal(object)
+
+    def __init__(
+        self,
+        clock: Clock,
+        sessions: SessionService,
+        vitals: VitalsService,
+        workflow: WorkflowRepository,
+        doses: DoseRepository,
+        people: PeopleRepository,
+        signer: Signer,
+        scales: dict[str, ScaleDefinition],
+        gate: BpGate = BpGate(),  # noqa: B008 - a frozen dataclass: one shared default is safe
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self._sessions = sessions
+        self._vitals = vitals
+        self._workflow = workflow
+        self._dose_repo = doses
+        self._people = people
+        self._signer = signer
+        self._scales = dict(scales)
+        self._gate = gate
+        self._session_id: int | None = None
+        self._predose: PreDoseChecks | None = None
+        self._overrides: list[Override] = []
+        self._doses: list[DoseRecord] = []
+        self._weight: float | None = None
+        self._vitals_for: int | None = None  # the session whose baseline below is known
+        self._baseline: dict[Parameter, float] | None = None
+        self._points: list[VitalPoint] = []  # pre-dose points while no baseline is found
+        sessions.sessionChanged.connect(self._on_sessions_session_changed)
+        vitals.pointsAdded.connect(self._on_vitals_points_added)
+        self._load(sessions.active)
+
+    # ---- queries ---------------------------------------------------------------------------
+    @property
+    def session(self) -> SessionRecord | None:
+        return self._sessions.active
+
+    @property
+    def scales(self) -> dict[str, ScaleDefinition]:
+        return dict(self._scales)
+
+    def predose(self) -> PreDoseChecks | None:
+        return self._predose
+
+    def overrides(self) -> list[Override]:
+        return list(self._overrides)
+
+    def doses(self) -> list[DoseRecord]:
+        return list(self._doses)
+
+    def ratings(self) -> list[RatingEntry]:
+        record = self._sessions.active
+        return self._workflow.ratings(record.id) if record is not None else []
+
+    def adverse_events(self) -> list[AdverseEvent]:
+        record = self._sessions.active
+        return self._workflow.adverse_events(record.id) if record is not None else []
+
+    def first_dose_pending(self) -> bool:
+        """True until the first dose sets T0."""
+        record = self._sessions.active
+        return record is None or record.t0 is None
+
+    def weight_kg(self) -> float | None:
+        return self._weight
+
+    def mg_per_kg(self, amount_mg: float) -> float | None:
+        """The amount per kg of the patient's recorded weight, or None without a weight."""
+        return mg_per_kg(amount_mg, self._weight) if self._weight else None
+
+    def baseline(self) -> dict[Parameter, float] | None:
+        """The first full vitals set before T0 (before now while not dosed), or None."""
+        record = self._sessions.active
+        if record is None:
+            return None
+        self._ensure_vitals(record)
+        return self._baseline if self._vitals_for == record.id else None
+
+    def gate_status(self) -> tuple[GateLevel, str]:
+        """The BP gate's verdict on the baseline set, and the sentence that explains it."""
+        base = self.baseline()
+        if base is None:
+            return GateLevel.WARN, NO_BASELINE
+        level, text = self._gate.check(base[Parameter.NIBP_SYS], base[Parameter.NIBP_DIA])
+        if level is GateLevel.HOLD and self._overridden(OverrideKind.BP_GATE):
+            return level, f"{text} Overridden with a signed reason."
+        return level, text
+
+    def overridable(self) -> list[OverrideKind]:
+        """The pre-dose rules blocking the dose now that a signed override may lift."""
+        if not self.first_dose_pending():
+            return []
+        found: list[OverrideKind] = []
+        if not self._ride_arranged() and not self._overridden(OverrideKind.RIDE_HOME):
+            found.append(OverrideKind.RIDE_HOME)
+        if self.baseline() is not None and self._gate_holds():
+            found.append(OverrideKind.BP_GATE)
+        return found
+
+    def can_dose(self) -> list[str]:
+        """Why a dose cannot be recorded now, in plain words; empty when it can."""
+        record = self._sessions.active
+        if record is None:
+            return ["No session is open."]
+        if not record.state.is_open:
+            return [f"The session is {record.state.label.lower()}: no more doses."]
+        if record.t0 is not None:
+            return []  # boosters: the pre-dose rules were met (or overridden) at T0
+        reasons: list[str] = []
+        if record.state is SessionState.CHECKED_IN:
+            reasons.append("Start the baseline first: the session is still at check-in.")
+        if self._predose is None:
+            reasons.append("Pre-dose checks not saved yet.")
+        if not self._ride_arranged() and not self._overridden(OverrideKind.RIDE_HOME):
+            reasons.append("No ride home arranged (or a signed override).")
+        if self.baseline() is None:
+            reasons.append(NO_BASELINE)
+        elif self._gate_holds():
+            reasons.append(self.gate_status()[1])
+        return reasons
+
+    def check_dose(self, draft: DoseDraft) -> list[FieldError]:
+        """Every problem with a dose draft for this session, one message per field."""
+        now = self._clock.now()
+        errors = validate_dose(draft, now)
+        record = self._sessions.active
+        start = draft.started_at
+        if record is None or start is None or any(e.field == "started_at" for e in errors):
+            return errors
+        if start < record.checked_in_at:
+            message = (
+                f"The dose cannot start before check-in ({_clock_text(record.checked_in_at)})."
+            )
+            errors.append(FieldError("started_at", message))
+        elif record.t0 is not None and start < record.t0:
+            message = f"A booster cannot start before the first dose (T0 {_clock_text(record.t0)})."
+            errors.append(FieldError("started_at", message))
+        elif (
+            record.t0 is None
+            and self.baseline() is not None
+            and baseline_set(self._vitals.history(), start) is None
+        ):
+            message = (
+                "The baseline set was completed after this start time; "
+                "the baseline must come before the dose."
+            )
+            errors.append(FieldError("started_at", message))
+        return errors
+
+    # ---- commands --------------------------------------------------------------------------
+    def check_predose(self, checks: PreDoseChecks) -> list[FieldError]:
+        """Problems with the ride home: if any part of it is given, all of it must be."""
+        errors: list[FieldError] = []
+        if any(
+            p.strip() for p in (checks.ride_driver, checks.ride_phone, checks.ride_relationship)
+        ):
+            errors = validate_ride(checks.ride_driver, checks.ride_phone)
+            if not checks.ride_relationship.strip():
+                message = "Enter how the driver knows the patient (partner, friend…)."
+                errors.append(FieldError("ride_relationship", message))
+        for name, limit in _RIDE_LIMITS:
+            if len(getattr(checks, name).strip()) > limit and all(e.field != name for e in errors):
+                errors.append(FieldError(name, f"Keep this to {limit} characters."))
+        return errors
+
+    def save_predose(self, checks: PreDoseChecks, by_staff_id: int) -> None:
+        """Store the pre-dose answers (replacing earlier ones until the dose); ValidationFailed."""
+        record = self._require_open()
+        if record.t0 is not None:
+            raise IllegalTransition("The dose is given: the pre-dose checks can no longer change.")
+        errors = self.check_predose(checks)
+        if errors:
+            raise ValidationFailed(errors)
+        strip = {n: getattr(checks, n).strip() for n in ("ride_driver", "ride_phone")}
+        cleaned = replace(checks, **strip, ride_relationship=checks.ride_relationship.strip())
+        self._workflow.save_predose(record.id, cleaned, by_staff_id, self._clock.now())
+        self._predose = cleaned
+        self.changed.emit()
+
+    def override(
+        self,
+        kind: OverrideKind,
+        reason: str,
+        signer_id: int | None,
+        pin: str,
+        detail: dict[str, Any] | None = None,
+    ) -> Override:
+        """Lift the ride-home or BP-gate rule with a reason and a re-entered PIN; kept for review."""
+        record = self._require_open()
+        if kind is OverrideKind.DISCHARGE:
+            raise IllegalTransition("A discharge override is signed on the discharge checklist.")
+        if kind not in self.overridable():
+            raise IllegalTransition("That rule is not blocking the dose: nothing to override.")
+        errors: list[FieldError] = []
+        if not reason.strip():
+            errors.append(FieldError("reason", "Give the reason for going ahead."))
+        elif len(reason) > MAX_OVERRIDE_REASON:
+            errors.append(
+                FieldError("reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters.")
+            )
+        if signer_id is None:
+            errors.append(FieldError("signer", "Choose who is signing."))
+        if not pin:
+            errors.append(FieldError("pin", "Enter the signer's PIN."))
+        if errors:
+            raise ValidationFailed(errors)
+        assert signer_id is not None
+        now = self._clock.now()
+        signature = self._signer.sign(signer_id, pin, OVERRIDE_MEANING, now)
+        facts: dict[str, Any] = dict(detail or {})
+        facts.update(printed_name=signature.printed_name, meaning=signature.meaning)
+        if kind is OverrideKind.BP_GATE:
+            base = self.baseline()
+            assert base is not None
+            facts.update(
+                baseline_sys=base[Parameter.NIBP_SYS],
+                baseline_dia=base[Parameter.NIBP_DIA],
+                gate=self.gate_status()[1],
+            )
+        else:
+            facts.update(ride="no ride home arranged before the dose")
+        override = Override(
+            str(uuid.uuid4()), record.id, kind, reason.strip(), signer_id, now, facts
+        )
+        self._workflow.add_override(override)
+        self._overrides.append(override)
+        self.changed.emit()
+        return override
+
+    def record_dose(self, draft: DoseDraft, by_staff_id: int) -> DoseRecord:
+        """Store a dose; the first moves the session to monitoring with T0 at its start."""
+        reasons = self.can_dose()
+        if reasons:
+            raise IllegalTransition("Dosing is blocked: " + " ".join(reasons))
+        errors = self.check_dose(draft)
+        if errors:
+            raise ValidationFailed(errors)
+        record = self._require_open()
+        assert draft.amount_mg is not None and draft.started_at is not None
+        esketamine = draft.drug is Drug.ESKETAMINE
+        dose = DoseRecord(
+            uid=str(uuid.uuid4()),
+            session_id=record.id,
+            drug=draft.drug,
+            route=draft.route,
+            amount_mg=draft.amount_mg,
+            started_at=draft.started_at,
+            given_by_id=by_staff_id,
+            recorded_at=self._clock.now(),
+            ended_at=draft.ended_at,
+            rate_mg_per_h=draft.rate_mg_per_h,
+            lot=draft.lot.strip(),
+            device_count=draft.device_count if esketamine else None,
+            mg_per_kg=self.mg_per_kg(draft.amount_mg),
+        )
+        self._dose_repo.add(dose)
+        self._doses = sorted([*self._doses, dose], key=lambda d: d.started_at)
+        if record.t0 is None:
+            self._sessions.transition(SessionState.MONITORING, by_staff_id, t0=draft.started_at)
+        self.doseRecorded.emit(dose)
+        self.changed.emit()
+        return dose
+
+    def add_rating(self, scale_id: str, raw_value: str, note: str, author_id: int) -> RatingEntry:
+        """Store a rating now; one at its scale's alarm limit also emits ``ratingAlarm``."""
+        record = self._require_open()
+        definition = self._scales.get(scale_id)
+        if definition is None:
+            raise ValidationFailed([FieldError("scale", "Choose a scale.")])
+        rating = parse_rating(definition, raw_value, note)
+        entry = RatingEntry(
+            str(uuid.uuid4()),
+            record.id,
+            definition.id,
+            rating.value,
+            rating.note,
+            self._clock.now(),
+            author_id,
+        )
+        self._workflow.add_rating(entry)
+        self.ratingAdded.emit(entry)
+        if alarm_for(definition, entry.value) is not None:
+            self.ratingAlarm.emit(definition.id, entry.value)
+        return entry
+
+    def add_adverse_event(self, event: AdverseEvent) -> AdverseEvent:
+        """Store an adverse event of the active session (flagged for review in the record)."""
+        record = self._require_open()
+        if event.session_id != record.id:
+            raise IllegalTransition("That event belongs to another session.")
+        errors = validate_adverse_event(event, self._clock.now())
+        for name, limit in (("kind", 40), ("rescue_drug", 60), ("rescue_route", 20)):
+            if len(getattr(event, name)) > limit and all(e.field != name for e in errors):
+                errors.append(FieldError(name, f"Keep this to {limit} characters."))
+        if errors:
+            raise ValidationFailed(errors)
+        self._workflow.add_adverse_event(event)
+        self.adverseEventAdded.emit(event)
+        return event
+
+    # ---- internals -------------------------------------------------------------------------
+    def _require_open(self) -> SessionRecord:
+        record = self._sessions.active
+        if record is None:
+            raise IllegalTransition("No session is open.")
+        if not record.state.is_open:
+            raise IllegalTransition(
+                f"The session is {record.state.label.lower()} and closed: its record cannot change."
+            )
+        return record
+
+    def _ride_arranged(self) -> bool:
+        return self._predose is not None and self._predose.ride_arranged
+
+    def _overridden(self, kind: OverrideKind) -> bool:
+        return any(o.kind is kind for o in self._overrides)
+
+    def _gate_holds(self) -> bool:
+        base = self.baseline()
+        if base is None or self._overridden(OverrideKind.BP_GATE):
+            return False
+        level, _ = self._gate.check(base[Parameter.NIBP_SYS], base[Parameter.NIBP_DIA])
+        return level is GateLevel.HOLD
+
+    def _load(self, record: SessionRecord | None) -> None:
+        if record is None:
+            self._session_id, self._predose, self._weight = None, None, None
+            self._overrides, self._doses = [], []
+        elif record.id != self._session_id:
+            self._session_id = record.id
+            self._predose = self._workflow.predose(record.id)
+            self._overrides = self._workflow.overrides(record.id)
+            self._doses = self._dose_repo.doses(record.id)
+            self._weight = self._people.patient(record.patient_id).weight_kg
+        self._vitals_for, self._baseline, self._points = None, None, []
+        if record is not None:
+            self._ensure_vitals(record)
+
+    def _ensure_vitals(self, record: SessionRecord) -> None:
+        """Find the baseline once the vitals service follows this session."""
+        shown = self._vitals.session
+        if self._vitals_for == record.id or shown is None or shown.id != record.id:
+            return
+        self._vitals_for = record.id
+        history = self._vitals.history()
+        self._baseline = baseline_set(history, record.t0 or self._clock.now() + _EPSILON)
+        self._points = history if self._baseline is None and record.t0 is None else []
+
+    # ---- slots -----------------------------------------------------------------------------
+    def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
+        if record is None or record.id != self._session_id:
+            self._load(record)
+        elif record.t0 is not None or self._vitals_for != record.id:
+            self._ensure_vitals(record)
+        self.changed.emit()
+
+    def _on_vitals_points_added(self, points: tuple[VitalPoint, ...]) -> None:
+        record = self._sessions.active
+        if record is None or record.t0 is not None or self._baseline is not None:
+            return
+        if self._vitals_for != record.id:
+            self._ensure_vitals(record)
+        else:
+            self._points.extend(points)
+            self._baseline = baseline_set(self._points, self._clock.now() + _EPSILON)
+        if self._baseline is not None:
+            self._points = []
+            self.changed.emit()

@@ -1,0 +1,68 @@
+"""Dose records: stored once per uid, read back in start order with mg/kg from the patient's weight."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from console.domain.doses import Drug, Route, mg_per_kg
+from console.domain.doses_record import DoseRecord
+from console.store.database import Store
+from console.store.models import DoseRow, PatientRow, SessionRow
+
+
+class DoseRepository:
+    """The dose table; dataclasses in and out."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, dose: DoseRecord) -> None:
+        """Store a dose; a second call with the same uid changes nothing."""
+        with self._store.transaction() as tx:
+            if tx.scalar(select(DoseRow.id).where(DoseRow.uid == dose.uid)):
+                return
+            tx.add(
+                DoseRow(
+                    uid=dose.uid,
+                    session_id=dose.session_id,
+                    drug=dose.drug.value,
+                    route=dose.route.value,
+                    amount_mg=dose.amount_mg,
+                    started_at=dose.started_at,
+                    ended_at=dose.ended_at,
+                    rate_mg_per_h=dose.rate_mg_per_h,
+                    lot=dose.lot,
+                    device_count=dose.device_count,
+                    given_by_id=dose.given_by_id,
+                    recorded_at=dose.recorded_at,
+                )
+            )
+
+    def doses(self, session_id: int) -> list[DoseRecord]:
+        """A session's doses, first given first."""
+        with self._store.transaction() as tx:
+            rows = tx.execute(
+                select(DoseRow, PatientRow.weight_kg)
+                .join(SessionRow, SessionRow.id == DoseRow.session_id)
+                .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+                .where(DoseRow.session_id == session_id)
+                .order_by(DoseRow.started_at, DoseRow.id)
+            )
+            return [
+                DoseRecord(
+                    uid=row.uid,
+                    session_id=row.session_id,
+                    drug=Drug(row.drug),
+                    route=Route(row.route),
+                    amount_mg=row.amount_mg,
+                    started_at=row.started_at,
+                    given_by_id=row.given_by_id,
+                    recorded_at=row.recorded_at,
+                    ended_at=row.ended_at,
+                    rate_mg_per_h=row.rate_mg_per_h,
+                    lot=row.lot,
+                    device_count=row.device_count,
+                    mg_per_kg=mg_per_kg(row.amount_mg, weight) if weight else None,
+                )
+                for row, weight in rows
+            ]
