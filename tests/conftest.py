@@ -165,3 +165,26 @@ def simulator():
     finally:
         for process in running:
             process.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_widgets_left_behind(request: pytest.FixtureRequest):
+    """Close and delete every top-level widget a test leaves, so later tests stay fast.
+
+    (A style sheet applied to the application re-polishes every live widget: leftovers from
+    earlier tests made each later set-up slower.)
+    """
+    yield
+    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
