@@ -382,7 +382,11 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         from console.store.vitals_repository import VitalsRepository
 
         demo_session = seed_demo(
-            clock, PeopleRepository(store), SessionRepository(store), VitalsRepository(store)
+            clock,
+            PeopleRepository(store),
+            SessionRepository(store),
+            VitalsRepository(store),
+            services.workflow_repo,
         )
 
     theme = apply_theme(app, args.theme or settings.theme)

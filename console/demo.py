@@ -8,9 +8,11 @@ from datetime import date, datetime, timedelta
 from console.clock import Clock
 from console.domain.lifecycle import SessionState
 from console.domain.people import PatientDraft, StaffRole
+from console.domain.predose import PreDoseChecks
 from console.domain.vitals import Parameter, VitalPoint
 from console.store.repositories import PeopleRepository, SessionRepository
 from console.store.vitals_repository import VitalsRepository
+from console.store.workflow_repository import WorkflowRepository
 
 
 def seed_demo(
@@ -18,6 +20,7 @@ def seed_demo(
     people: PeopleRepository,
     sessions: SessionRepository,
     vitals: VitalsRepository | None = None,
+    workflow: WorkflowRepository | None = None,
 ) -> int | None:
     """Fill an empty demo database; returns the id of the session in progress, or None if not empty."""
     if people.staff():
@@ -63,6 +66,11 @@ def seed_demo(
         )
     if vitals is not None:
         seed_demo_history(vitals, record.id, checked_in, checked_in + timedelta(minutes=17), now)
+    if workflow is not None:
+        checks = PreDoseChecks(
+            False, False, False, False, True, True, "Sam Rivera", "5550102233", "partner"
+        )
+        workflow.save_predose(record.id, checks, nurse.id, checked_in)
     return record.id
 
 

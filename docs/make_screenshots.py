@@ -18,11 +18,13 @@ from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.sessions import ObservationCategory  # noqa: E402
 from console.domain.vitals import Parameter  # noqa: E402
+from console.reports.escort_sheet import ClinicContact  # noqa: E402
 from console.services.devices import DeviceSpec  # noqa: E402
 from console.settings import Settings  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
+from console.store.workflow_repository import WorkflowRepository  # noqa: E402
 from devices.base import Reading  # noqa: E402
 from devices.simulator_process import start_simulator  # noqa: E402
 from main import build_services  # noqa: E402
@@ -53,11 +55,16 @@ def main() -> None:
         store = Store.open(f"sqlite:///{tmp}/demo.sqlite3")
         clock = SystemClock()
         session_id = seed_demo(
-            clock, PeopleRepository(store), SessionRepository(store), VitalsRepository(store)
+            clock,
+            PeopleRepository(store),
+            SessionRepository(store),
+            VitalsRepository(store),
+            WorkflowRepository(store),
         )
         assert session_id is not None
         services = build_services(store, clock, Path(tmp) / "spool.jsonl", Settings())
-        window = MainWindow(services, 120, "day")
+        clinic = ClinicContact("Vigil Demo Clinic", "(555) 010-4400", "(555) 010-4499")
+        window = MainWindow(services, 120, "day", clinic=clinic)
         window.resize(*SIZE)
         window.show()
         window.open_session(session_id)
@@ -90,6 +97,14 @@ def main() -> None:
         window.tools.setCurrentWidget(window.alarm_list)
         settle(app, 0.5)
         shoot(app, window, "alarm", ("day", "night"))
+
+        window.tools.setCurrentWidget(window.rating_form)
+        window.show_page(1)
+        shoot(app, window, "predose", ("day", "night"))
+        window.show_page(2)
+        settle(app, 0.3)
+        shoot(app, window, "discharge", ("day", "night"))
+        window.show_page(0)
 
         window.show_start()
         shoot(app, window, "start", ("day",))
