@@ -34,6 +34,7 @@ from console.store.database import Store  # noqa: E402
 from console.store.repositories import SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
+from console.store.workflow_repository import WorkflowRepository  # noqa: E402
 from console.store.writer import DurableWriter, Targets  # noqa: E402
 from devices.base import Reading  # noqa: E402
 from widgets.alarm_banner import AlarmBanner, AlarmList  # noqa: E402
@@ -134,7 +135,8 @@ def main() -> None:
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         vitals_repo = VitalsRepository(store)
         writer = DurableWriter(
-            Targets(SessionRepository(store), vitals_repo), Spool(Path(tmp) / "spool.jsonl")
+            Targets(SessionRepository(store), vitals_repo, WorkflowRepository(store)),
+            Spool(Path(tmp) / "spool.jsonl"),
         )
         vitals = VitalsService(clock, vitals_repo, writer)
         vitals.pointsAdded.connect(alarms.on_points)
