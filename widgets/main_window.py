@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self._devices = devices
         self._alarms = services.alarms
         self._workflow = services.workflow
+        self._discharge = services.discharge
         self._shown_session: int | None = None  # the page follows the state when this changes
         self.acting = QComboBox()  # who is acting: the staff picker until accounts exist
         self.acting.setMinimumWidth(180)
@@ -178,7 +179,7 @@ class MainWindow(QMainWindow):
         self.page_tabs = QTabBar()
         for title in PAGE_TITLES:
             self.page_tabs.addTab(title)
-        self.page_tabs.currentChanged.connect(self.pages.setCurrentIndex)
+        self.page_tabs.currentChanged.connect(self._on_page_tabs_current_changed)
         session_layout.addWidget(self.page_tabs)
         session_layout.addWidget(self.pages, 1)
 
@@ -320,6 +321,11 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() == 1:
             self.page_tabs.setCurrentIndex(index)
 
+    def _on_page_tabs_current_changed(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        if index == PAGE_FOR_FORM["discharge"] and self._sessions.active is not None:
+            self._discharge.refresh()  # the figures as of now, not of the last timer tick
+
     def _on_actions_form_requested(self, form: str) -> None:
         self.show_page(PAGE_FOR_FORM[form])
 
@@ -359,7 +365,13 @@ class MainWindow(QMainWindow):
         readonly = not record.state.is_open
         self.observations.note_edit.setEnabled(not readonly)
         self.observations.save_button.setEnabled(not readonly)
-        for form in (self.vitals_entry, self.rating_form, self.event_form, self.predose_panel):
+        for form in (
+            self.vitals_entry,
+            self.rating_form,
+            self.event_form,
+            self.predose_panel,
+            self.dose_form,
+        ):
             form.setEnabled(not readonly)
         if record.id != self._shown_session:  # a session just opened: the page its state needs
             self._shown_session = record.id

@@ -220,6 +220,8 @@ class DischargeService(QObject):
         """The discharge as of now, or None when no session is open."""
         if self._record is None:
             return None
+        if self._signed_at is None:
+            self._follow_predose_ride(self._record.id)
         return self._compute(self._record)
 
     def blockers(self) -> list[str]:
@@ -235,6 +237,8 @@ class DischargeService(QObject):
     def set_esketamine(self, esketamine: bool) -> None:
         """Say whether the session's drug is esketamine (adds the REMS facts item)."""
         self._editable()
+        if self._data.get("esketamine") == bool(esketamine):
+            return  # nothing to store: a draft is saved only when something is answered
         self._data["esketamine"] = bool(esketamine)
         self._save()
 
@@ -398,6 +402,13 @@ class DischargeService(QObject):
         self._data = stored if stored is not None else self._fresh(record.id)
         for key in ("answers", "padss", "ride"):
             self._data.setdefault(key, {})
+        self._follow_predose_ride(record.id)
+
+    def _follow_predose_ride(self, session_id: int) -> None:
+        """Until staff type or confirm a ride here, show the one arranged before the dose."""
+        ride = self._data["ride"]
+        if not ride.get("confirmed_at") and not ride.get("driver_name"):
+            ride.update(self._fresh(session_id)["ride"])
 
     def _fresh(self, session_id: int) -> dict[str, Any]:
         """A new draft, the ride prefilled (unconfirmed) from the one arranged at check-in."""
