@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -38,10 +38,7 @@ from console.services.workflow import WorkflowService
 from widgets.adverse_event_form import AdverseEventForm
 from widgets.alarm_banner import AlarmBanner, AlarmList
 from widgets.device_status import DeviceStatusPanel
-from widgets.discharge_panel import DischargePanel
-from widgets.dose_form import DoseForm
 from widgets.observation_panel import ObservationPanel
-from widgets.predose_panel import PreDosePanel
 from widgets.rating_form import RatingForm
 from widgets.session_actions import SessionActions
 from widgets.session_header import SessionHeader
@@ -49,6 +46,11 @@ from widgets.start_screen import StartScreen
 from widgets.theme import named
 from widgets.vitals.panel import VitalsPanel
 from widgets.vitals_entry import VitalsEntry
+
+if TYPE_CHECKING:  # imported when their page is first shown
+    from widgets.discharge_panel import DischargePanel
+    from widgets.dose_form import DoseForm
+    from widgets.predose_panel import PreDosePanel
 
 PAGE_TITLES = ("Monitoring  (F5)", "Pre-dose && dose  (F6)", "Discharge  (F7)")
 PAGE_FOR_FORM = {"dose": 1, "discharge": 2}
@@ -161,20 +163,19 @@ class MainWindow(QMainWindow):
             self._alarms, self.acting_staff_id, staff_name=self._staff_name
         )
         session_layout.addWidget(self.alarm_banner)
-        self.predose_panel = PreDosePanel(self._workflow, people, self.acting_staff_id)
-        self.dose_form = DoseForm(
-            self._workflow, clock, self.acting_staff_id, staff_name=self._staff_name
-        )
-        predose_page = QWidget()
-        predose_row = QHBoxLayout(predose_page)
-        predose_row.setContentsMargins(0, 0, 0, 0)
-        predose_row.addWidget(_scrolled(self.predose_panel), 1)
-        predose_row.addWidget(_scrolled(self.dose_form), 1)
-        self.discharge_panel = DischargePanel(
-            services.discharge, people, self.acting_staff_id, clinic=clinic
-        )
+        # the pre-dose and discharge pages are built when first shown: a quicker first paint
+        self._clock = clock
+        self._clinic = clinic
+        self._editable = True
+        self._predose_panel: PreDosePanel | None = None
+        self._dose_form: DoseForm | None = None
+        self._discharge_panel: DischargePanel | None = None
+        self._predose_page = QWidget()
+        QHBoxLayout(self._predose_page).setContentsMargins(0, 0, 0, 0)
+        self._discharge_page = QWidget()
+        QVBoxLayout(self._discharge_page).setContentsMargins(0, 0, 0, 0)
         self.pages = QStackedWidget()
-        for page in (body, predose_page, _scrolled(self.discharge_panel)):
+        for page in (body, self._predose_page, self._discharge_page):
             self.pages.addWidget(page)
         self.page_tabs = QTabBar()
         for title in PAGE_TITLES:
@@ -316,12 +317,57 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() == 0:
             self.start_screen.check_in()
 
+    @property
+    def predose_panel(self) -> PreDosePanel:
+        if self._predose_panel is None:
+            self._build_predose_page()
+        assert self._predose_panel is not None
+        return self._predose_panel
+
+    @property
+    def dose_form(self) -> DoseForm:
+        if self._dose_form is None:
+            self._build_predose_page()
+        assert self._dose_form is not None
+        return self._dose_form
+
+    @property
+    def discharge_panel(self) -> DischargePanel:
+        if self._discharge_panel is None:
+            from widgets.discharge_panel import DischargePanel
+
+            self._discharge_panel = DischargePanel(
+                self._discharge, self._people, self.acting_staff_id, clinic=self._clinic
+            )
+            layout = self._discharge_page.layout()
+            assert layout is not None
+            layout.addWidget(_scrolled(self._discharge_panel))
+        return self._discharge_panel
+
+    def _build_predose_page(self) -> None:
+        from widgets.dose_form import DoseForm
+        from widgets.predose_panel import PreDosePanel
+
+        self._predose_panel = PreDosePanel(self._workflow, self._people, self.acting_staff_id)
+        self._dose_form = DoseForm(
+            self._workflow, self._clock, self.acting_staff_id, staff_name=self._staff_name
+        )
+        layout = self._predose_page.layout()
+        assert layout is not None
+        for form in (self._predose_panel, self._dose_form):
+            form.setEnabled(self._editable)
+            layout.addWidget(_scrolled(form))
+
     def show_page(self, index: int) -> None:
         """Monitoring (0), pre-dose and dose (1) or discharge (2), under the header."""
         if self.stack.currentIndex() == 1:
             self.page_tabs.setCurrentIndex(index)
 
     def _on_page_tabs_current_changed(self, index: int) -> None:
+        if index == 1:
+            self.predose_panel  # noqa: B018 - built on first show
+        elif index == 2:
+            self.discharge_panel  # noqa: B018 - built on first show
         self.pages.setCurrentIndex(index)
         if index == PAGE_FOR_FORM["discharge"] and self._sessions.active is not None:
             self._discharge.refresh()  # the figures as of now, not of the last timer tick
@@ -365,14 +411,16 @@ class MainWindow(QMainWindow):
         readonly = not record.state.is_open
         self.observations.note_edit.setEnabled(not readonly)
         self.observations.save_button.setEnabled(not readonly)
+        self._editable = not readonly
         for form in (
             self.vitals_entry,
             self.rating_form,
             self.event_form,
-            self.predose_panel,
-            self.dose_form,
+            self._predose_panel,
+            self._dose_form,
         ):
-            form.setEnabled(not readonly)
+            if form is not None:
+                form.setEnabled(not readonly)
         if record.id != self._shown_session:  # a session just opened: the page its state needs
             self._shown_session = record.id
             early = record.state in (SessionState.CHECKED_IN, SessionState.BASELINE)
@@ -403,7 +451,8 @@ class MainWindow(QMainWindow):
     def stop(self) -> None:
         """Stop the panels' timers (the window is going away)."""
         self.vitals_area.stop()
-        self.discharge_panel.hide()  # its refresh timer runs only while shown
+        if self._discharge_panel is not None:
+            self._discharge_panel.hide()  # its refresh timer runs only while shown
         self.device_status.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:

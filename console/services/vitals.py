@@ -25,6 +25,7 @@ from devices.base import Decoded, DeviceEvent, Reading, WaveformChunk
 log = logging.getLogger(__name__)
 
 BATCH_MS = 500  # readings reach the database at most this long (plus one commit) after arrival
+HISTORY_KEEP_MS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,13 @@ class VitalsService(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(BATCH_MS)
         self._timer.timeout.connect(self.flush)
+        # the stored history read for one moment: a session of 1 Hz values is costly to read, and
+        # on opening a session several observers ask for it at once; dropped after HISTORY_KEEP_MS
+        self._stored: tuple[int, list[VitalPoint]] | None = None
+        self._forget = QTimer(self)
+        self._forget.setSingleShot(True)
+        self._forget.setInterval(HISTORY_KEEP_MS)
+        self._forget.timeout.connect(self._on_forget_timeout)
 
     # ---- queries ---------------------------------------------------------------------------
     @property
@@ -102,12 +110,15 @@ class VitalsService(QObject):
         """The active session's values in time order: what is stored plus what waits in the batch."""
         if self._session is None:
             return []
-        try:
-            stored = self._vitals.history(self._session.id)
-        except StoreUnavailable as error:
-            self.storeProblem.emit(str(error))
-            stored = []
-        return stored + self._pending
+        session_id = self._session.id
+        if self._stored is None or self._stored[0] != session_id:
+            try:
+                self._stored = (session_id, self._vitals.history(session_id))
+            except StoreUnavailable as error:
+                self.storeProblem.emit(str(error))
+                return list(self._pending)
+            self._forget.start()  # readers of one moment (panel, workflow, discharge) share it
+        return self._stored[1] + self._pending
 
     def latest(self) -> dict[Parameter, VitalPoint]:
         return dict(self._latest)
@@ -189,9 +200,13 @@ class VitalsService(QObject):
         self.checkRecorded.emit()
         return points
 
+    def _on_forget_timeout(self) -> None:
+        self._stored = None
+
     def flush(self) -> None:
         """Save the pending batch now (the timer calls this within BATCH_MS of a reading)."""
         self._timer.stop()
+        self._stored = None  # what was pending is stored now: read it again next time
         if self._session is None or (not self._pending and not self._pending_waves):
             return
         command = SaveVitals(self._session.id, tuple(self._pending), tuple(self._pending_waves))
