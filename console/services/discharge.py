@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from console.clock import Clock
 from console.domain.discharge import (
@@ -645,4 +645,6 @@ class DischargeService(QObject):
     # ---- slots -----------------------------------------------------------------------------
     def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
         self._load(record)
-        self.changed.emit(self.state())
+        # the figures cost a history read: computed now only when a panel listens
+        if self.isSignalConnected(QMetaMethod.fromSignal(self.changed)):
+            self.changed.emit(self.state())
