@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, literal, select
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from console.errors import StoreUnavailable
 from console.store.engine import create_store_engine
@@ -29,6 +29,13 @@ def describe_failure(error: DBAPIError) -> str:
             f"The database is not answering ({text}). Entries are kept and saved when it returns."
         )
     return f"The database refused a write ({text}). Entries are kept; tell the clinic's IT."
+
+
+def already_stored(tx: Session, uid_column: InstrumentedAttribute[str], uid: str) -> bool:
+    """True when an entry with this uid is stored: every entry is written once, however often
+    it is saved (a spool replay, a retry after a lock).
+    """
+    return tx.scalar(select(literal(1)).where(uid_column == uid).limit(1)) is not None
 
 
 class Store:

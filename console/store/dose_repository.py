@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from console.domain.doses import Drug, Route, mg_per_kg
 from console.domain.doses_record import DoseRecord
-from console.store.database import Store
+from console.store.database import Store, already_stored
 from console.store.models import DoseRow, PatientRow, SessionRow
 
 
@@ -19,7 +19,7 @@ class DoseRepository:
     def add(self, dose: DoseRecord) -> None:
         """Store a dose; a second call with the same uid changes nothing."""
         with self._store.transaction() as tx:
-            if tx.scalar(select(DoseRow.id).where(DoseRow.uid == dose.uid)):
+            if already_stored(tx, DoseRow.uid, dose.uid):
                 return
             tx.add(
                 DoseRow(

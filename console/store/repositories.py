@@ -14,7 +14,7 @@ from console.domain.people import Patient, PatientDraft, Room, Staff, StaffRole
 from console.domain.sessions import Observation, ObservationCategory, SessionRecord, Transition
 from console.domain.vitals import Parameter
 from console.errors import IllegalTransition
-from console.store.database import Store
+from console.store.database import Store, already_stored
 from console.store.models import (
     AuditRow,
     ObservationRow,
@@ -190,7 +190,7 @@ class SessionRepository:
     ) -> None:
         """Store a state change once (idempotent on ``uid``); the stored state must be ``from_state``."""
         with self._store.transaction() as tx:
-            if tx.scalar(select(TransitionRow.id).where(TransitionRow.uid == uid)) is not None:
+            if already_stored(tx, TransitionRow.uid, uid):
                 return
             row = tx.get_one(SessionRow, session_id, with_for_update=True)
             if row.state != from_state.value:
@@ -237,10 +237,7 @@ class SessionRepository:
     def add_observation(self, observation: Observation, recorded_at: datetime) -> None:
         """Store a note once (idempotent on its uid)."""
         with self._store.transaction() as tx:
-            exists = tx.scalar(
-                select(ObservationRow.id).where(ObservationRow.uid == observation.uid)
-            )
-            if exists is not None:
+            if already_stored(tx, ObservationRow.uid, observation.uid):
                 return
             tx.add(
                 ObservationRow(

@@ -12,7 +12,7 @@ from console.domain.alarms import AlarmEvent, Bound
 from console.domain.events import AdverseEvent, Override, OverrideKind, RatingEntry, Severity
 from console.domain.predose import PreDoseChecks
 from console.domain.vitals import Parameter
-from console.store.database import Store
+from console.store.database import Store, already_stored
 from console.store.models import (
     AdverseEventRow,
     AlarmEventRow,
@@ -76,7 +76,7 @@ class WorkflowRepository:
     # ---- overrides ---------------------------------------------------------------------------
     def add_override(self, override: Override) -> None:
         with self._store.transaction() as tx:
-            if tx.scalar(select(OverrideRow.id).where(OverrideRow.uid == override.uid)):
+            if already_stored(tx, OverrideRow.uid, override.uid):
                 return
             tx.add(
                 OverrideRow(
@@ -113,7 +113,7 @@ class WorkflowRepository:
     # ---- ratings -----------------------------------------------------------------------------
     def add_rating(self, rating: RatingEntry) -> None:
         with self._store.transaction() as tx:
-            if tx.scalar(select(RatingRow.id).where(RatingRow.uid == rating.uid)):
+            if already_stored(tx, RatingRow.uid, rating.uid):
                 return
             tx.add(
                 RatingRow(
@@ -152,7 +152,7 @@ class WorkflowRepository:
     # ---- adverse events ----------------------------------------------------------------------
     def add_adverse_event(self, event: AdverseEvent) -> None:
         with self._store.transaction() as tx:
-            if tx.scalar(select(AdverseEventRow.id).where(AdverseEventRow.uid == event.uid)):
+            if already_stored(tx, AdverseEventRow.uid, event.uid):
                 return
             tx.add(
                 AdverseEventRow(
