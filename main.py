@@ -214,9 +214,10 @@ def build_services(
     from console.services.signatures import PinSigner
     from console.services.vitals import VitalsService
     from console.services.workflow import WorkflowService
+    from console.store.audit_repository import AuditRepository
     from console.store.discharge_repository import DischargeRepository
     from console.store.dose_repository import DoseRepository
-    from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+    from console.store.repositories import PeopleRepository, SessionRepository
     from console.store.spool import Spool
     from console.store.vitals_repository import VitalsRepository
     from console.store.workflow_repository import WorkflowRepository
@@ -224,10 +225,12 @@ def build_services(
 
     people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
     workflow_repo = WorkflowRepository(store)
+    audit_repo = AuditRepository(store)
     writer = DurableWriter(
-        Targets(session_repo, VitalsRepository(store), workflow_repo), Spool(spool_path)
+        Targets(session_repo, VitalsRepository(store), workflow_repo, audit_repo),
+        Spool(spool_path),
     )
-    sessions = SessionService(clock, people_repo, session_repo, AuditRepository(store), writer)
+    sessions = SessionService(clock, people_repo, session_repo, audit_repo, writer)
     vitals = VitalsService(clock, VitalsRepository(store), writer)
     devices = DeviceManager(clock, vitals)
     clock_service = ClockService(clock, session_repo, settings.schedule())

@@ -31,10 +31,8 @@ from console.services.alarm_sound import SilentSound  # noqa: E402
 from console.services.alarms import AlarmService  # noqa: E402
 from console.services.vitals import VitalsService  # noqa: E402
 from console.store.database import Store  # noqa: E402
-from console.store.repositories import SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
-from console.store.workflow_repository import WorkflowRepository  # noqa: E402
 from console.store.writer import DurableWriter, Targets  # noqa: E402
 from devices.base import Reading  # noqa: E402
 from widgets.alarm_banner import AlarmBanner, AlarmList  # noqa: E402
@@ -135,7 +133,7 @@ def main() -> None:
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         vitals_repo = VitalsRepository(store)
         writer = DurableWriter(
-            Targets(SessionRepository(store), vitals_repo, WorkflowRepository(store)),
+            Targets.for_store(store),
             Spool(Path(tmp) / "spool.jsonl"),
         )
         vitals = VitalsService(clock, vitals_repo, writer)

@@ -27,8 +27,9 @@ from console.domain.lifecycle import SessionState  # noqa: E402
 from console.domain.vitals import Parameter  # noqa: E402
 from console.services.sessions import SessionService  # noqa: E402
 from console.services.vitals import VitalsService  # noqa: E402
+from console.store.audit_repository import AuditRepository  # noqa: E402
 from console.store.database import Store  # noqa: E402
-from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository  # noqa: E402
+from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
 from console.store.writer import DurableWriter, Targets  # noqa: E402

@@ -35,3 +35,11 @@ class FieldError:
 
     field: str
     message: str
+
+
+class PermissionDenied(VigilError):
+    """The acting staff member's role may not do this; the message names the role and the action."""
+
+
+class AuthenticationFailed(VigilError):
+    """A sign-in or re-authentication was refused (wrong password, locked account)."""

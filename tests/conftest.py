@@ -13,8 +13,9 @@ from sqlalchemy import create_engine, text
 
 from console.clock import FakeClock
 from console.domain.people import PatientDraft, StaffRole
+from console.store.audit_repository import AuditRepository
 from console.store.database import Store
-from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+from console.store.repositories import PeopleRepository, SessionRepository
 from console.store.vitals_repository import VitalsRepository
 from console.store.workflow_repository import WorkflowRepository
 from console.store.writer import Targets
@@ -115,7 +116,7 @@ class Clinic:
         self.audit = AuditRepository(store)
         self.vitals = VitalsRepository(store)
         self.workflow = WorkflowRepository(store)
-        self.targets = Targets(self.sessions, self.vitals, self.workflow)
+        self.targets = Targets(self.sessions, self.vitals, self.workflow, self.audit)
         self.therapist = self.people.add_staff("Alex Morgan", StaffRole.THERAPIST)
         self.nurse = self.people.add_staff("Jordan Lee", StaffRole.NURSE)
         self.room = self.people.add_room("Room 1")

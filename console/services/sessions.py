@@ -13,7 +13,8 @@ from console.domain.lifecycle import SessionState, check_transition
 from console.domain.people import Patient, Staff
 from console.domain.sessions import Observation, ObservationCategory, SessionRecord, validate_note
 from console.errors import IllegalTransition, ValidationFailed
-from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+from console.store.audit_repository import AuditRepository
+from console.store.repositories import PeopleRepository, SessionRepository
 from console.store.writer import DurableWriter, Outcome, SaveObservation, SaveTransition
 
 log = logging.getLogger(__name__)

@@ -42,6 +42,10 @@ class StaffRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     pin_hash: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    username: Mapped[str | None] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RoomRow(Base):
@@ -158,12 +162,17 @@ class DischargeRow(Base):
 class AuditRow(Base):
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    # the hash chain: entry N holds the hash of entry N-1; a unique seq forbids a fork
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class PreDoseRow(Base):
@@ -260,3 +269,17 @@ class AlarmLimitRow(Base):
     old_value: Mapped[float | None] = mapped_column(Float)
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReviewRow(Base):
+    """A supervisor's signed review of a closed session (append-only: a new review adds a row)."""
+
+    __tablename__ = "session_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    printed_name: Mapped[str] = mapped_column(String(80))
+    meaning: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str] = mapped_column(Text, default="")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from console.domain.lifecycle import SessionState
 from console.domain.people import Patient, PatientDraft, Room, Staff, StaffRole
@@ -16,7 +14,6 @@ from console.domain.vitals import Parameter
 from console.errors import IllegalTransition
 from console.store.database import Store, already_stored
 from console.store.models import (
-    AuditRow,
     ObservationRow,
     PatientRow,
     RoomRow,
@@ -277,39 +274,3 @@ class SessionRepository:
                 .order_by(VitalSampleRow.host_time)
             )
             return list(rows)
-
-
-class AuditRepository:
-    """The append-only audit trail."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    def append(
-        self,
-        *,
-        at: datetime,
-        actor_id: int | None,
-        action: str,
-        entity: str,
-        entity_id: str,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        with self._store.transaction() as tx:
-            tx.add(
-                AuditRow(
-                    at=at,
-                    actor_id=actor_id,
-                    action=action,
-                    entity=entity,
-                    entity_id=entity_id,
-                    detail=json.dumps(detail or {}, sort_keys=True, default=str),
-                )
-            )
-
-    def count(self, action: str | None = None) -> int:
-        with self._store.transaction() as tx:
-            query = select(func.count(AuditRow.id))
-            if action is not None:
-                query = query.where(AuditRow.action == action)
-            return int(tx.scalar(query) or 0)

@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from console.domain.alarms import AlarmEvent, EventKind, Priority
+from console.domain.audit import AuditDraft
 from console.domain.lifecycle import SessionState
 from console.domain.sessions import Observation, ObservationCategory
 from console.domain.vitals import Parameter, VitalPoint
 from console.errors import IllegalTransition, StoreUnavailable
+from console.store.audit_repository import AuditRepository
 from console.store.database import Store
 from console.store.repositories import SessionRepository
 from console.store.spool import Spool
@@ -33,10 +35,39 @@ class Targets:
     sessions: SessionRepository
     vitals: VitalsRepository
     workflow: WorkflowRepository
+    audit: AuditRepository
 
     @classmethod
     def for_store(cls, store: Store) -> Targets:
-        return cls(SessionRepository(store), VitalsRepository(store), WorkflowRepository(store))
+        return cls(
+            SessionRepository(store),
+            VitalsRepository(store),
+            WorkflowRepository(store),
+            AuditRepository(store),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAudit:
+    """Add one entry to the audit trail's chain."""
+
+    draft: AuditDraft
+
+    def apply(self, targets: Targets) -> None:
+        targets.audit.add(self.draft)
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.draft
+        return {
+            "kind": "audit",
+            "uid": d.uid,
+            "at": d.at.isoformat(),
+            "actor_id": d.actor_id,
+            "action": d.action,
+            "entity": d.entity,
+            "entity_id": d.entity_id,
+            "detail": d.detail,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +199,7 @@ class SaveAlarmEvents:
         }
 
 
-Command = SaveObservation | SaveTransition | SaveVitals | SaveAlarmEvents
+Command = SaveObservation | SaveTransition | SaveVitals | SaveAlarmEvents | SaveAudit
 
 
 def command_from_json(item: dict[str, Any]) -> Command:
@@ -237,6 +268,18 @@ def command_from_json(item: dict[str, Any]) -> Command:
                 )
                 for e in item["events"]
             ),
+        )
+    if item["kind"] == "audit":
+        return SaveAudit(
+            AuditDraft(
+                item["uid"],
+                datetime.fromisoformat(item["at"]),
+                item["actor_id"],
+                item["action"],
+                item["entity"],
+                item["entity_id"],
+                item["detail"],
+            )
         )
     raise ValueError(f"unknown spooled entry kind {item['kind']!r}")
 

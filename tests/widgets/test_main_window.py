@@ -129,7 +129,8 @@ def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(
 ):
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
-    from console.store.repositories import AuditRepository, PeopleRepository, SessionRepository
+    from console.store.audit_repository import AuditRepository
+    from console.store.repositories import PeopleRepository, SessionRepository
     from console.store.spool import Spool
     from console.store.writer import DurableWriter, Targets
     from widgets.start_screen import StartScreen
