@@ -16,6 +16,7 @@ from console.settings import AppPaths
 
 if TYPE_CHECKING:
     from console.clock import Clock
+    from console.services.access import Access
     from console.services.alarms import AlarmService
     from console.services.clock import ClockService
     from console.services.devices import DeviceManager
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from console.services.vitals import VitalsService
     from console.services.workflow import WorkflowService
     from console.settings import Settings
+    from console.store.audit_repository import AuditRepository
     from console.store.database import Store
     from console.store.workflow_repository import WorkflowRepository
     from console.store.writer import DurableWriter
@@ -177,6 +179,8 @@ class Services:
     devices: DeviceManager
     alarms: AlarmService
     signer: PinSigner
+    access: Access
+    audit: AuditRepository
     workflow_repo: WorkflowRepository
     workflow: WorkflowService
     discharge: DischargeService
@@ -204,6 +208,7 @@ def build_services(
     from console.domain.predose import BpGate
     from console.domain.scales import load_definitions
     from console.domain.sessions import SessionRecord
+    from console.services.access import Access, AuditTrail
     from console.services.alarm_sound import AlarmSound, QtAlarmSound, SilentSound
     from console.services.alarms import AlarmService
     from console.services.clock import ClockService
@@ -230,8 +235,9 @@ def build_services(
         Targets(session_repo, VitalsRepository(store), workflow_repo, audit_repo),
         Spool(spool_path),
     )
-    sessions = SessionService(clock, people_repo, session_repo, audit_repo, writer)
-    vitals = VitalsService(clock, VitalsRepository(store), writer)
+    access = Access(people_repo, AuditTrail(clock, writer))
+    sessions = SessionService(clock, people_repo, session_repo, access, writer)
+    vitals = VitalsService(clock, VitalsRepository(store), writer, access)
     devices = DeviceManager(clock, vitals)
     clock_service = ClockService(clock, session_repo, settings.schedule())
 
@@ -240,7 +246,7 @@ def build_services(
         writer.write(SaveAlarmEvents(active.id if active is not None else None, (event,)))
 
     sound: AlarmSound = QtAlarmSound(sound_dir) if sound_dir is not None else SilentSound()
-    alarms = AlarmService(clock, DEFAULT_LIMITS, store_alarm_event, sound)
+    alarms = AlarmService(clock, DEFAULT_LIMITS, store_alarm_event, sound, access=access)
 
     def follow_session(record: SessionRecord | None) -> None:
         vitals.set_session(record)
@@ -269,6 +275,7 @@ def build_services(
         signer,
         scales,
         gate,
+        access=access,
     )
     discharge = DischargeService(
         clock,
@@ -278,6 +285,7 @@ def build_services(
         DischargeRepository(store),
         signer,
         timedelta(minutes=settings.min_monitoring_min),
+        access=access,
     )
 
     def on_rating(entry: Any) -> None:
@@ -308,6 +316,8 @@ def build_services(
         devices=devices,
         alarms=alarms,
         signer=signer,
+        access=access,
+        audit=audit_repo,
         workflow_repo=workflow_repo,
         workflow=workflow,
         discharge=discharge,

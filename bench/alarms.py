@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -27,10 +28,12 @@ from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget  # noqa
 from console.clock import SystemClock  # noqa: E402
 from console.domain.alarms import DEFAULT_LIMITS, AlarmEvent  # noqa: E402
 from console.domain.vitals import Parameter, VitalPoint  # noqa: E402
+from console.services.access import Access, AuditTrail  # noqa: E402
 from console.services.alarm_sound import SilentSound  # noqa: E402
 from console.services.alarms import AlarmService  # noqa: E402
 from console.services.vitals import VitalsService  # noqa: E402
 from console.store.database import Store  # noqa: E402
+from console.store.repositories import PeopleRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
 from console.store.writer import DurableWriter, Targets  # noqa: E402
@@ -111,7 +114,11 @@ def main() -> None:
     apply_theme(app, "night")
     clock = SystemClock()
     stored: list[AlarmEvent] = []
-    alarms = AlarmService(clock, DEFAULT_LIMITS, stored.append, SilentSound())
+    tmp = tempfile.mkdtemp()
+    store = Store.open(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+    writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
+    access = Access(PeopleRepository(store), AuditTrail(clock, writer))
+    alarms = AlarmService(clock, DEFAULT_LIMITS, stored.append, SilentSound(), access=access)
     window = QWidget()
     layout = QVBoxLayout(window)
     banner = AlarmBanner(alarms, lambda: None)
@@ -129,26 +136,21 @@ def main() -> None:
 
     direct_shown, direct_hidden = run(app, banner, watch, direct)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store.open(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-        vitals_repo = VitalsRepository(store)
-        writer = DurableWriter(
-            Targets.for_store(store),
-            Spool(Path(tmp) / "spool.jsonl"),
-        )
-        vitals = VitalsService(clock, vitals_repo, writer)
-        vitals.pointsAdded.connect(alarms.on_points)
+    vitals_repo = VitalsRepository(store)
+    vitals = VitalsService(clock, vitals_repo, writer, access)
+    vitals.pointsAdded.connect(alarms.on_points)
 
-        def through_vitals(i: int, value: float) -> None:
-            items = [
-                Reading(Parameter.NIBP_SYS, value, "mmHg", measurement_key=f"nibp:{i}"),
-                Reading(Parameter.NIBP_DIA, 80, "mmHg", measurement_key=f"nibp:{i}"),
-                Reading(Parameter.HR, 72, "/min"),
-            ]
-            vitals.ingest("ivy", items, datetime.now(UTC), "/dev/bench")
+    def through_vitals(i: int, value: float) -> None:
+        items = [
+            Reading(Parameter.NIBP_SYS, value, "mmHg", measurement_key=f"nibp:{i}"),
+            Reading(Parameter.NIBP_DIA, 80, "mmHg", measurement_key=f"nibp:{i}"),
+            Reading(Parameter.HR, 72, "/min"),
+        ]
+        vitals.ingest("ivy", items, datetime.now(UTC), "/dev/bench")
 
-        path_shown, path_hidden = run(app, banner, watch, through_vitals)
-        store.close()
+    path_shown, path_hidden = run(app, banner, watch, through_vitals)
+    store.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 
     alarms.stop()
     window.close()

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.vitals import Parameter  # noqa: E402
+from console.services.access import Access, AuditTrail  # noqa: E402
 from console.services.devices import DeviceManager, DeviceSpec  # noqa: E402
 from console.services.sessions import SessionService  # noqa: E402
 from console.services.vitals import VitalsService  # noqa: E402
-from console.store.audit_repository import AuditRepository  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
@@ -69,8 +69,9 @@ def main() -> None:
         session_id = seed_demo(clock, people, session_repo)
         assert session_id is not None
         writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
-        sessions = SessionService(clock, people, session_repo, AuditRepository(store), writer)
-        vitals = VitalsService(clock, VitalsRepository(store), writer)
+        access = Access(people, AuditTrail(clock, writer))
+        sessions = SessionService(clock, people, session_repo, access, writer)
+        vitals = VitalsService(clock, VitalsRepository(store), writer, access)
         sessions.sessionChanged.connect(vitals.set_session)
         devices = DeviceManager(clock, vitals)
         panel = VitalsPanel(vitals, sessions, clock)

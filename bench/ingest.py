@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QTimer  # noqa: E402
 from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.vitals import Parameter, VitalPoint  # noqa: E402
+from console.services.access import Access, AuditTrail  # noqa: E402
 from console.services.vitals import VitalsService  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
@@ -45,7 +46,8 @@ def main() -> None:
         assert session_id is not None
         repo = VitalsRepository(store)
         writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
-        vitals = VitalsService(clock, repo, writer)
+        access = Access(PeopleRepository(store), AuditTrail(clock, writer))
+        vitals = VitalsService(clock, repo, writer, access)
         vitals.set_session(SessionRepository(store).get(session_id))
 
         commit_times: list[float] = []

@@ -25,9 +25,9 @@ from console.clock import FakeClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.lifecycle import SessionState  # noqa: E402
 from console.domain.vitals import Parameter  # noqa: E402
+from console.services.access import Access, AuditTrail  # noqa: E402
 from console.services.sessions import SessionService  # noqa: E402
 from console.services.vitals import VitalsService  # noqa: E402
-from console.store.audit_repository import AuditRepository  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
 from console.store.spool import Spool  # noqa: E402
@@ -62,8 +62,9 @@ def main() -> None:
         writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
         beds = []
         for _ in range(PATIENTS):
-            sessions = SessionService(clock, people, session_repo, AuditRepository(store), writer)
-            vitals = VitalsService(clock, VitalsRepository(store), writer)
+            access = Access(people, AuditTrail(clock, writer))
+            sessions = SessionService(clock, people, session_repo, access, writer)
+            vitals = VitalsService(clock, VitalsRepository(store), writer, access)
             sessions.sessionChanged.connect(vitals.set_session)
             panel = VitalsPanel(vitals, sessions, clock)
             panel.resize(800, 600)

@@ -18,7 +18,7 @@ from console.store.database import Store
 from console.store.repositories import PeopleRepository, SessionRepository
 from console.store.vitals_repository import VitalsRepository
 from console.store.workflow_repository import WorkflowRepository
-from console.store.writer import Targets
+from console.store.writer import DurableWriter, Targets
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
@@ -117,12 +117,29 @@ class Clinic:
         self.vitals = VitalsRepository(store)
         self.workflow = WorkflowRepository(store)
         self.targets = Targets(self.sessions, self.vitals, self.workflow, self.audit)
+        self.clock = clock
+        self._access: dict[int, object] = {}
         self.therapist = self.people.add_staff("Alex Morgan", StaffRole.THERAPIST)
         self.nurse = self.people.add_staff("Jordan Lee", StaffRole.NURSE)
         self.room = self.people.add_room("Room 1")
         self.patient = self.people.add_patient(
             PatientDraft("J. D.", "MRN-1", date(1986, 4, 12), 72.5), clock.now()
         )
+
+    def access(self, writer: DurableWriter):
+        """The permission checker and audit trail over this clinic's staff (one per writer)."""
+        from console.services.access import Access, AuditTrail
+
+        found = self._access.get(id(writer))
+        if found is None:
+            found = Access(self.people, AuditTrail(self.clock, writer))
+            self._access[id(writer)] = found
+        return found
+
+    def staff_up_to(self, last_id: int, role: StaffRole = StaffRole.NURSE) -> None:
+        """Add staff until ``last_id`` exists (tests that name staff by small numbers)."""
+        while max(s.id for s in self.people.staff()) < last_id:
+            self.people.add_staff(f"Staff {len(self.people.staff()) + 1}", role)
 
     def check_in(self, at: datetime) -> int:
         return self.sessions.check_in(

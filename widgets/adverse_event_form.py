@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 
 from console.clock import Clock
 from console.domain.events import ADVERSE_KINDS, AdverseEvent, Severity, validate_adverse_event
-from console.errors import FieldError, IllegalTransition, StoreUnavailable, ValidationFailed
+from console.errors import (
+    FieldError,
+    IllegalTransition,
+    PermissionDenied,
+    StoreUnavailable,
+    ValidationFailed,
+)
 from console.services.workflow import WorkflowService
 from widgets.dose_form import clock_text, error_label, form_cell, parse_clock_time, parse_number
 from widgets.theme import named, set_invalid
@@ -207,7 +213,7 @@ class AdverseEventForm(QFrame):
         except ValidationFailed as failed:
             self._show({e.field: e.message for e in failed.errors})
             return None
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._show({FORM: str(error)})
             return None
         who = self._staff_name(actor) if self._staff_name else f"staff #{actor}"

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.alarms import ActiveAlarm, AlarmEvent, EventKind, Priority
+from console.errors import PermissionDenied
 from console.services.alarms import AlarmService
 from widgets.theme import named
 
@@ -119,8 +120,13 @@ class AlarmBanner(QFrame):
             self.notice.setText(NOBODY_ACTING)
             self.notice.show()
             return False
+        try:
+            self._alarms.acknowledge_all(staff)  # alarmsChanged then shows who acknowledged
+        except PermissionDenied as refused:
+            self.notice.setText(str(refused))
+            self.notice.show()
+            return False
         self.notice.hide()
-        self._alarms.acknowledge_all(staff)  # alarmsChanged then shows who acknowledged
         return True
 
     # ---- display --------------------------------------------------------------------------

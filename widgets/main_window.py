@@ -25,7 +25,7 @@ from console.clock import Clock
 from console.domain.lifecycle import SessionState
 from console.domain.schedule import ClockFace
 from console.domain.sessions import SessionRecord
-from console.errors import IllegalTransition, StoreUnavailable
+from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable
 from console.reports.escort_sheet import ClinicContact
 from console.services.alarms import AlarmService
 from console.services.clock import ClockService
@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
     def open_session(self, session_id: int) -> bool:
         try:
             self._sessions.open(session_id)
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._on_sessions_store_problem(str(error))
             return False
         return True

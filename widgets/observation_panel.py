@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.sessions import Observation, ObservationCategory
-from console.errors import IllegalTransition, StoreUnavailable, ValidationFailed
+from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.sessions import SessionService
 from widgets.theme import named, placeholder_edit, set_invalid
 
@@ -129,7 +129,7 @@ class ObservationPanel(QFrame):
         except ValidationFailed as failed:
             self._show_error(failed.errors[0].message)
             return
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._show_error(str(error))
             return
         self._show_error("")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from console.domain.events import RatingEntry
 from console.domain.scales import ScaleDefinition, alarm_for, parse_rating
-from console.errors import IllegalTransition, StoreUnavailable, ValidationFailed
+from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.workflow import WorkflowService
 from widgets.dose_form import clock_text, error_label
 from widgets.theme import named, set_invalid
@@ -151,7 +151,7 @@ class RatingForm(QFrame):
         except ValidationFailed as failed:
             self._show({e.field: e.message for e in failed.errors})
             return None
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._show({FORM: str(error)})
             return None
         self._show({})

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from console.domain.lifecycle import SessionState, allowed_targets
 from console.domain.sessions import SessionRecord
-from console.errors import IllegalTransition, StoreUnavailable
+from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable
 from console.services.sessions import SessionService
 from widgets.theme import named, placeholder_edit
 
@@ -89,7 +89,7 @@ class SessionActions(QFrame):
             return False
         try:
             self._sessions.transition(self._next, actor)
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._say(str(error))
             return False
         return True
@@ -104,7 +104,7 @@ class SessionActions(QFrame):
             return
         try:
             self._sessions.transition(SessionState.ABORTED, actor, reason=self.abort_reason.text())
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._say(str(error))
             return
         self.abort_reason.clear()

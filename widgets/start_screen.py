@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.people import PatientDraft
-from console.errors import StoreUnavailable, ValidationFailed
+from console.errors import PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.people import PeopleService
 from console.services.sessions import SessionService
 from widgets.theme import named, placeholder_edit, set_invalid
@@ -229,7 +229,7 @@ class StartScreen(QWidget):
         except ValidationFailed as failed:
             self._show_errors({e.field: e.message for e in failed.errors})
             return None
-        except StoreUnavailable as error:
+        except (PermissionDenied, StoreUnavailable) as error:
             self._show_errors({"session": f"Not checked in: {error}"})
             return None
         self._show_errors({})

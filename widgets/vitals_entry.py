@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.vitals import MANUAL_FIELDS, PARAMETERS, Parameter, VitalPoint
-from console.errors import IllegalTransition, StoreUnavailable, ValidationFailed
+from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.vitals import NeedsConfirmation, VitalsService
 from widgets.theme import named, set_invalid
 
@@ -176,7 +176,7 @@ class VitalsEntry(QFrame):
             self._show_errors({})
             self._set_confirming(unusual.reasons)
             return None
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._set_confirming([])
             self._show_errors({FORM: str(error)})
             return None

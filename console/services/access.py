@@ -79,11 +79,17 @@ class Access(QObject):
     def set_current(self, staff: Staff | None) -> None:
         """Only the account service calls this, after a sign-in, switch or sign-out."""
         self._current = staff
+        if staff is not None:
+            self._staff[staff.id] = staff
         self.userChanged.emit(staff)
 
     def staff(self, staff_id: int) -> Staff | None:
+        """The staff member (with role); read once and kept, so a locked database later
+        does not stop anyone from recording."""
         found = self._staff.get(staff_id)
         if found is None:
+            if self._current is not None and self._current.id == staff_id:
+                return self._current
             self._staff = {s.id: s for s in self._people.staff()}
             found = self._staff.get(staff_id)
         return found

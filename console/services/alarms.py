@@ -31,9 +31,12 @@ from console.domain.alarms import (
     validate_limit_change,
     vitals_overdue,
 )
+from console.domain.audit import AuditAction
+from console.domain.permissions import Permission
 from console.domain.schedule import CheckStatus, ClockFace
 from console.domain.vitals import Parameter, VitalPoint
 from console.errors import ValidationFailed, VigilError
+from console.services.access import Access
 from console.services.alarm_sound import AlarmSound, SilentSound
 from console.services.vitals import DeviceCondition
 from devices.reader import ReaderState, ReaderStatus
@@ -92,9 +95,11 @@ class AlarmService(QObject):
         limit_sink: Callable[[LimitChange], None] | None = None,
         silence: timedelta = DEFAULT_SILENCE,
         technical: TechnicalConfig = DEFAULT_TECHNICAL,
+        access: Access,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._access = access
         self._limits = limits
         self._sink = sink
         self._limit_sink = limit_sink
@@ -203,13 +208,18 @@ class AlarmService(QObject):
     # ---- acknowledgement -------------------------------------------------------------------
     def acknowledge(self, key: str, by_staff_id: int) -> AlarmEvent | None:
         """Silence one alarm's sound for the silence time; it stays shown until it clears."""
+        self._access.require(
+            Permission.ACKNOWLEDGE_ALARM, by_staff_id, entity="alarm", entity_id=key
+        )
         event = self._board.acknowledge(key, by_staff_id, self._clock.now(), self._silence)
         if event is not None:
             self._publish([event])
+            self._audit_ack([event])
         return event
 
     def acknowledge_all(self, by_staff_id: int) -> list[AlarmEvent]:
         """Acknowledge every active alarm not already silenced; returns the logged events."""
+        self._access.require(Permission.ACKNOWLEDGE_ALARM, by_staff_id, entity="alarm")
         now = self._clock.now()
         events: list[AlarmEvent] = []
         for alarm in self._board.active():
@@ -220,7 +230,19 @@ class AlarmService(QObject):
                 events.append(event)
         if events:
             self._publish(events)
+            self._audit_ack(events)
         return events
+
+    def _audit_ack(self, events: list[AlarmEvent]) -> None:
+        for event in events:
+            self._access.audit.record(
+                AuditAction.ALARM_ACK,
+                "alarm",
+                event.key,
+                event.staff_id,
+                {"priority": event.priority.value, "message": event.message},
+                at=event.at,
+            )
 
     # ---- limits ----------------------------------------------------------------------------
     def set_limits(
@@ -231,6 +253,9 @@ class AlarmService(QObject):
         A rejected change stores nothing. An accepted one goes to ``limit_sink`` and the standing
         readings are re-checked against the new limits at once.
         """
+        self._access.require(
+            Permission.CHANGE_LIMITS, by_staff_id, entity="alarm-limit", entity_id=parameter.value
+        )
         errors = validate_limit_change(self._limits, parameter, bound, value)
         if errors:
             raise ValidationFailed(errors)
@@ -240,6 +265,14 @@ class AlarmService(QObject):
         self._limits = effective_limits(self._limits, {(parameter, bound): value}, {})
         if self._limit_sink is not None:
             self._store(self._limit_sink, change)
+        self._access.audit.record(
+            AuditAction.LIMIT_CHANGE,
+            "alarm-limit",
+            parameter.value,
+            by_staff_id,
+            {"bound": bound.value, "old": old, "new": value},
+            at=change.at,
+        )
         self.limitChanged.emit(change)
         self._refresh()
         return change

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from console.clock import Clock
+from console.domain.audit import AuditAction
 from console.domain.discharge import (
     MINIMUM_MONITORING,
     Ambulation,
@@ -34,8 +35,10 @@ from console.domain.discharge import (
 )
 from console.domain.events import Override, OverrideKind, RatingEntry
 from console.domain.lifecycle import SessionState
+from console.domain.permissions import Permission
 from console.domain.sessions import SessionRecord
 from console.errors import FieldError, IllegalTransition, ValidationFailed
+from console.services.access import Access
 from console.services.sessions import SessionService
 from console.services.signatures import Signature, Signer
 from console.services.vitals import VitalsService
@@ -195,9 +198,12 @@ class DischargeService(QObject):
         signer: Signer,
         min_monitoring: timedelta = MINIMUM_MONITORING,
         parent: QObject | None = None,
+        *,
+        access: Access,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._access = access
         self._sessions = sessions
         self._vitals = vitals
         self._workflow = workflow
@@ -244,7 +250,7 @@ class DischargeService(QObject):
 
     def answer(self, item_id: str, done: bool, staff_id: int) -> None:
         """Tick (or untick) a checklist item the clinician answers."""
-        self._editable()
+        self._editable(staff_id)
         ids = {item.id.value for item in self._checklist() if item.source is ItemSource.ANSWER}
         if item_id not in ids:
             raise ValueError(f"{item_id!r} is not a checklist item a clinician answers")
@@ -253,11 +259,11 @@ class DischargeService(QObject):
             "by": staff_id,
             "at": _iso(self._clock.now()),
         }
-        self._save()
+        self._save(staff_id, item_id)
 
     def confirm_vitals(self, staff_id: int) -> VitalsComparison:
         """Accept the proposed PADSS vitals item (the numbers shown); ValidationFailed if none."""
-        record = self._editable()
+        record = self._editable(staff_id)
         comparison, note = self._comparison(record, self._clock.now())
         if comparison is None:
             raise ValidationFailed([FieldError("vitals", note)])
@@ -267,15 +273,15 @@ class DischargeService(QObject):
             "by": staff_id,
             "at": _iso(self._clock.now()),
         }
-        self._save()
+        self._save(staff_id, "padss-vitals")
         return comparison
 
     def set_ambulation(self, value: Ambulation, staff_id: int) -> None:
-        self._editable()
+        self._editable(staff_id)
         self._set_padss("ambulation", int(Ambulation(value)), staff_id)
 
     def set_nausea(self, value: NauseaControl, staff_id: int) -> None:
-        self._editable()
+        self._editable(staff_id)
         self._set_padss("nausea", int(NauseaControl(value)), staff_id)
 
     def confirm_ride(
@@ -287,7 +293,7 @@ class DischargeService(QObject):
         confirmed_at: datetime | None = None,
     ) -> RideHome:
         """Record the ride home as confirmed (now, or at ``confirmed_at``); nothing on errors."""
-        self._editable()
+        self._editable(staff_id)
         now = self._clock.now()
         ride = RideHome(
             driver_name.strip(), phone.strip(), relationship.strip(), confirmed_at or now
@@ -303,21 +309,21 @@ class DischargeService(QObject):
             "by": staff_id,
             "at": _iso(now),
         }
-        self._save()
+        self._save(staff_id, "ride-home")
         return ride
 
     def book_integration(self, at: datetime, staff_id: int) -> str | None:
         """Record the integration session's time; returns the 24–72 h warning, if any."""
-        self._editable()
+        self._editable(staff_id)
         now = self._clock.now()
         warning = check_integration(at, now)
         self._data["integration"] = {"when": _iso(at), "by": staff_id, "at": _iso(now)}
-        self._save()
+        self._save(staff_id, "integration")
         return warning
 
     def set_ready_at(self, at: datetime, staff_id: int) -> None:
         """For the REMS facts: when the patient was clinically ready to leave, 2-h rule aside."""
-        record = self._editable()
+        record = self._editable(staff_id)
         now = self._clock.now()
         if record.t0 is None:
             raise ValidationFailed([FieldError("ready_at", NO_DOSE)])
@@ -325,7 +331,7 @@ class DischargeService(QObject):
         if errors:
             raise ValidationFailed(errors)
         self._data["ready"] = {"when": _iso(at), "by": staff_id, "at": _iso(now)}
-        self._save()
+        self._save(staff_id, "ready-at")
 
     def discharge(self, signer_id: int | None, pin: str, *, override_reason: str = "") -> Signature:
         """Sign the discharge and close the session; ValidationFailed says what stops it.
@@ -342,6 +348,9 @@ class DischargeService(QObject):
             )
         if signer_id is None:
             raise ValidationFailed([FieldError("signer", "Choose who is signing.")])
+        self._access.require(
+            Permission.SIGN_DISCHARGE, signer_id, entity="session", entity_id=record.id
+        )
         state = self._compute(record)
         blockers = list(state.blockers)
         reason = override_reason.strip()
@@ -368,6 +377,14 @@ class DischargeService(QObject):
                 {"open_items": blockers},
             )
             self._workflow.add_override(override)
+            self._access.audit.record(
+                AuditAction.OVERRIDE,
+                "override",
+                override.uid,
+                signer_id,
+                {"session_id": record.id, "kind": "discharge", "reason": reason},
+                at=now,
+            )
             data["override_uid"] = override.uid
         data["open_items"] = blockers
         data["padss_total"] = state.padss.score.total if state.padss.score else None
@@ -382,6 +399,14 @@ class DischargeService(QObject):
             "at": _iso(now),
         }
         self._discharges.sign(record.id, data, signer_id, now)
+        self._access.audit.record(
+            AuditAction.SIGN,
+            "discharge",
+            record.id,
+            signer_id,
+            {"meaning": signature.meaning, "printed_name": signature.printed_name},
+            at=now,
+        )
         self._data, self._signed_at = data, now
         self._sessions.transition(SessionState.DISCHARGED, signer_id)  # reloads via the signal
         self.discharged.emit(signature)
@@ -422,10 +447,15 @@ class DischargeService(QObject):
             )
         return {"version": 1, "esketamine": False, "answers": {}, "padss": {}, "ride": ride}
 
-    def _editable(self) -> SessionRecord:
+    def _editable(self, staff_id: int | None = None) -> SessionRecord:
+        """The open session whose checklist may change (by ``staff_id``, when given)."""
         record = self._record
         if record is None:
             raise IllegalTransition("No session is open.")
+        if staff_id is not None:
+            self._access.require(
+                Permission.DISCHARGE_CHECKLIST, staff_id, entity="session", entity_id=record.id
+            )
         if self._signed_at is not None or not record.state.is_open:
             raise IllegalTransition(
                 f"The session is {record.state.label.lower()}: "
@@ -433,14 +463,22 @@ class DischargeService(QObject):
             )
         return record
 
-    def _save(self) -> None:
+    def _save(self, staff_id: int | None = None, item: str = "") -> None:
         assert self._record is not None
         self._discharges.save_draft(self._record.id, self._data)
+        if staff_id is not None:
+            self._access.audit.record(
+                AuditAction.CREATE,
+                "discharge-item",
+                self._record.id,
+                staff_id,
+                {"item": item},
+            )
         self.refresh()
 
     def _set_padss(self, key: str, value: int, staff_id: int) -> None:
         self._data["padss"][key] = {"value": value, "by": staff_id, "at": _iso(self._clock.now())}
-        self._save()
+        self._save(staff_id, f"padss-{key}")
 
     def _checklist(self) -> tuple[ChecklistItem, ...]:
         return checklist(

@@ -9,11 +9,13 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.clock import Clock
+from console.domain.audit import AuditAction
 from console.domain.lifecycle import SessionState, check_transition
 from console.domain.people import Patient, Staff
+from console.domain.permissions import Permission
 from console.domain.sessions import Observation, ObservationCategory, SessionRecord, validate_note
 from console.errors import IllegalTransition, ValidationFailed
-from console.store.audit_repository import AuditRepository
+from console.services.access import Access
 from console.store.repositories import PeopleRepository, SessionRepository
 from console.store.writer import DurableWriter, Outcome, SaveObservation, SaveTransition
 
@@ -41,7 +43,7 @@ class SessionService(QObject):
         clock: Clock,
         people: PeopleRepository,
         sessions: SessionRepository,
-        audit: AuditRepository,
+        access: Access,
         writer: DurableWriter,
         parent: QObject | None = None,
     ) -> None:
@@ -49,7 +51,7 @@ class SessionService(QObject):
         self._clock = clock
         self._people = people
         self._sessions = sessions
-        self._audit = audit
+        self._access = access
         self._writer = writer
         self._active: SessionRecord | None = None
         self._observations: list[Observation] = []
@@ -89,9 +91,19 @@ class SessionService(QObject):
             self._flush()
 
     def check_in(
-        self, patient_id: int, room_id: int, therapist_id: int, medical_staff_id: int | None
+        self,
+        patient_id: int,
+        room_id: int,
+        therapist_id: int,
+        medical_staff_id: int | None,
+        *,
+        by_staff_id: int | None = None,
     ) -> SessionRecord:
-        """Start a new session now and make it the active one."""
+        """Start a new session now and make it the active one (``by_staff_id``: who checks in,
+        the therapist unless said otherwise).
+        """
+        actor = therapist_id if by_staff_id is None else by_staff_id
+        self._access.require(Permission.CHECK_IN, actor, entity="patient", entity_id=patient_id)
         now = self._clock.now()
         record = self._sessions.check_in(
             uid=str(uuid.uuid4()),
@@ -101,12 +113,13 @@ class SessionService(QObject):
             medical_staff_id=medical_staff_id,
             at=now,
         )
-        self._audit.append(
+        self._access.audit.record(
+            AuditAction.CREATE,
+            "session",
+            record.id,
+            actor,
+            {"patient_id": patient_id, "room_id": room_id, "therapist_id": therapist_id},
             at=now,
-            actor_id=therapist_id,
-            action="session.check_in",
-            entity="session",
-            entity_id=str(record.id),
         )
         self.open(record.id)
         return record
@@ -137,6 +150,9 @@ class SessionService(QObject):
     ) -> SessionRecord:
         """Move the active session to ``target``; raises IllegalTransition saying why not."""
         record = self._require_active()
+        self._access.require(
+            Permission.ADVANCE_SESSION, by_staff_id, entity="session", entity_id=record.id
+        )
         now = self._clock.now()
         if target == SessionState.MONITORING and t0 is None:
             t0 = now
@@ -156,6 +172,12 @@ class SessionService(QObject):
             t0=t0 if target == SessionState.MONITORING else None,
         )
         self._save(command)
+        detail = {"from": record.state.value, "to": target.value, "reason": command.reason}
+        if command.t0 is not None:
+            detail["t0"] = command.t0.isoformat()
+        self._access.audit.record(
+            AuditAction.TRANSITION, "session", record.id, by_staff_id, detail, at=now
+        )
         self._active = SessionRecord(
             id=record.id,
             uid=record.uid,
@@ -185,6 +207,9 @@ class SessionService(QObject):
         and the correction points at it (notes are append-only).
         """
         record = self._require_active()
+        self._access.require(
+            Permission.RECORD_OBSERVATION, author_id, entity="session", entity_id=record.id
+        )
         if amends_uid is not None and not any(o.uid == amends_uid for o in self._observations):
             raise IllegalTransition("The note to amend is not in this session.")
         if not record.state.is_open:
@@ -205,6 +230,14 @@ class SessionService(QObject):
             amends_uid=amends_uid,
         )
         self._save(SaveObservation(observation, now))
+        self._access.audit.record(
+            AuditAction.AMEND if amends_uid else AuditAction.CREATE,
+            "observation",
+            observation.uid,
+            author_id,
+            {"session_id": record.id, "category": category.value, "amends": amends_uid},
+            at=now,
+        )
         self._observations.append(observation)
         self.observationAdded.emit(observation)
         return observation

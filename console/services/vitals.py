@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.clock import Clock
+from console.domain.audit import AuditAction
+from console.domain.permissions import Permission
 from console.domain.sessions import SessionRecord
 from console.domain.vitals import (
     Parameter,
@@ -18,6 +20,7 @@ from console.domain.vitals import (
     validate_vitals,
 )
 from console.errors import IllegalTransition, StoreUnavailable, ValidationFailed
+from console.services.access import Access
 from console.store.vitals_repository import VitalsRepository, WaveformBlob
 from console.store.writer import DurableWriter, Outcome, SaveVitals
 from devices.base import Decoded, DeviceEvent, Reading, WaveformChunk
@@ -77,12 +80,14 @@ class VitalsService(QObject):
         clock: Clock,
         vitals: VitalsRepository,
         writer: DurableWriter,
+        access: Access,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
         self._vitals = vitals
         self._writer = writer
+        self._access = access
         self._session: SessionRecord | None = None
         self._latest: dict[Parameter, VitalPoint] = {}  # the whole history stays in the database
         self._last_keys: dict[tuple[str, Parameter], str] = {}
@@ -182,6 +187,9 @@ class VitalsService(QObject):
         session = self._session
         if session is None or not session.state.is_open:
             raise IllegalTransition("Open a session before recording vitals.")
+        self._access.require(
+            Permission.RECORD_VITALS, by_staff_id, entity="session", entity_id=session.id
+        )
         checked, errors = validate_vitals(raw)
         if errors:
             raise ValidationFailed(errors)
@@ -195,6 +203,14 @@ class VitalsService(QObject):
         self.flush()  # keep device readings before this set in order
         if self._writer.write(SaveVitals(session.id, tuple(points))) is Outcome.QUEUED:
             self.storeProblem.emit(self._writer.last_error)
+        self._access.audit.record(
+            AuditAction.CREATE,
+            "vitals",
+            session.id,
+            by_staff_id,
+            {p.parameter.value: p.value for p in points},
+            at=at,
+        )
         self._latest.update((p.parameter, p) for p in points)
         self.pointsAdded.emit(tuple(points))
         self.checkRecorded.emit()

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from console.clock import Clock
+from console.domain.audit import AuditAction
 from console.domain.discharge import baseline_set
 from console.domain.doses import DoseDraft, Drug, mg_per_kg, validate_dose
 from console.domain.doses_record import DoseRecord
@@ -21,11 +22,13 @@ from console.domain.events import (
     validate_adverse_event,
 )
 from console.domain.lifecycle import SessionState
+from console.domain.permissions import Permission
 from console.domain.predose import BpGate, GateLevel, PreDoseChecks, validate_ride
 from console.domain.scales import ScaleDefinition, alarm_for, parse_rating
 from console.domain.sessions import SessionRecord
 from console.domain.vitals import Parameter, VitalPoint
 from console.errors import FieldError, IllegalTransition, ValidationFailed
+from console.services.access import Access
 from console.services.sessions import SessionService
 from console.services.signatures import Signer
 from console.services.vitals import VitalsService
@@ -74,9 +77,12 @@ class WorkflowService(QObject):
         scales: dict[str, ScaleDefinition],
         gate: BpGate = BpGate(),  # noqa: B008 - a frozen dataclass: one shared default is safe
         parent: QObject | None = None,
+        *,
+        access: Access,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._access = access
         self._sessions = sessions
         self._vitals = vitals
         self._workflow = workflow
@@ -233,6 +239,9 @@ class WorkflowService(QObject):
     def save_predose(self, checks: PreDoseChecks, by_staff_id: int) -> None:
         """Store the pre-dose answers (replacing earlier ones until the dose); ValidationFailed."""
         record = self._require_open()
+        self._access.require(
+            Permission.PREDOSE_CHECKS, by_staff_id, entity="session", entity_id=record.id
+        )
         if record.t0 is not None:
             raise IllegalTransition("The dose is given: the pre-dose checks can no longer change.")
         errors = self.check_predose(checks)
@@ -240,7 +249,9 @@ class WorkflowService(QObject):
             raise ValidationFailed(errors)
         strip = {n: getattr(checks, n).strip() for n in ("ride_driver", "ride_phone")}
         cleaned = replace(checks, **strip, ride_relationship=checks.ride_relationship.strip())
-        self._workflow.save_predose(record.id, cleaned, by_staff_id, self._clock.now())
+        now = self._clock.now()
+        self._workflow.save_predose(record.id, cleaned, by_staff_id, now)
+        self._access.audit.record(AuditAction.CREATE, "predose", record.id, by_staff_id, at=now)
         self._predose = cleaned
         self.changed.emit()
 
@@ -272,6 +283,7 @@ class WorkflowService(QObject):
         if errors:
             raise ValidationFailed(errors)
         assert signer_id is not None
+        self._access.require(Permission.OVERRIDE, signer_id, entity="session", entity_id=record.id)
         now = self._clock.now()
         signature = self._signer.sign(signer_id, pin, OVERRIDE_MEANING, now)
         facts: dict[str, Any] = dict(detail or {})
@@ -290,12 +302,27 @@ class WorkflowService(QObject):
             str(uuid.uuid4()), record.id, kind, reason.strip(), signer_id, now, facts
         )
         self._workflow.add_override(override)
+        self._access.audit.record(
+            AuditAction.OVERRIDE,
+            "override",
+            override.uid,
+            signer_id,
+            {"session_id": record.id, "kind": kind.value, "reason": override.reason},
+            at=now,
+        )
         self._overrides.append(override)
         self.changed.emit()
         return override
 
     def record_dose(self, draft: DoseDraft, by_staff_id: int) -> DoseRecord:
         """Store a dose; the first moves the session to monitoring with T0 at its start."""
+        if self._sessions.active is not None:
+            self._access.require(
+                Permission.RECORD_DOSE,
+                by_staff_id,
+                entity="session",
+                entity_id=self._sessions.active.id,
+            )
         reasons = self.can_dose()
         if reasons:
             raise IllegalTransition("Dosing is blocked: " + " ".join(reasons))
@@ -321,6 +348,19 @@ class WorkflowService(QObject):
             mg_per_kg=self.mg_per_kg(draft.amount_mg),
         )
         self._dose_repo.add(dose)
+        self._access.audit.record(
+            AuditAction.CREATE,
+            "dose",
+            dose.uid,
+            by_staff_id,
+            {
+                "session_id": record.id,
+                "drug": dose.drug.value,
+                "route": dose.route.value,
+                "amount_mg": dose.amount_mg,
+            },
+            at=dose.recorded_at,
+        )
         self._doses = sorted([*self._doses, dose], key=lambda d: d.started_at)
         if record.t0 is None:
             self._sessions.transition(SessionState.MONITORING, by_staff_id, t0=draft.started_at)
@@ -331,6 +371,9 @@ class WorkflowService(QObject):
     def add_rating(self, scale_id: str, raw_value: str, note: str, author_id: int) -> RatingEntry:
         """Store a rating now; one at its scale's alarm limit also emits ``ratingAlarm``."""
         record = self._require_open()
+        self._access.require(
+            Permission.RECORD_OBSERVATION, author_id, entity="session", entity_id=record.id
+        )
         definition = self._scales.get(scale_id)
         if definition is None:
             raise ValidationFailed([FieldError("scale", "Choose a scale.")])
@@ -345,6 +388,14 @@ class WorkflowService(QObject):
             author_id,
         )
         self._workflow.add_rating(entry)
+        self._access.audit.record(
+            AuditAction.CREATE,
+            "rating",
+            entry.uid,
+            author_id,
+            {"session_id": record.id, "scale": entry.scale_id, "value": entry.value},
+            at=entry.at,
+        )
         self.ratingAdded.emit(entry)
         if alarm_for(definition, entry.value) is not None:
             self.ratingAlarm.emit(definition.id, entry.value)
@@ -355,6 +406,9 @@ class WorkflowService(QObject):
         record = self._require_open()
         if event.session_id != record.id:
             raise IllegalTransition("That event belongs to another session.")
+        self._access.require(
+            Permission.RECORD_OBSERVATION, event.author_id, entity="session", entity_id=record.id
+        )
         errors = validate_adverse_event(event, self._clock.now())
         for name, limit in (("kind", 40), ("rescue_drug", 60), ("rescue_route", 20)):
             if len(getattr(event, name)) > limit and all(e.field != name for e in errors):
@@ -362,6 +416,13 @@ class WorkflowService(QObject):
         if errors:
             raise ValidationFailed(errors)
         self._workflow.add_adverse_event(event)
+        self._access.audit.record(
+            AuditAction.CREATE,
+            "adverse-event",
+            event.uid,
+            event.author_id,
+            {"session_id": record.id, "kind": event.kind, "severity": event.severity.value},
+        )
         self.adverseEventAdded.emit(event)
         return event
 

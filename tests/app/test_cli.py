@@ -9,6 +9,7 @@ import sys
 from sqlalchemy import text
 
 from console.store.database import Store
+from console.store.migrate import SCHEMA_HEAD
 from tests.conftest import PROJECT
 
 
@@ -26,7 +27,7 @@ def run(*args: str, home) -> subprocess.CompletedProcess[str]:
 def test_db_upgrade_and_status(tmp_path):
     result = run("db", "upgrade", home=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "schema 0003" in result.stdout
+    assert f"schema {SCHEMA_HEAD}" in result.stdout
     assert (tmp_path / "data" / "vigil.sqlite3").exists()
 
 

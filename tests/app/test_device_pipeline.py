@@ -26,8 +26,8 @@ def console(
     clock = SystemClock()
     c = sqlite_clinic
     writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
-    vitals = VitalsService(clock, c.vitals, writer)
+    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     sessions.sessionChanged.connect(vitals.set_session)
     devices = DeviceManager(clock, vitals)
     panel = VitalsPanel(vitals, sessions, clock)

@@ -76,7 +76,8 @@ def manager(qtbot, sqlite_clinic, clock, tmp_path, simulator) -> Iterator[Device
     """A real device manager over a real vitals service (no session open)."""
     # depends on ``simulator`` so that readers stop before the simulator process ends
     c = sqlite_clinic
-    vitals = VitalsService(clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "m.jsonl")))
+    writer = DurableWriter(c.targets, Spool(tmp_path / "m.jsonl"))
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     devices = DeviceManager(clock, vitals)
     try:
         yield devices

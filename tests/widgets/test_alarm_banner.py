@@ -36,10 +36,14 @@ class Rig:
 
 
 @pytest.fixture
-def rig(qtbot, clock):
+def rig(qtbot, clock, sqlite_clinic, tmp_path):
     sound = SilentSound()
     events: list[AlarmEvent] = []
-    service = AlarmService(clock, DEFAULT_LIMITS, events.append, sound)
+    sqlite_clinic.staff_up_to(5)  # the tests name staff 5
+    access = sqlite_clinic.access(
+        DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "spool.jsonl"))
+    )
+    service = AlarmService(clock, DEFAULT_LIMITS, events.append, sound, access=access)
     acting: list[int | None] = [None]
     window = QWidget()
     banner = AlarmBanner(service, lambda: acting[0], staff_name=lambda i: NAMES[i])
@@ -178,7 +182,8 @@ def test_a_device_reading_reaches_the_banner_through_the_vitals_service(
     qtbot, rig, clock, sqlite_clinic, tmp_path
 ):
     c = sqlite_clinic
-    vitals = VitalsService(clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "s.jsonl")))
+    writer = DurableWriter(c.targets, Spool(tmp_path / "s.jsonl"))
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     vitals.pointsAdded.connect(rig.service.on_points)
     vitals.conditionChanged.connect(rig.service.on_device_condition)
     vitals.ingest("masimo", [Reading(P.SPO2, 86, "%"), Reading(P.PR, 90, "/min")], clock.now())

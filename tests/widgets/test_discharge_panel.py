@@ -64,14 +64,16 @@ def room(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Room]:
     """Checked in with a ride → baseline set → dosed → a set 40 min later → recovery, pain 2."""
     c = sqlite_clinic
     writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
-    vitals = VitalsService(clock, c.vitals, writer)
+    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     sessions.sessionChanged.connect(vitals.set_session)
     workflow = WorkflowRepository(sqlite_store)
     discharges = DischargeRepository(sqlite_store)
     signer = PinSigner(c.people)
     signer.set_pin(c.nurse.id, "1234")
-    service = DischargeService(clock, sessions, vitals, workflow, discharges, signer)
+    service = DischargeService(
+        clock, sessions, vitals, workflow, discharges, signer, access=c.access(writer)
+    )
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
     workflow.save_predose(
         record.id,

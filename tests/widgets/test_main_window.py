@@ -127,9 +127,9 @@ def test_a_quick_phrase_is_added_to_the_note(qtbot, app, sqlite_clinic):
 def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(
     qtbot, sqlite_store, clock, tmp_path
 ):
+    from console.services.access import Access, AuditTrail
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
-    from console.store.audit_repository import AuditRepository
     from console.store.repositories import PeopleRepository, SessionRepository
     from console.store.spool import Spool
     from console.store.writer import DurableWriter, Targets
@@ -139,7 +139,13 @@ def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(
     writer = DurableWriter(Targets.for_store(sqlite_store), Spool(tmp_path / "s.jsonl"))
     screen = StartScreen(
         PeopleService(clock, people_repo),
-        SessionService(clock, people_repo, session_repo, AuditRepository(sqlite_store), writer),
+        SessionService(
+            clock,
+            people_repo,
+            session_repo,
+            Access(people_repo, AuditTrail(clock, writer)),
+            writer,
+        ),
     )
     qtbot.addWidget(screen)
     screen.reload()

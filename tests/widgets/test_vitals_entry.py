@@ -44,8 +44,8 @@ class Form:
 def form(qtbot, sqlite_clinic, clock, tmp_path) -> Iterator[Form]:
     c = sqlite_clinic
     writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
-    vitals = VitalsService(clock, c.vitals, writer)
+    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, None)
     vitals.set_session(record)
     names = {c.nurse.id: c.nurse.name, c.therapist.id: c.therapist.name}
@@ -199,8 +199,8 @@ def test_keyboard_only_tab_order_and_return(qtbot, form):
 def test_no_author_chosen_is_said_and_nothing_stored(qtbot, sqlite_clinic, clock, tmp_path):
     c = sqlite_clinic
     writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
-    vitals = VitalsService(clock, c.vitals, writer)
+    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, None)
     vitals.set_session(record)
     entry = VitalsEntry(vitals, lambda: None)
@@ -213,9 +213,8 @@ def test_no_author_chosen_is_said_and_nothing_stored(qtbot, sqlite_clinic, clock
 
 def test_without_an_open_session_the_form_says_so(qtbot, sqlite_clinic, clock, tmp_path):
     c = sqlite_clinic
-    vitals = VitalsService(
-        clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    )
+    writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     entry = VitalsEntry(vitals, lambda: c.nurse.id)
     qtbot.addWidget(entry)
     qtbot.keyClicks(entry.fields[HR], "70")

@@ -38,10 +38,10 @@ class Room:
 @pytest.fixture
 def room(qtbot, sqlite_clinic, clock, tmp_path) -> Iterator[Room]:
     c = sqlite_clinic
-    sessions = SessionService(
-        clock, c.people, c.sessions, c.audit, DurableWriter(c.targets, Spool(tmp_path / "s.jsonl"))
-    )
-    vitals = VitalsService(clock, c.vitals, DurableWriter(c.targets, Spool(tmp_path / "v.jsonl")))
+    writer = DurableWriter(c.targets, Spool(tmp_path / "s.jsonl"))
+    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
+    vitals_writer = DurableWriter(c.targets, Spool(tmp_path / "v.jsonl"))
+    vitals = VitalsService(clock, c.vitals, vitals_writer, c.access(vitals_writer))
     sessions.sessionChanged.connect(vitals.set_session)
     panel = VitalsPanel(vitals, sessions, clock)
     qtbot.addWidget(panel)

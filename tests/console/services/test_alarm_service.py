@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from console.domain.alarms import DEFAULT_LIMITS, AlarmEvent, Bound, EventKind, Priority
+from console.domain.people import StaffRole
 from console.domain.schedule import CheckState, CheckStatus
 from console.domain.vitals import Parameter as P
 from console.domain.vitals import VitalPoint
@@ -16,7 +17,11 @@ from console.errors import StoreUnavailable, ValidationFailed
 from console.services.alarm_sound import TONES, QtAlarmSound, SilentSound, tone_samples, write_tone
 from console.services.alarms import REPEAT, AlarmService, LimitChange
 from console.services.vitals import DeviceCondition
+from console.store.spool import Spool
+from console.store.writer import DurableWriter
 from devices.reader import ReaderState, ReaderStatus
+
+ADMIN = 9  # limit changes are an admin's (staff 1–8 are care staff)
 
 H, M, L = Priority.HIGH, Priority.MEDIUM, Priority.LOW
 PORT = "/dev/ttyUSB0"
@@ -36,11 +41,19 @@ class Rig:
 
 
 @pytest.fixture
-def rig(qtbot, clock):
+def rig(qtbot, clock, sqlite_clinic, tmp_path):
     sound = SilentSound()
     events: list[AlarmEvent] = []
     changes: list[LimitChange] = []
-    service = AlarmService(clock, DEFAULT_LIMITS, events.append, sound, limit_sink=changes.append)
+    sqlite_clinic.staff_up_to(8)  # the tests name staff 3, 7 and 8
+    admin = sqlite_clinic.people.add_staff("Casey Admin", StaffRole.ADMIN)
+    assert admin.id == ADMIN
+    access = sqlite_clinic.access(
+        DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "spool.jsonl"))
+    )
+    service = AlarmService(
+        clock, DEFAULT_LIMITS, events.append, sound, limit_sink=changes.append, access=access
+    )
     rig = Rig(service, sound, events, changes)
     service.alarmsChanged.connect(rig.shown.append)
     yield rig
@@ -221,7 +234,7 @@ def test_moaas_of_one_is_a_high_alarm(rig, clock):
 
 def test_a_bad_limit_change_raises_and_stores_nothing(rig, clock):
     with pytest.raises(ValidationFailed) as caught:
-        rig.service.set_limits(P.NIBP_SYS, Bound.MEDIUM_UPPER, 210, by_staff_id=4)
+        rig.service.set_limits(P.NIBP_SYS, Bound.MEDIUM_UPPER, 210, by_staff_id=ADMIN)
     assert [e.field for e in caught.value.errors] == ["nibp_sys.medium_upper"]
     assert rig.changes == [] and rig.events == []
     assert rig.service.limits == DEFAULT_LIMITS
@@ -230,24 +243,29 @@ def test_a_bad_limit_change_raises_and_stores_nothing(rig, clock):
 def test_a_good_limit_change_is_logged_and_rechecks_the_standing_reading(rig, clock):
     rig.service.on_points([reading(clock, P.NIBP_SYS, 186)])
     clock.advance(s(30))
-    change = rig.service.set_limits(P.NIBP_SYS, Bound.MEDIUM_UPPER, 190, by_staff_id=4)
-    assert rig.changes == [LimitChange(P.NIBP_SYS, Bound.MEDIUM_UPPER, 180, 190, 4, clock.now())]
+    change = rig.service.set_limits(P.NIBP_SYS, Bound.MEDIUM_UPPER, 190, by_staff_id=ADMIN)
+    assert rig.changes == [LimitChange(P.NIBP_SYS, Bound.MEDIUM_UPPER, 180, 190, ADMIN, clock.now())]
     assert change == rig.changes[0]
     assert rig.service.active() == ()  # 186 is within the new limit
     assert log(rig)[-1] == (EventKind.CLEARED, "limit:nibp_sys", M)
 
 
 def test_a_heart_rate_limit_change_moves_the_pulse_rate_limit_too(rig, clock):
-    rig.service.set_limits(P.HR, Bound.MEDIUM_UPPER, 110, by_staff_id=4)
+    rig.service.set_limits(P.HR, Bound.MEDIUM_UPPER, 110, by_staff_id=ADMIN)
     rig.service.on_points([reading(clock, P.PR, 115)])
     assert [a.message for a in rig.service.active()] == ["PR 115 > 110"]
 
 
-def test_a_store_failure_is_reported_and_the_alarm_still_shows(qtbot, clock):
+def test_a_store_failure_is_reported_and_the_alarm_still_shows(
+    qtbot, clock, sqlite_clinic, tmp_path
+):
     def broken(event: AlarmEvent) -> None:
         raise StoreUnavailable("database is locked")
 
-    service = AlarmService(clock, DEFAULT_LIMITS, broken, SilentSound())
+    access = sqlite_clinic.access(
+        DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "spool.jsonl"))
+    )
+    service = AlarmService(clock, DEFAULT_LIMITS, broken, SilentSound(), access=access)
     problems: list[str] = []
     service.storeProblem.connect(problems.append)
     service.on_points([reading(clock, P.SPO2, 86)])

@@ -106,14 +106,16 @@ class Rig:
 
 def build(qtbot, c, sqlite_store, clock, tmp_path) -> Iterator[Rig]:
     writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
-    vitals = VitalsService(clock, c.vitals, writer)
+    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     sessions.sessionChanged.connect(vitals.set_session)
     workflow = WorkflowRepository(sqlite_store)
     discharges = DischargeRepository(sqlite_store)
     signer = PinSigner(c.people)
     signer.set_pin(c.nurse.id, "1234")
-    service = DischargeService(clock, sessions, vitals, workflow, discharges, signer)
+    service = DischargeService(
+        clock, sessions, vitals, workflow, discharges, signer, access=c.access(writer)
+    )
     sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
     rig = Rig(
         service, sessions, vitals, workflow, discharges, signer, clock, c.nurse.id, c.therapist.id
@@ -309,7 +311,13 @@ def test_answers_keep_who_and_when_and_survive_a_restart(qtbot, rig, sqlite_clin
     with pytest.raises(ValueError, match="not a checklist item"):
         rig.service.answer(ItemId.PADSS, True, rig.nurse)
     again = DischargeService(
-        clock, rig.sessions, rig.vitals, rig.workflow, rig.discharges, rig.signer
+        clock,
+        rig.sessions,
+        rig.vitals,
+        rig.workflow,
+        rig.discharges,
+        rig.signer,
+        access=rig.sessions._access,
     )
     reloaded = again.state()
     assert reloaded is not None

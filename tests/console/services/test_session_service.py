@@ -21,7 +21,7 @@ from console.store.writer import DurableWriter
 def service(qtbot, sqlite_clinic, clock, tmp_path):
     writer = DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "spool.jsonl"))
     svc = SessionService(
-        clock, sqlite_clinic.people, sqlite_clinic.sessions, sqlite_clinic.audit, writer
+        clock, sqlite_clinic.people, sqlite_clinic.sessions, sqlite_clinic.access(writer), writer
     )
     yield svc
     svc.deleteLater()
@@ -32,7 +32,7 @@ def test_a_whole_lifecycle_is_stored_with_who_and_when(qtbot, service, sqlite_cl
     with qtbot.waitSignal(service.sessionChanged) as changed:
         record = service.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
     assert changed.args[0].state is SessionState.CHECKED_IN
-    assert c.audit.count("session.check_in") == 1
+    assert c.audit.count("create") == 1
     clock.advance(timedelta(minutes=5))
     service.transition(SessionState.BASELINE, c.nurse.id)
     clock.advance(timedelta(minutes=10))
@@ -82,13 +82,15 @@ def test_a_locked_database_is_reported_and_entries_are_saved_when_it_frees(
     with qtbot.waitSignal(service.storeProblem) as problem:
         service.add_note(ObservationCategory.OTHER, "during the lock", c.therapist.id)
     assert "locked" in problem.args[0]
-    assert service.pending == 1
+    assert service.pending == 2  # the note and its audit entry
     assert [o.text for o in service.observations()] == ["during the lock"]  # still on screen
     other.rollback()
     other.close()
     with qtbot.waitSignal(service.storeRecovered, timeout=10_000):
         pass
     assert [o.text for o in c.sessions.observations(record.id)] == ["during the lock"]
+    assert [e.entity for e in c.audit.entries()] == ["session", "observation"]
+    assert c.audit.verify() == (2, None)
 
 
 def test_the_clock_service_computes_from_stored_times(qtbot, sqlite_clinic, clock):

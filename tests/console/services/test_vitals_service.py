@@ -21,8 +21,8 @@ from devices.base import DeviceEvent, Reading, WaveformChunk
 def services(qtbot, sqlite_clinic, clock, tmp_path):
     c = sqlite_clinic
     writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.audit, writer)
-    vitals = VitalsService(clock, c.vitals, writer)
+    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
+    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     sessions.sessionChanged.connect(vitals.set_session)
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
     yield sessions, vitals, record
@@ -76,11 +76,8 @@ def test_after_a_restart_the_last_cuff_reading_is_not_stored_again(
     _, vitals, record = services
     vitals.ingest("ivy", nibp(121, 75, 92, "k1"), clock.now())
     vitals.flush()
-    fresh = VitalsService(
-        clock,
-        sqlite_clinic.vitals,
-        DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "s2.jsonl")),
-    )
+    writer = DurableWriter(sqlite_clinic.targets, Spool(tmp_path / "s2.jsonl"))
+    fresh = VitalsService(clock, sqlite_clinic.vitals, writer, sqlite_clinic.access(writer))
     fresh.set_session(sqlite_clinic.sessions.get(record.id))
     fresh.ingest("ivy", nibp(121, 75, 92, "k1"), clock.now() + timedelta(seconds=5))
     fresh.flush()

@@ -69,14 +69,22 @@ class Rig:
 def make_rig(clinic, store, clock: FakeClock, spool_path, *, baseline_state: bool = True) -> Rig:
     """Build the services the way main.py wires them (vitals follow the session first)."""
     writer = DurableWriter(clinic.targets, Spool(spool_path))
-    sessions = SessionService(clock, clinic.people, clinic.sessions, clinic.audit, writer)
-    vitals = VitalsService(clock, clinic.vitals, writer)
+    sessions = SessionService(clock, clinic.people, clinic.sessions, clinic.access(writer), writer)
+    vitals = VitalsService(clock, clinic.vitals, writer, clinic.access(writer))
     sessions.sessionChanged.connect(vitals.set_session)
     signer = PinSigner(clinic.people)
     signer.set_pin(clinic.nurse.id, PIN)
     workflow, doses = WorkflowRepository(store), DoseRepository(store)
     service = WorkflowService(
-        clock, sessions, vitals, workflow, doses, clinic.people, signer, load_definitions()
+        clock,
+        sessions,
+        vitals,
+        workflow,
+        doses,
+        clinic.people,
+        signer,
+        load_definitions(),
+        access=clinic.access(writer),
     )
     record = sessions.check_in(clinic.patient.id, clinic.room.id, clinic.therapist.id, None)
     if baseline_state:
