@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("action", choices=["list", "add", "set-pin"])
     staff.add_argument("name", nargs="?")
     staff.add_argument("--role", choices=["therapist", "nurse", "physician", "supervisor", "admin"])
+    audit = sub.add_parser("audit", help="check the audit trail: vigil audit verify")
+    audit.add_argument("action", choices=["verify"])
     room = sub.add_parser("room", help="list or add rooms")
     room.add_argument("action", choices=["list", "add"])
     room.add_argument("name", nargs="?")
@@ -111,6 +113,28 @@ def run_db_command(args: argparse.Namespace, paths: AppPaths) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def run_audit_command(args: argparse.Namespace, paths: AppPaths) -> int:
+    """`vigil audit verify`: exit 0 when the chain holds; otherwise name the first broken entry."""
+    from console.cli_audit import verify
+    from console.errors import VigilError
+    from console.store.database import Store
+
+    try:
+        store = Store.open(database_url(args, paths))
+    except VigilError as error:
+        print(f"vigil: {error}", file=sys.stderr)
+        return EXIT_STORE
+    try:
+        code, message = verify(store)
+    except VigilError as error:
+        print(f"vigil: {error}", file=sys.stderr)
+        return EXIT_STORE
+    finally:
+        store.close()
+    print(message, file=sys.stdout if code == 0 else sys.stderr)
+    return code
 
 
 def run_people_command(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -510,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_db_command(args, paths)
     if args.command in ("staff", "room"):
         return run_people_command(args, paths)
+    if args.command == "audit":
+        return run_audit_command(args, paths)
     return run_gui(args, paths)
 
 

@@ -103,3 +103,32 @@ def datetime_now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def test_audit_verify_names_a_row_changed_directly_in_the_database(tmp_path):
+    from datetime import UTC, datetime
+
+    from console.store.audit_repository import AuditRepository
+
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    store = Store.open(url)
+    audit = AuditRepository(store)
+    for n in range(4):
+        audit.append(
+            at=datetime(2026, 11, 21, 9, n, tzinfo=UTC),
+            actor_id=None,
+            action="create",
+            entity="observation",
+            entity_id=str(n),
+        )
+    intact = run("--db", url, "audit", "verify", home=tmp_path)
+    assert intact.returncode == 0, intact.stderr
+    assert "audit trail intact: 4 entries checked" in intact.stdout
+    target = next(e for e in audit.entries() if e.seq == 2)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET entity_id = '99' WHERE seq = 2"))
+    store.close()
+    broken = run("--db", url, "audit", "verify", home=tmp_path)
+    assert broken.returncode == 4
+    assert f"BROKEN at entry id {target.id} (number 2)" in broken.stderr
+    assert "the row was changed" in broken.stderr
