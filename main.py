@@ -17,13 +17,14 @@ from console.settings import AppPaths
 if TYPE_CHECKING:
     from console.clock import Clock
     from console.services.access import Access
+    from console.services.accounts import AccountService, PasswordSigner
     from console.services.alarms import AlarmService
+    from console.services.audit_log import AuditLog
     from console.services.clock import ClockService
     from console.services.devices import DeviceManager
     from console.services.discharge import DischargeService
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
-    from console.services.signatures import PinSigner
     from console.services.vitals import VitalsService
     from console.services.workflow import WorkflowService
     from console.settings import Settings
@@ -202,9 +203,11 @@ class Services:
     vitals: VitalsService
     devices: DeviceManager
     alarms: AlarmService
-    signer: PinSigner
+    signer: PasswordSigner
     access: Access
     audit: AuditRepository
+    accounts: AccountService
+    audit_log: AuditLog
     workflow_repo: WorkflowRepository
     workflow: WorkflowService
     discharge: DischargeService
@@ -215,6 +218,7 @@ class Services:
         self.alarms.start()
 
     def stop(self) -> None:
+        self.accounts.stop()
         self.clock_service.stop()
         self.alarms.stop()
         self.devices.stop_all()
@@ -233,16 +237,18 @@ def build_services(
     from console.domain.scales import load_definitions
     from console.domain.sessions import SessionRecord
     from console.services.access import Access, AuditTrail
+    from console.services.accounts import AccountService, PasswordSigner
     from console.services.alarm_sound import AlarmSound, QtAlarmSound, SilentSound
     from console.services.alarms import AlarmService
+    from console.services.audit_log import AuditLog
     from console.services.clock import ClockService
     from console.services.devices import DeviceManager
     from console.services.discharge import DischargeService
     from console.services.people import PeopleService
     from console.services.sessions import SessionService
-    from console.services.signatures import PinSigner
     from console.services.vitals import VitalsService
     from console.services.workflow import WorkflowService
+    from console.store.account_repository import AccountRepository
     from console.store.audit_repository import AuditRepository
     from console.store.discharge_repository import DischargeRepository
     from console.store.dose_repository import DoseRepository
@@ -281,7 +287,13 @@ def build_services(
         alarms.use_limits(effective_limits(DEFAULT_LIMITS, clinic, personal))
 
     sessions.sessionChanged.connect(follow_session)  # first: the workflow reads fresh vitals
-    signer = PinSigner(people_repo)
+    accounts = AccountService(
+        clock,
+        AccountRepository(store),
+        access,
+        idle=timedelta(minutes=max(1, settings.idle_lock_min)),
+    )
+    signer = PasswordSigner(accounts)
     gate = BpGate(
         settings.gate_warn_sys,
         settings.gate_warn_dia,
@@ -342,6 +354,8 @@ def build_services(
         signer=signer,
         access=access,
         audit=audit_repo,
+        accounts=accounts,
+        audit_log=AuditLog(audit_repo, access),
         workflow_repo=workflow_repo,
         workflow=workflow,
         discharge=discharge,
@@ -415,6 +429,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     sessions, devices = services.sessions, services.devices
     demo_session = None
     if args.demo:
+        from console.store.account_repository import AccountRepository
         from console.store.repositories import PeopleRepository, SessionRepository
         from console.store.vitals_repository import VitalsRepository
 
@@ -424,6 +439,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             SessionRepository(store),
             VitalsRepository(store),
             services.workflow_repo,
+            AccountRepository(store),
         )
 
     theme = apply_theme(app, args.theme or settings.theme)
@@ -469,6 +485,18 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             opened = window.open_session(record.id)
     if not opened:
         window.show_start()
+    if args.demo:
+        from console.demo import DEMO_PASSWORD, DEMO_SIGN_IN
+
+        services.accounts.sign_in(DEMO_SIGN_IN, DEMO_PASSWORD)
+        window.statusBar().showMessage(
+            f"Demo: signed in as the nurse. Other accounts: alex (therapist), casey (supervisor),"
+            f" admin — all with the password {DEMO_PASSWORD}. Ctrl+L locks, Ctrl+Shift+L switches."
+        )
+    from widgets.lock_screen import ActivityWatcher
+
+    activity = ActivityWatcher(services.accounts, app)
+    app.installEventFilter(activity)
     services.start()
     if settings.window_geometry:
         window.show()

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from console.clock import Clock
 from console.domain.lifecycle import SessionState
 from console.domain.people import PatientDraft, StaffRole
 from console.domain.predose import PreDoseChecks
 from console.domain.vitals import Parameter, VitalPoint
+from console.store.account_repository import AccountRepository
 from console.store.repositories import PeopleRepository, SessionRepository
 from console.store.vitals_repository import VitalsRepository
 from console.store.workflow_repository import WorkflowRepository
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 
 def seed_demo(
@@ -21,9 +26,15 @@ def seed_demo(
     sessions: SessionRepository,
     vitals: VitalsRepository | None = None,
     workflow: WorkflowRepository | None = None,
+    accounts: AccountRepository | None = None,
 ) -> int | None:
-    """Fill an empty demo database; returns the id of the session in progress, or None if not empty."""
+    """Fill an empty demo database; returns the id of the session in progress, or None if not empty.
+
+    With ``accounts`` the demo staff get accounts too (see ``demo_accounts``).
+    """
     if people.staff():
+        if accounts is not None:
+            demo_accounts(people, accounts)  # a demo database from before accounts existed
         return None
     now = clock.now()
     therapist = people.add_staff("Alex Morgan", StaffRole.THERAPIST)
@@ -32,6 +43,8 @@ def seed_demo(
     people.add_staff("Dr. Priya Nair", StaffRole.PHYSICIAN)
     people.add_staff("Casey Brooks", StaffRole.SUPERVISOR)
     demo_pins(people)
+    if accounts is not None:
+        demo_accounts(people, accounts)
     room = people.add_room("Room 1")
     people.add_room("Room 2")
     patient = people.add_patient(PatientDraft("J. D.", "DEMO-1001", date(1986, 4, 12), 72.5), now)
@@ -109,3 +122,38 @@ def demo_pins(people: PeopleRepository) -> None:
     from console.services.signatures import hash_pin
 
     people.set_pin_hashes({member.id: hash_pin(DEMO_PIN) for member in people.staff()})
+
+
+DEMO_PASSWORD = "vigil-demo-1"  # every demo account signs in (and signs) with this password
+DEMO_ADMIN = ("Robin Hale", "admin")  # the demo's admin: name, user name
+DEMO_SIGN_IN = "jordan"  # demo mode opens signed in as the nurse (all bedside records)
+#: The demo staff's user names, by name (first names, lower case).
+DEMO_USERNAMES = {
+    "Alex Morgan": "alex",
+    "Sam Rivera": "sam",
+    "Jordan Lee, RN": "jordan",
+    "Dr. Priya Nair": "priya",
+    "Casey Brooks": "casey",
+}
+
+
+def demo_accounts(
+    people: PeopleRepository, accounts: AccountRepository, hasher: PasswordHasher | None = None
+) -> bool:
+    """Give the demo staff accounts and add the demo admin, all with DEMO_PASSWORD.
+
+    Does nothing (False) once any account exists, so it is safe on every demo start.
+    """
+    if accounts.has_accounts():
+        return False
+    from console.services.accounts import default_hasher
+
+    # one hash for all: it is the same public demo password, and the demo starts faster
+    password_hash = (hasher or default_hasher()).hash(DEMO_PASSWORD)
+    for member in people.staff():
+        username = DEMO_USERNAMES.get(member.name)
+        if username is not None:
+            accounts.give_account(member.id, username, password_hash)
+    name, username = DEMO_ADMIN
+    accounts.create(username, name, StaffRole.ADMIN, password_hash)
+    return True

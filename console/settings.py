@@ -70,6 +70,7 @@ class Settings:
     window_state: str = ""  # base64 of QMainWindow.saveState()
     last_session_id: int | None = None
     min_monitoring_min: int = 120
+    idle_lock_min: int = 10  # the screen locks after this many minutes without input
     first_check_min: int = 40
     check_interval_min: int = 15
     check_grace_min: int = 5

@@ -118,6 +118,7 @@ class Clinic:
         self.workflow = WorkflowRepository(store)
         self.targets = Targets(self.sessions, self.vitals, self.workflow, self.audit)
         self.clock = clock
+        self.store = store
         self._access: dict[int, object] = {}
         self.therapist = self.people.add_staff("Alex Morgan", StaffRole.THERAPIST)
         self.nurse = self.people.add_staff("Jordan Lee", StaffRole.NURSE)

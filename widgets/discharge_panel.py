@@ -30,7 +30,13 @@ from console.domain.discharge import (
     pain_points,
     validate_override,
 )
-from console.errors import FieldError, IllegalTransition, StoreUnavailable, ValidationFailed
+from console.errors import (
+    FieldError,
+    IllegalTransition,
+    PermissionDenied,
+    StoreUnavailable,
+    ValidationFailed,
+)
 from console.reports.escort_sheet import ClinicContact
 from console.reports.escort_sheet import write_escort_sheet as write_sheet
 from console.services.discharge import DischargeService, DischargeState, Mark
@@ -325,9 +331,9 @@ class DischargePanel(QFrame):
         grid.setColumnStretch(2, 1)
         self.signer_combo = QComboBox()
         self.signer_combo.setAccessibleName("Signed by")
-        self.pin_edit = placeholder_edit("PIN")
+        self.pin_edit = placeholder_edit("password")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_edit.setMaxLength(8)
+        self.pin_edit.setMaxLength(200)
         self.pin_edit.textEdited.connect(lambda _t: self._clear_error("pin"))
         self.override_edit = placeholder_edit("reason for discharging with items open")
         self.override_edit.setMaxLength(2000)
@@ -337,7 +343,7 @@ class DischargePanel(QFrame):
         for row, (key, title, widget) in enumerate(
             [
                 ("signer", QLabel("Signed by"), self.signer_combo),
-                ("pin", QLabel("PIN"), self.pin_edit),
+                ("pin", QLabel("Password"), self.pin_edit),
                 ("reason", self.override_title, self.override_edit),
             ]
         ):
@@ -654,7 +660,7 @@ class DischargePanel(QFrame):
         except ValidationFailed as failed:
             self._show_failed(failed.errors, key)
             return False
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._show(key, str(error))
             return False
         return True
@@ -761,7 +767,7 @@ class DischargePanel(QFrame):
         pin = self.pin_edit.text()
         blocked = self._state is not None and bool(self._state.blockers)
         if signer is not None and not pin and (override_reason or not blocked):
-            self._show("pin", "Enter your PIN to sign.")
+            self._show("pin", "Enter your password to sign.")
             self.pin_edit.setFocus()
             return
         try:
@@ -778,7 +784,7 @@ class DischargePanel(QFrame):
             if any(e.field == "pin" for e in failed.errors):
                 self.pin_edit.clear()
                 self.pin_edit.setFocus()
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._show(SIGN, str(error))
 
     def _on_discharge_button_clicked(self) -> None:

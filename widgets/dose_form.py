@@ -25,7 +25,13 @@ from PySide6.QtWidgets import (
 from console.clock import Clock
 from console.domain.doses import ESKETAMINE_MG_PER_DEVICE, DoseDraft, Drug, Route
 from console.domain.doses_record import DoseRecord
-from console.errors import FieldError, IllegalTransition, StoreUnavailable, ValidationFailed
+from console.errors import (
+    FieldError,
+    IllegalTransition,
+    PermissionDenied,
+    StoreUnavailable,
+    ValidationFailed,
+)
 from console.services.workflow import WorkflowService
 from widgets.theme import named, set_invalid
 
@@ -266,7 +272,7 @@ class DoseForm(QFrame):
         except ValidationFailed as failed:
             self._show_errors({e.field: e.message for e in failed.errors})
             return None
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._show_errors({FORM: str(error)})
             return None
         who = self._staff_name(actor) if self._staff_name else f"staff #{actor}"

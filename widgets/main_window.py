@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Protocol
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,11 +22,15 @@ from PySide6.QtWidgets import (
 
 from console.clock import Clock
 from console.domain.lifecycle import SessionState
+from console.domain.permissions import Permission
 from console.domain.schedule import ClockFace
 from console.domain.sessions import SessionRecord
 from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable
 from console.reports.escort_sheet import ClinicContact
+from console.services.access import Access
+from console.services.accounts import AccountService
 from console.services.alarms import AlarmService
+from console.services.audit_log import AuditLog
 from console.services.clock import ClockService
 from console.services.devices import DeviceManager
 from console.services.discharge import DischargeService
@@ -38,6 +41,8 @@ from console.services.workflow import WorkflowService
 from widgets.adverse_event_form import AdverseEventForm
 from widgets.alarm_banner import AlarmBanner, AlarmList
 from widgets.device_status import DeviceStatusPanel
+from widgets.lock_screen import LockScreen
+from widgets.login_screen import LoginScreen
 from widgets.observation_panel import ObservationPanel
 from widgets.rating_form import RatingForm
 from widgets.session_actions import SessionActions
@@ -76,6 +81,9 @@ class WindowServices(Protocol):
     alarms: AlarmService
     workflow: WorkflowService
     discharge: DischargeService
+    access: Access
+    accounts: AccountService
+    audit_log: AuditLog
 
 
 class MainWindow(QMainWindow):
@@ -108,14 +116,17 @@ class MainWindow(QMainWindow):
         self._workflow = services.workflow
         self._discharge = services.discharge
         self._shown_session: int | None = None  # the page follows the state when this changes
-        self.acting = QComboBox()  # who is acting: the staff picker until accounts exist
-        self.acting.setMinimumWidth(180)
+        self._access = services.access
+        self._accounts = services.accounts
+        self._audit_log = services.audit_log
+        self._names: dict[int, str] = {}
+        self.user_label = named(QLabel(""), "secondary")
 
         self.banner = named(QLabel(""), "banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
 
-        self.start_screen = StartScreen(people, sessions)
+        self.start_screen = StartScreen(people, sessions, actor=self.acting_staff_id)
         self.start_screen.resumeRequested.connect(self._on_start_screen_resume_requested)
 
         self.header = SessionHeader()
@@ -187,20 +198,33 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_screen)
         self.stack.addWidget(session_view)
-        central = QWidget()
-        central_layout = QVBoxLayout(central)
+        self._records_page = QWidget()  # past sessions and the audit trail: built when first shown
+        QVBoxLayout(self._records_page).setContentsMargins(12, 12, 12, 12)
+        self._records_tabs: QTabWidget | None = None
+        self.stack.addWidget(self._records_page)
+        console = QWidget()
+        central_layout = QVBoxLayout(console)
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.addWidget(self.banner)
         central_layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        # who is at the console: sign-in, the console itself, or the lock screen over it
+        self.login_screen = LoginScreen(self._accounts)
+        self.lock_screen = LockScreen(
+            self._accounts, clock_service, self._alarms, staff_name=self._staff_name
+        )
+        self._console = console
+        self.gate = QStackedWidget()
+        for page in (self.login_screen, console, self.lock_screen):
+            self.gate.addWidget(page)
+        self.setCentralWidget(self.gate)
 
-        self.statusBar().addPermanentWidget(QLabel("Acting as"))
-        self.statusBar().addPermanentWidget(self.acting)
+        self.statusBar().addPermanentWidget(self.user_label)
         self.store_status = QLabel("")
         self.statusBar().addWidget(self.store_status, 1)
         self._build_actions()
 
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
+        sessions.sessionChanged.connect(self._on_accounts_changed)
         sessions.storeProblem.connect(self._on_sessions_store_problem)
         vitals.storeProblem.connect(self._on_sessions_store_problem)
         sessions.storeRecovered.connect(self._on_sessions_store_recovered)
@@ -209,6 +233,11 @@ class MainWindow(QMainWindow):
         clock_service.faceChanged.connect(self.vitals_area.show_check)
         people.changed.connect(self._reload_staff)
         self._reload_staff()
+        self._accounts.signedIn.connect(self._on_accounts_changed)
+        self._accounts.signedOut.connect(self._on_accounts_changed)
+        self._accounts.lockedChanged.connect(self._on_accounts_changed)
+        self._accounts.accountsChanged.connect(self._reload_staff)
+        self._update_gate()
 
     # ---- set-up ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -259,6 +288,28 @@ class MainWindow(QMainWindow):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.action_quit)
+        account = self.menuBar().addMenu("&Account")
+        self.action_lock = QAction("Lock the screen", self)
+        self.action_lock.setShortcut(QKeySequence("Ctrl+L"))
+        self.action_lock.triggered.connect(self.lock)
+        self.action_switch = QAction("Switch user (shift change)", self)
+        self.action_switch.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.action_switch.triggered.connect(self.lock)  # the lock screen offers the switch
+        self.action_sign_out = QAction("Sign out", self)
+        self.action_sign_out.triggered.connect(self.sign_out)
+        self.action_records = QAction("Past sessions and audit trail", self)
+        self.action_records.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.action_records.triggered.connect(self.show_records)
+        self.action_accounts = QAction("Accounts…", self)
+        self.action_accounts.triggered.connect(self.open_accounts)
+        for action in (
+            self.action_lock,
+            self.action_switch,
+            self.action_sign_out,
+            self.action_records,
+            self.action_accounts,
+        ):
+            account.addAction(action)
         view = self.menuBar().addMenu("&View")
         self.action_night = QAction("Night theme", self)
         self.action_night.setCheckable(True)
@@ -269,23 +320,111 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for action in self.page_actions:
             view.addAction(action)
+        # usable only while someone is signed in and the screen is not locked
+        self._gated_actions = [
+            self.action_start,
+            self.action_check_in,
+            self.action_note,
+            self.action_amend,
+            self.action_rating,
+            self.action_vitals,
+            self.action_connect,
+            self.action_next,
+            self.action_lock,
+            self.action_switch,
+            self.action_sign_out,
+            self.action_records,
+            self.action_accounts,
+            *self.page_actions,
+        ]
 
     def _reload_staff(self) -> None:
-        current = self.acting.currentData()
-        self.acting.clear()
-        for staff in self._people.staff():
-            self.acting.addItem(f"{staff.name} ({staff.role.value})", staff.id)
-        index = self.acting.findData(current)
-        if index >= 0:
-            self.acting.setCurrentIndex(index)
+        try:
+            staff = self._people.staff()
+        except StoreUnavailable:
+            return  # keep the names known so far
+        self._names = {s.id: f"{s.name} ({s.role.value})" for s in staff}
+        self._access.forget_staff()
+
+    # ---- who is at the console -------------------------------------------------------------
+    def _on_accounts_changed(self, *_: object) -> None:
+        self._update_gate()
+
+    def _update_gate(self) -> None:
+        """Sign-in, the console, or the lock screen (which keeps the clock and alarms in view)."""
+        user = self._accounts.current
+        if self._accounts.is_locked or (user is None and self._sessions.active is not None):
+            page: QWidget = self.lock_screen
+            self.lock_screen.refresh()
+        elif user is None:
+            page = self.login_screen
+            self.login_screen.refresh()
+        else:
+            page = self._console
+        open_console = page is self._console
+        for action in self._gated_actions:
+            action.setEnabled(open_console)
+        self.alarm_banner.shortcut.setEnabled(open_console)
+        self.gate.setCurrentWidget(page)
+        if page is self.lock_screen:
+            self.lock_screen.focus_first_field()
+        elif page is self.login_screen:
+            self.login_screen.focus_first_field()
+        if user is None:
+            self.user_label.setText("Nobody signed in")
+        else:
+            self.user_label.setText(f"Signed in: {user.name} ({user.role.value})")
+        self.action_accounts.setVisible(self._access.can(Permission.MANAGE_ACCOUNTS))
+        can_records = self._access.can(Permission.BROWSE_SESSIONS) or self._access.can(
+            Permission.VIEW_AUDIT
+        )
+        self.action_records.setVisible(can_records)
+
+    def screen_name(self) -> str:
+        """Which screen is up: "sign-in", "console" or "locked"."""
+        current = self.gate.currentWidget()
+        if current is self.login_screen:
+            return "sign-in"
+        return "locked" if current is self.lock_screen else "console"
+
+    def lock(self) -> None:
+        self._accounts.lock()
+
+    def sign_out(self) -> None:
+        self._accounts.sign_out()
+
+    def open_accounts(self) -> None:
+        from widgets.account_admin import AccountAdmin
+
+        dialog = AccountAdmin(self._accounts, self)
+        dialog.exec()
+        self._reload_staff()
+
+    def show_records(self) -> None:
+        """Past sessions (browser and review) and the audit trail, for who may see them."""
+        if self._records_tabs is None:
+            self._records_tabs = QTabWidget()
+            self._build_records(self._records_tabs)
+            layout = self._records_page.layout()
+            assert layout is not None
+            layout.addWidget(self._records_tabs)
+        self.stack.setCurrentWidget(self._records_page)
+        self.setWindowTitle("Vigil — records")
+
+    def _build_records(self, tabs: QTabWidget) -> None:
+        from widgets.audit_viewer import AuditViewer
+
+        self.audit_viewer = AuditViewer(self._audit_log, self.acting_staff_id, self._clock)
+        tabs.addTab(self.audit_viewer, "Audit trail")
 
     @property
     def sessions(self) -> SessionService:
         return self._sessions
 
     def acting_staff_id(self) -> int | None:
-        data = self.acting.currentData()
-        return int(data) if data is not None else None
+        """The signed-in user: every record made at this console carries their name."""
+        user = self._accounts.current
+        return user.id if user is not None and not self._accounts.is_locked else None
 
     def restore(self, geometry: str, state: str) -> None:
         if geometry:
@@ -387,8 +526,9 @@ class MainWindow(QMainWindow):
             self.vitals_entry.focus_first()
 
     def _staff_name(self, staff_id: int) -> str:
-        index = self.acting.findData(staff_id)
-        return self.acting.itemText(index) if index >= 0 else f"staff #{staff_id}"
+        if staff_id not in self._names:
+            self._reload_staff()
+        return self._names.get(staff_id, f"staff #{staff_id}")
 
     def _on_note_triggered(self) -> None:
         if self.stack.currentIndex() == 1:
@@ -404,10 +544,6 @@ class MainWindow(QMainWindow):
             return
         patient = self._people.patient(record.patient_id)
         self.header.show_session(record, patient)
-        if self.acting_staff_id() is None or self.stack.currentIndex() == 0:
-            index = self.acting.findData(record.therapist_id)
-            if index >= 0:
-                self.acting.setCurrentIndex(index)
         readonly = not record.state.is_open
         self.observations.note_edit.setEnabled(not readonly)
         self.observations.save_button.setEnabled(not readonly)

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 
 from console.domain.events import OverrideKind
 from console.domain.predose import GateLevel, PreDoseChecks
-from console.errors import FieldError, IllegalTransition, StoreUnavailable, ValidationFailed
+from console.errors import (
+    FieldError,
+    IllegalTransition,
+    PermissionDenied,
+    StoreUnavailable,
+    ValidationFailed,
+)
 from console.services.people import PeopleService
 from console.services.workflow import WorkflowService
 from widgets.dose_form import error_label
@@ -110,7 +116,7 @@ class PreDosePanel(QFrame):
         self.signer = QComboBox()
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setMaxLength(8)
+        self.pin.setMaxLength(200)
         self.pin.setFixedWidth(110)
         self.sign_button = named(QPushButton("Sign override"), "secondary")
         self.sign_button.clicked.connect(self._on_sign_button_clicked)
@@ -184,7 +190,7 @@ class PreDosePanel(QFrame):
         grid.setContentsMargins(0, 6, 0, 0)
         grid.setColumnStretch(2, 1)
         caption = named(
-            QLabel("Override: signed with a PIN, kept in the record and flagged for review"),
+            QLabel("Override: signed with a password, kept in the record and flagged for review"),
             "clockCaption",
         )
         grid.addWidget(caption, 0, 0, 1, 3)
@@ -192,7 +198,7 @@ class PreDosePanel(QFrame):
             ("Override", self.override_kind, "override"),
             ("Reason", self.override_reason, "reason"),
             ("Signed by", self.signer, "signer"),
-            ("PIN", self.pin, "pin"),
+            ("Password", self.pin, "pin"),
         ]
         for row, (text, widget, error) in enumerate(rows, start=1):
             label = QLabel(text)
@@ -239,7 +245,7 @@ class PreDosePanel(QFrame):
                 self._service.save_predose(checks, actor)
             except ValidationFailed as failed:
                 errors = failed.errors
-            except (IllegalTransition, StoreUnavailable) as error:
+            except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
                 errors = [FieldError(FORM, str(error))]
         self._show({e.field: e.message for e in errors}, False)
         if errors:
@@ -262,7 +268,7 @@ class PreDosePanel(QFrame):
             self._show({e.field: e.message for e in failed.errors}, True)
             self.pin.clear()
             return False
-        except (IllegalTransition, StoreUnavailable) as error:
+        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._show({"override": str(error)}, True)
             return False
         self._show({}, True)

@@ -2,7 +2,8 @@
 
 Each input line is a command; each answer is one JSON line on standard output:
 ``{"cmd": "note", "text": "..."}`` types the note and presses Enter, answering once it is saved;
-``{"cmd": "next"}`` takes the next lifecycle step; ``{"cmd": "state"}`` reports the header.
+``{"cmd": "next"}`` takes the next lifecycle step; ``{"cmd": "state"}`` reports the header;
+``{"cmd": "sign_in", "user": "...", "password": "..."}`` signs in on the screen that asks.
 """
 
 from __future__ import annotations
@@ -65,6 +66,21 @@ class ScriptDriver(QObject):
                     "error": panel.error_label.text(),
                 }
             )
+        elif name == "sign_in":
+            # type into whichever screen asks: the sign-in screen, or the lock screen's switch
+            if window.gate.currentWidget() is window.login_screen:
+                user, password = (
+                    window.login_screen.username_edit,
+                    window.login_screen.password_edit,
+                )
+            else:
+                user = window.lock_screen.switch_username_edit
+                password = window.lock_screen.switch_password_edit
+            user.setText(command["user"])
+            password.setText(command["password"])
+            QTest.keyClick(password, Qt.Key.Key_Return)
+            signed = window.acting_staff_id()
+            self._reply({"cmd": "sign_in", "staff_id": signed})
         elif name == "next":
             ok = window.actions_panel.advance()
             self._reply({"cmd": "next", "ok": ok, "error": window.actions_panel.message.text()})
@@ -81,6 +97,8 @@ class ScriptDriver(QObject):
                     "minimum": header.minimum_value.text(),
                     "check": header.check_text.text(),
                     "notes": window.observations.log.topLevelItemCount(),
+                    "screen": window.screen_name(),
+                    "lock_clock": window.lock_screen.dose_value.text(),
                 }
             )
         else:

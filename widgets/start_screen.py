@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -44,11 +45,17 @@ class StartScreen(QWidget):
     resumeRequested = Signal(int)
 
     def __init__(
-        self, people: PeopleService, sessions: SessionService, parent: QWidget | None = None
+        self,
+        people: PeopleService,
+        sessions: SessionService,
+        parent: QWidget | None = None,
+        *,
+        actor: Callable[[], int | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self._people = people
         self._sessions = sessions
+        self._actor = actor  # who checks in (the signed-in user); the therapist when not given
 
         # ---- resume ----
         resume = named(QFrame(), "panel")
@@ -211,6 +218,10 @@ class StartScreen(QWidget):
         if missing:
             self._show_errors({"session": f"Choose {' and '.join(missing)} first."})
             return None
+        actor = self._actor() if self._actor is not None else None
+        if self._actor is not None and actor is None:
+            self._show_errors({"session": "Sign in first: a check-in carries your name."})
+            return None
         try:
             patient_id = self.patient_pick.currentData()
             if patient_id in (NEW_PATIENT, None):
@@ -224,7 +235,11 @@ class StartScreen(QWidget):
                 )
                 patient_id = self._people.register_patient(draft).id
             record = self._sessions.check_in(
-                int(patient_id), int(room), int(therapist), self.medical_pick.currentData()
+                int(patient_id),
+                int(room),
+                int(therapist),
+                self.medical_pick.currentData(),
+                by_staff_id=actor,
             )
         except ValidationFailed as failed:
             self._show_errors({e.field: e.message for e in failed.errors})

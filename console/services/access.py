@@ -85,7 +85,8 @@ class Access(QObject):
 
     def staff(self, staff_id: int) -> Staff | None:
         """The staff member (with role); read once and kept, so a locked database later
-        does not stop anyone from recording."""
+        does not stop anyone from recording.
+        """
         found = self._staff.get(staff_id)
         if found is None:
             if self._current is not None and self._current.id == staff_id:

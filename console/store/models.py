@@ -62,7 +62,7 @@ class SessionRow(Base):
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id"))
     therapist_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     medical_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
     t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

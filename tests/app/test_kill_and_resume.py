@@ -15,13 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 from console.clock import SystemClock
 from console.domain.lifecycle import SessionState
+from console.store.account_repository import AccountRepository
 from console.store.database import Store
 from tests.conftest import PROJECT, Clinic
 
 RUNS = int(os.environ.get("VIGIL_KILL_RUNS", "20"))
+PASSWORD = "correct horse 1"
+CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)  # fast hashing for tests only
 
 
 class Program:
@@ -119,8 +123,14 @@ def test_a_kill_loses_nothing_and_the_session_resumes(tmp_path: Path, run: int):
             t0=t0,
         )
 
+    accounts = AccountRepository(store)
+    accounts.give_account(clinic.therapist.id, "alex", CHEAP.hash(PASSWORD))
+    accounts.give_account(clinic.nurse.id, "jordan", CHEAP.hash(PASSWORD))
     first = Program(tmp_path, db_url, "--session", str(session_id))
     try:
+        assert first.ask(cmd="sign_in", user="alex", password=PASSWORD)["staff_id"] == (
+            clinic.therapist.id
+        )
         texts = [f"run {run} note {i}: {'ÄÖ ✓ ' * (i % 2)}calm" for i in range(5)]
         for text in texts:
             answer = first.ask(cmd="note", text=text)
@@ -137,6 +147,9 @@ def test_a_kill_loses_nothing_and_the_session_resumes(tmp_path: Path, run: int):
     finally:
         second.stop()
     assert state["session_id"] == session_id
+    # nobody signed in yet: the lock screen is up, and it shows the session clock
+    assert state["screen"] == "locked"
+    assert state["lock_clock"] == state["since_dose"]
     assert state["state"] == SessionState.RECOVERY.value
     assert state["notes"] == len(texts)
     assert [o.text for o in clinic.sessions.observations(session_id)] == [t.strip() for t in texts]

@@ -25,17 +25,16 @@ from console.domain.events import OverrideKind, Severity
 from console.domain.lifecycle import SessionState
 from console.domain.predose import GateLevel
 from console.domain.vitals import Parameter
-from console.services.signatures import PinSigner
 from console.settings import Settings
 from console.store.discharge_repository import DischargeRepository
 from console.store.dose_repository import DoseRepository
 from console.store.workflow_repository import WorkflowRepository
 from main import Services, build_services
+from tests.widgets.conftest import PASSWORD, give_accounts
 from widgets.main_window import MainWindow
 from widgets.predose_panel import QUESTIONS
 from widgets.theme import apply_theme
 
-PIN = "4821"
 HR, SYS, DIA = Parameter.HR, Parameter.NIBP_SYS, Parameter.NIBP_DIA
 SPO2, RR = Parameter.SPO2, Parameter.RR
 LEFT = Qt.MouseButton.LeftButton
@@ -52,7 +51,7 @@ class Walk:
 @pytest.fixture
 def walk(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Walk]:
     """The real window over the services main.py builds (as tests/widgets/conftest.py does)."""
-    PinSigner(sqlite_clinic.people).set_pin(sqlite_clinic.nurse.id, PIN)
+    give_accounts(sqlite_clinic)  # "therapist" and "nurse", each with PASSWORD
     services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
     qapp = QApplication.instance()
     apply_theme(qapp, "day")
@@ -62,6 +61,13 @@ def walk(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Walk]:
     window.show_start()
     window.show()
     qtbot.waitExposed(window)
+    # the therapist signs in on the real sign-in screen
+    assert window.screen_name() == "sign-in"
+    login = window.login_screen
+    type_into(qtbot, login.username_edit, "therapist")
+    type_into(qtbot, login.password_edit, PASSWORD)
+    qtbot.keyClick(login.password_edit, Qt.Key.Key_Return)
+    assert window.screen_name() == "console"
     yield Walk(window, services, clock)
     services.stop()
     qapp.setStyleSheet("")
@@ -147,7 +153,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert window.header.state_label.text() == "Checked in"
     assert window.header.patient_label.text() == "J. D.  ·  MRN-1"
     assert window.page_tabs.currentIndex() == 1  # the pre-dose page comes first
-    assert window.acting_staff_id() == therapist  # the session's therapist acts by default
+    assert window.acting_staff_id() == therapist  # who signed in checked the patient in
 
     # ---- 2. start the baseline (session steps), then the pre-dose checks and the ride --------
     click_tab(qtbot, window.tools, "Session steps")
@@ -156,6 +162,17 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     click(qtbot, actions.next_button)
     assert c.sessions.get(session_id).state is SessionState.BASELINE
     assert window.header.state_label.text() == "Baseline"
+
+    # the nurse takes over for the medical part: Ctrl+Shift+L, then "Switch user" on the lock
+    qtbot.keyClick(window, Qt.Key.Key_L, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert window.screen_name() == "locked"
+    lock = window.lock_screen
+    type_into(qtbot, lock.switch_username_edit, "nurse")
+    type_into(qtbot, lock.switch_password_edit, PASSWORD)
+    qtbot.keyClick(lock.switch_password_edit, Qt.Key.Key_Return)
+    assert window.screen_name() == "console"
+    assert window.acting_staff_id() == nurse
+    assert window.user_label.text() == f"Signed in: {c.nurse.name} (nurse)"
 
     press(qtbot, window, Qt.Key.Key_F6)
     assert window.pages.currentIndex() == 1
@@ -179,7 +196,6 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert not form.record_button.isEnabled()
 
     # ---- 3. baseline vitals by hand: 164/96 is above 160/100's systolic → HOLD ---------------
-    choose(window.acting, nurse)  # the nurse takes over (status bar: Acting as)
     clock.advance(timedelta(minutes=3))
     enter_vitals(qtbot, w, {HR: "78", SYS: "164", DIA: "96", SPO2: "98", RR: "14"})
     assert w.services.workflow.gate_status()[0] is GateLevel.HOLD
@@ -197,12 +213,12 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert doses.doses(session_id) == []
     assert c.sessions.get(session_id).t0 is None
 
-    # the override, signed with a reason and the nurse's PIN in the pre-dose panel
+    # the override, signed with a reason and the nurse's password in the pre-dose panel
     assert not panel.override_box.isHidden()
     assert panel.override_kind.currentData() == OverrideKind.BP_GATE
     type_into(qtbot, panel.override_reason, "Repeat 158/94 after rest; anxious at check-in")
     choose(panel.signer, nurse)
-    type_into(qtbot, panel.pin, PIN)
+    type_into(qtbot, panel.pin, PASSWORD)
     qtbot.keyClick(panel.pin, Qt.Key.Key_Return)
     shown = {k: v.text() for k, v in panel.errors.items() if not v.isHidden()}
     assert shown == {}, f"the override was refused: {shown}"
@@ -368,7 +384,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
 
     # trying to sign now is refused, and nothing is discharged
     choose(discharge.signer_combo, nurse)
-    type_into(qtbot, discharge.pin_edit, PIN)
+    type_into(qtbot, discharge.pin_edit, PASSWORD)
     click(qtbot, discharge.discharge_button)
     assert "Items are still open" in discharge.errors["sign"].text()
     assert discharges.record(session_id) is None
@@ -405,9 +421,9 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     open_errors.pop("sign", None)  # the earlier refusal stays until the next signing attempt
     assert open_errors == {}
 
-    # sign with the nurse and the PIN
+    # sign with the nurse and her password
     choose(discharge.signer_combo, nurse)
-    type_into(qtbot, discharge.pin_edit, PIN)
+    type_into(qtbot, discharge.pin_edit, PASSWORD)
     with qtbot.waitSignal(w.services.discharge.discharged, timeout=1000):
         click(qtbot, discharge.discharge_button)
     signed_at = clock.now()

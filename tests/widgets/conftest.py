@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from PySide6.QtWidgets import QApplication
 
 from console.clock import FakeClock
@@ -16,11 +17,22 @@ from console.services.people import PeopleService
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
 from console.settings import Settings
+from console.store.account_repository import AccountRepository
 from console.store.spool import Spool
 from console.store.writer import DurableWriter
 from main import Services, build_services
 from widgets.main_window import MainWindow
 from widgets.theme import apply_theme
+
+PASSWORD = "correct horse 1"  # every test account's password
+_CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)  # fast hashing for tests only
+
+
+def give_accounts(clinic) -> None:
+    """Accounts "therapist" and "nurse" for the clinic's two staff members."""
+    accounts = AccountRepository(clinic.store)
+    for username, member in (("therapist", clinic.therapist), ("nurse", clinic.nurse)):
+        accounts.give_account(member.id, username, _CHEAP.hash(PASSWORD))
 
 
 @dataclass
@@ -30,6 +42,10 @@ class App:
     window: MainWindow
     services: Services
     clock: FakeClock
+
+    def sign_in(self, username: str) -> None:
+        """Hand the console over (a shift change): the user's records carry their name."""
+        self.services.accounts.switch_user(username, PASSWORD)
 
     @property
     def sessions(self) -> SessionService:
@@ -58,7 +74,10 @@ class App:
 
 @pytest.fixture
 def app(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[App]:
+    """Signed in as the clinic's therapist; ``app.sign_in("nurse")`` hands over to the nurse."""
+    give_accounts(sqlite_clinic)
     services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
+    services.accounts.sign_in("therapist", PASSWORD)
     qapp = QApplication.instance()
     apply_theme(qapp, "day")
     window = MainWindow(services, 120, "day")

@@ -188,7 +188,7 @@ def test_a_wrong_pin_shows_beside_the_pin_and_stores_nothing(qtbot, room):
     panel = room.panel
     make_fit_by_hand(qtbot, room)
     room.click(qtbot, panel.discharge_button)
-    assert room.open_errors() == {"pin": "Enter your PIN to sign."}
+    assert room.open_errors() == {"pin": "Enter your password to sign."}
     qtbot.keyClicks(panel.pin_edit, "9999")
     room.click(qtbot, panel.discharge_button)
     assert room.open_errors() == {"pin": "That PIN is not right."}

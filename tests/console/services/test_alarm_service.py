@@ -244,7 +244,9 @@ def test_a_good_limit_change_is_logged_and_rechecks_the_standing_reading(rig, cl
     rig.service.on_points([reading(clock, P.NIBP_SYS, 186)])
     clock.advance(s(30))
     change = rig.service.set_limits(P.NIBP_SYS, Bound.MEDIUM_UPPER, 190, by_staff_id=ADMIN)
-    assert rig.changes == [LimitChange(P.NIBP_SYS, Bound.MEDIUM_UPPER, 180, 190, ADMIN, clock.now())]
+    assert rig.changes == [
+        LimitChange(P.NIBP_SYS, Bound.MEDIUM_UPPER, 180, 190, ADMIN, clock.now())
+    ]
     assert change == rig.changes[0]
     assert rig.service.active() == ()  # 186 is within the new limit
     assert log(rig)[-1] == (EventKind.CLEARED, "limit:nibp_sys", M)

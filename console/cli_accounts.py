@@ -1,0 +1,254 @@
+"""Account jobs for the command line: `vigil create-admin` and `vigil staff ...` (main.py parses)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from console.clock import Clock
+from console.domain.accounts import (
+    normalize_username,
+    validate_new_account,
+    validate_password,
+    validate_username,
+)
+from console.domain.audit import AuditAction
+from console.domain.people import StaffRole
+from console.errors import FieldError, ValidationFailed
+from console.services.accounts import default_hasher
+from console.store.account_repository import Account, AccountRepository
+from console.store.audit_repository import AuditRepository
+from console.store.database import Store
+
+VIA = {"via": "command line"}
+_LABELS = {
+    "name": "name",
+    "username": "user name",
+    "password": "password",
+    "repeat": "repeated password",
+    "account": "account",
+}
+
+
+def describe_errors(failed: ValidationFailed) -> str:
+    """One line per bad field, for printing ("user name: That user name is taken ...")."""
+    return "\n".join(f"{_LABELS.get(e.field, e.field)}: {e.message}" for e in failed.errors)
+
+
+def read_new_password(
+    *,
+    interactive: bool | None = None,
+    ask: Callable[[str], str] = getpass.getpass,
+    read_line: Callable[[], str] | None = None,
+) -> tuple[str, str | None]:
+    """(password, repeat) typed twice at a terminal without echo; one line from a pipe.
+
+    A piped password has no repeat (None): scripts give it once.
+    """
+    if interactive is None:
+        interactive = sys.stdin.isatty()
+    if interactive:
+        first = ask("New password (at least 10 characters): ")
+        return first, ask("Repeat it: ")
+    line = read_line() if read_line is not None else sys.stdin.readline()
+    return line.rstrip("\r\n"), None
+
+
+def _audit(
+    store: Store,
+    clock: Clock,
+    action: AuditAction,
+    username: str,
+    detail: dict[str, Any],
+) -> None:
+    AuditRepository(store).append(
+        at=clock.now(),
+        actor_id=None,  # nobody is signed in on the command line
+        action=action.value,
+        entity="account",
+        entity_id=username[:40],
+        detail={**detail, **VIA},
+    )
+
+
+def create_admin(
+    store: Store,
+    clock: Clock,
+    username: str,
+    name: str,
+    password: str,
+    repeat: str | None = None,
+    *,
+    hasher: PasswordHasher | None = None,
+) -> str:
+    """Create an admin account; returns the message to print, raises ValidationFailed.
+
+    Allowed even when accounts exist: it is the way back in when every admin has forgotten
+    their password or is locked out, and whoever can run it can open the database anyway.
+    It is audited ("account-create", via the command line).
+    """
+    return add_account(
+        store, clock, username, name, StaffRole.ADMIN, password, repeat, hasher=hasher
+    )
+
+
+def add_account(
+    store: Store,
+    clock: Clock,
+    username: str,
+    name: str,
+    role: StaffRole,
+    password: str,
+    repeat: str | None = None,
+    *,
+    hasher: PasswordHasher | None = None,
+) -> str:
+    """A new staff member with an account (`vigil staff add-account`)."""
+    errors = validate_new_account(username, name, password, repeat)
+    if errors:
+        raise ValidationFailed(errors)
+    hasher = hasher if hasher is not None else default_hasher()
+    account = AccountRepository(store).create(username, name, role, hasher.hash(password))
+    _audit(
+        store,
+        clock,
+        AuditAction.ACCOUNT_CREATE,
+        account.username,
+        {"staff_id": account.staff.id, "name": account.staff.name, "role": role.value},
+    )
+    return (
+        f"created {role.value} account {account.username} for {account.staff.name} "
+        f"(staff id {account.staff.id})"
+    )
+
+
+def give_account(
+    store: Store,
+    clock: Clock,
+    staff_id: int,
+    username: str,
+    password: str,
+    repeat: str | None = None,
+    *,
+    hasher: PasswordHasher | None = None,
+) -> str:
+    """A user name and password for a staff member added without one (`vigil staff add`)."""
+    errors = [
+        *validate_username(username),
+        *validate_password(password, username=username, repeat=repeat),
+    ]
+    if errors:
+        raise ValidationFailed(errors)
+    accounts = AccountRepository(store)
+    if accounts.get(staff_id) is None:
+        raise ValidationFailed([FieldError("account", f"There is no staff member {staff_id}.")])
+    hasher = hasher if hasher is not None else default_hasher()
+    account = accounts.give_account(staff_id, username, hasher.hash(password))
+    _audit(
+        store,
+        clock,
+        AuditAction.ACCOUNT_CREATE,
+        account.username,
+        {"staff_id": staff_id, "name": account.staff.name, "role": account.staff.role.value},
+    )
+    return f"{account.staff.name} signs in as {account.username}"
+
+
+def _existing(accounts: AccountRepository, username: str) -> Account:
+    found = accounts.find(username)
+    if found is None:
+        raise ValidationFailed(
+            [FieldError("username", f"There is no account {normalize_username(username)}.")]
+        )
+    return found.account
+
+
+def reset_password(
+    store: Store,
+    clock: Clock,
+    username: str,
+    password: str,
+    repeat: str | None = None,
+    *,
+    hasher: PasswordHasher | None = None,
+) -> str:
+    """Set a new password (and lift any lockout): `vigil staff reset-password USER`."""
+    accounts = AccountRepository(store)
+    account = _existing(accounts, username)
+    errors = validate_password(password, username=account.username, repeat=repeat)
+    if errors:
+        raise ValidationFailed(errors)
+    hasher = hasher if hasher is not None else default_hasher()
+    accounts.set_password(account.staff.id, hasher.hash(password))
+    accounts.reset_failures(account.staff.id)
+    _audit(
+        store,
+        clock,
+        AuditAction.ACCOUNT_CHANGE,
+        account.username,
+        {"staff_id": account.staff.id, "change": "password reset"},
+    )
+    return f"new password set for {account.username} ({account.staff.name})"
+
+
+def unlock(store: Store, clock: Clock, username: str) -> str:
+    """Lift a lockout after wrong passwords: `vigil staff unlock USER`."""
+    accounts = AccountRepository(store)
+    account = _existing(accounts, username)
+    accounts.reset_failures(account.staff.id)
+    _audit(
+        store,
+        clock,
+        AuditAction.ACCOUNT_CHANGE,
+        account.username,
+        {"staff_id": account.staff.id, "change": "unlocked"},
+    )
+    return f"{account.username} ({account.staff.name}) is unlocked"
+
+
+def set_active(store: Store, clock: Clock, username: str, active: bool) -> str:
+    """`vigil staff deactivate USER` / `vigil staff reactivate USER`."""
+    accounts = AccountRepository(store)
+    account = _existing(accounts, username)
+    if (
+        not active
+        and account.active
+        and account.staff.role is StaffRole.ADMIN
+        and accounts.active_admins() <= 1
+    ):
+        raise ValidationFailed(
+            [FieldError("account", "This is the last active admin: add another admin first.")]
+        )
+    accounts.set_active(account.staff.id, active)
+    change = "reactivated" if active else "deactivated"
+    _audit(
+        store,
+        clock,
+        AuditAction.ACCOUNT_CHANGE,
+        account.username,
+        {"staff_id": account.staff.id, "change": change},
+    )
+    return f"{account.username} ({account.staff.name}) is {change}"
+
+
+def list_accounts(store: Store, clock: Clock) -> str:
+    """Every staff member: id, name, role, user name and state (`vigil staff accounts`)."""
+    now = clock.now()
+    lines = []
+    for account in AccountRepository(store).accounts():
+        state = []
+        if not account.has_account:
+            state.append("no account")
+        if not account.active:
+            state.append("inactive")
+        if account.locked_until is not None and now < account.locked_until:
+            state.append(f"locked until {account.locked_until.astimezone():%H:%M}")
+        lines.append(
+            f"{account.staff.id:4d}  {account.username or '-':<16} {account.staff.name}  "
+            f"({account.staff.role.value})" + (f"  [{', '.join(state)}]" if state else "")
+        )
+    return "\n".join(lines) if lines else "no staff yet: vigil create-admin adds the first admin"

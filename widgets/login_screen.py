@@ -1,0 +1,289 @@
+"""The sign-in screen, or on a new installation the form that creates the first admin account."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.domain.accounts import MIN_PASSWORD_LENGTH
+from console.errors import AuthenticationFailed, PermissionDenied, ValidationFailed, VigilError
+from console.services.accounts import AccountService
+from widgets.theme import named, set_invalid
+
+# Sizes only (the colours come from the theme): large enough to read at arm's length in a dim room.
+AUTH_STYLE = """
+QLabel#authTitle { font-size: 24pt; font-weight: 700; }
+QLabel#authSubtitle { font-size: 13pt; }
+QLabel#authLabel { font-size: 13pt; }
+QLabel#fieldError, QLabel#actionError { font-size: 11pt; }
+QLineEdit { font-size: 15pt; padding: 7px 10px; }
+QPushButton { font-size: 13pt; padding: 10px 22px; }
+"""
+
+SIGN_IN = "sign-in"
+FIRST_ADMIN = "first-admin"
+FORM = "form"  # errors that belong to no field (the database is unavailable ...)
+
+
+def error_label() -> QLabel:
+    label = named(QLabel(""), "fieldError")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def password_edit(placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setPlaceholderText(placeholder)
+    edit.setMaxLength(200)
+    return edit
+
+
+class FieldForm(QGridLayout):
+    """Label, field, and the error beside the field, one row each; errors shown by field name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHorizontalSpacing(14)
+        self.setVerticalSpacing(4)
+        self.setColumnStretch(1, 1)
+        self.edits: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        self._rows = 0
+
+    def add(self, key: str, title: str, edit: QLineEdit) -> QLineEdit:
+        label = named(QLabel(title), "authLabel")
+        label.setBuddy(edit)
+        edit.setAccessibleName(title)
+        error = error_label()
+        self.addWidget(label, self._rows, 0, Qt.AlignmentFlag.AlignRight)
+        self.addWidget(edit, self._rows, 1)
+        self.addWidget(error, self._rows + 1, 1)
+        self._rows += 2
+        self.edits[key], self.errors[key] = edit, error
+        edit.textEdited.connect(lambda _text, k=key: self.clear(k))
+        return edit
+
+    def show_errors(self, messages: dict[str, str]) -> None:
+        for key, label in self.errors.items():
+            message = messages.get(key, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+            set_invalid(self.edits[key], bool(message))
+
+    def clear(self, key: str | None = None) -> None:
+        keys = [key] if key is not None else list(self.errors)
+        for k in keys:
+            self.errors[k].hide()
+            self.errors[k].setText("")
+            set_invalid(self.edits[k], False)
+
+    def message(self, key: str) -> str:
+        """The error shown beside ``key`` ("" when none)."""
+        label = self.errors[key]
+        return "" if label.isHidden() else label.text()
+
+
+class LoginScreen(QWidget):
+    """User name and password; Enter signs in. With no account yet: create the first admin.
+
+    Signing in goes through AccountService, which emits ``signedIn``: the window switches on that.
+    """
+
+    def __init__(self, accounts: AccountService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._accounts = accounts
+        self.setStyleSheet(AUTH_STYLE)
+
+        # ---- sign in ----
+        self.sign_in_panel = named(QFrame(), "panel")
+        self.sign_in_form = FieldForm()
+        self.username_edit = self.sign_in_form.add("username", "User name", QLineEdit())
+        self.password_edit = self.sign_in_form.add("password", "Password", password_edit())
+        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.clicked.connect(self._on_sign_in_button_clicked)
+        self.username_edit.returnPressed.connect(self._on_username_edit_return_pressed)
+        self.password_edit.returnPressed.connect(self._on_sign_in_button_clicked)
+        self.sign_in_error = error_label()
+        self._fill_panel(
+            self.sign_in_panel,
+            "Sign in",
+            "Sign in with your own account: what you record carries your name.",
+            self.sign_in_form,
+            self.sign_in_error,
+            self.sign_in_button,
+        )
+
+        # ---- the first admin ----
+        self.first_admin_panel = named(QFrame(), "panel")
+        self.admin_form = FieldForm()
+        self.admin_name_edit = self.admin_form.add("name", "Name", QLineEdit())
+        self.admin_name_edit.setPlaceholderText("as it appears on signatures")
+        self.admin_username_edit = self.admin_form.add("username", "User name", QLineEdit())
+        self.admin_username_edit.setPlaceholderText("for example robin.hale")
+        self.admin_password_edit = self.admin_form.add(
+            "password", "Password", password_edit(f"at least {MIN_PASSWORD_LENGTH} characters")
+        )
+        self.admin_repeat_edit = self.admin_form.add("repeat", "Repeat", password_edit())
+        self.create_button = QPushButton("Create admin account and sign in")
+        self.create_button.clicked.connect(self._on_create_button_clicked)
+        self.admin_repeat_edit.returnPressed.connect(self._on_create_button_clicked)
+        self.admin_error = error_label()
+        self._fill_panel(
+            self.first_admin_panel,
+            "Create the first admin account",
+            "No account exists yet. This admin account then adds the accounts of the clinic's "
+            "staff (menu Accounts). Keep its password safe.",
+            self.admin_form,
+            self.admin_error,
+            self.create_button,
+        )
+
+        self.title = named(QLabel("Vigil"), "authTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        column = QVBoxLayout()
+        column.setSpacing(18)
+        column.addStretch(2)
+        column.addWidget(self.title)
+        column.addWidget(self.sign_in_panel)
+        column.addWidget(self.first_admin_panel)
+        column.addStretch(3)
+        row = QHBoxLayout(self)
+        row.addStretch(1)
+        row.addLayout(column, 0)
+        row.addStretch(1)
+        for panel in (self.sign_in_panel, self.first_admin_panel):
+            panel.setMinimumWidth(560)
+            panel.setMaximumWidth(680)
+        self.refresh()
+
+    # ---- public ----------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """SIGN_IN, or FIRST_ADMIN while no account exists."""
+        return FIRST_ADMIN if self.first_admin_panel.isVisibleTo(self) else SIGN_IN
+
+    def refresh(self) -> None:
+        """Show the sign-in form, or the first-admin form when no account exists; clear fields."""
+        problem = ""
+        try:
+            first = not self._accounts.has_accounts()
+        except VigilError as error:  # the database is unavailable: never offer a new admin then
+            first, problem = False, str(error)
+        self.first_admin_panel.setVisible(first)
+        self.sign_in_panel.setVisible(not first)
+        for edit in (*self.sign_in_form.edits.values(), *self.admin_form.edits.values()):
+            edit.clear()
+        self.sign_in_form.clear()
+        self.admin_form.clear()
+        self._show_error(self.admin_error, "")
+        self._show_error(self.sign_in_error, problem)
+        self.focus_first_field()
+
+    def focus_first_field(self) -> None:
+        (self.admin_name_edit if self.mode == FIRST_ADMIN else self.username_edit).setFocus()
+
+    def sign_in(self) -> bool:
+        """Sign in with what is typed; errors show beside the fields. True when signed in."""
+        self.sign_in_form.clear()
+        self._show_error(self.sign_in_error, "")
+        try:
+            self._accounts.sign_in(self.username_edit.text(), self.password_edit.text())
+        except ValidationFailed as failed:
+            self.sign_in_form.show_errors({e.field: e.message for e in failed.errors})
+            (
+                self.password_edit if self.username_edit.text().strip() else self.username_edit
+            ).setFocus()
+            return False
+        except AuthenticationFailed as refused:
+            self.sign_in_form.show_errors({"password": str(refused)})
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            return False
+        except VigilError as error:  # the database is unavailable
+            self._show_error(self.sign_in_error, str(error))
+            return False
+        self.username_edit.clear()
+        self.password_edit.clear()
+        return True
+
+    def create_first_admin(self) -> bool:
+        """Create the first admin from the form and sign in with it. True when done."""
+        self.admin_form.clear()
+        self._show_error(self.admin_error, "")
+        username = self.admin_username_edit.text()
+        password = self.admin_password_edit.text()
+        try:
+            self._accounts.create_first_admin(
+                username, self.admin_name_edit.text(), password, self.admin_repeat_edit.text()
+            )
+        except ValidationFailed as failed:
+            self.admin_form.show_errors({e.field: e.message for e in failed.errors})
+            for key in ("name", "username", "password", "repeat"):
+                if self.admin_form.message(key):
+                    self.admin_form.edits[key].setFocus()
+                    break
+            return False
+        except PermissionDenied as denied:  # another console created one meanwhile
+            self.refresh()
+            self._show_error(self.sign_in_error, str(denied))
+            return False
+        except VigilError as error:
+            self._show_error(self.admin_error, str(error))
+            return False
+        self.refresh()
+        self.username_edit.setText(username)
+        self.password_edit.setText(password)
+        return self.sign_in()
+
+    # ---- internals -------------------------------------------------------------------------
+    @staticmethod
+    def _fill_panel(
+        panel: QFrame,
+        title: str,
+        subtitle: str,
+        form: FieldForm,
+        error: QLabel,
+        button: QPushButton,
+    ) -> None:
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(28, 22, 28, 24)
+        layout.setSpacing(12)
+        layout.addWidget(named(QLabel(title), "panelTitle"))
+        note = named(QLabel(subtitle), "authSubtitle")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(error)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+    @staticmethod
+    def _show_error(label: QLabel, message: str) -> None:
+        label.setText(message)
+        label.setVisible(bool(message))
+
+    def _on_username_edit_return_pressed(self) -> None:
+        if self.password_edit.text():
+            self.sign_in()
+        else:
+            self.password_edit.setFocus()
+
+    def _on_sign_in_button_clicked(self) -> None:
+        self.sign_in()
+
+    def _on_create_button_clicked(self) -> None:
+        self.create_first_admin()
