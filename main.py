@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from console.services.clock import ClockService
     from console.services.devices import DeviceManager
     from console.services.discharge import DischargeService
+    from console.services.exports import ExportService
     from console.services.people import PeopleService
+    from console.services.review import ReviewService
     from console.services.sessions import SessionService
     from console.services.vitals import VitalsService
     from console.services.workflow import WorkflowService
@@ -208,6 +210,9 @@ class Services:
     audit: AuditRepository
     accounts: AccountService
     audit_log: AuditLog
+    review: ReviewService
+    exports: ExportService
+    scales: dict[str, Any]
     workflow_repo: WorkflowRepository
     workflow: WorkflowService
     discharge: DischargeService
@@ -244,7 +249,9 @@ def build_services(
     from console.services.clock import ClockService
     from console.services.devices import DeviceManager
     from console.services.discharge import DischargeService
+    from console.services.exports import ExportOptions, ExportService
     from console.services.people import PeopleService
+    from console.services.review import ReviewService
     from console.services.sessions import SessionService
     from console.services.vitals import VitalsService
     from console.services.workflow import WorkflowService
@@ -253,6 +260,7 @@ def build_services(
     from console.store.discharge_repository import DischargeRepository
     from console.store.dose_repository import DoseRepository
     from console.store.repositories import PeopleRepository, SessionRepository
+    from console.store.review_repository import ReviewRepository
     from console.store.spool import Spool
     from console.store.vitals_repository import VitalsRepository
     from console.store.workflow_repository import WorkflowRepository
@@ -294,6 +302,7 @@ def build_services(
         idle=timedelta(minutes=max(1, settings.idle_lock_min)),
     )
     signer = PasswordSigner(accounts)
+    review_repo = ReviewRepository(store)
     gate = BpGate(
         settings.gate_warn_sys,
         settings.gate_warn_dia,
@@ -356,6 +365,15 @@ def build_services(
         audit=audit_repo,
         accounts=accounts,
         audit_log=AuditLog(audit_repo, access),
+        review=ReviewService(clock, review_repo, access, signer),
+        exports=ExportService(
+            clock,
+            review_repo,
+            VitalsRepository(store),
+            access,
+            options=ExportOptions(clinic_name=settings.clinic_name, scales=scales),
+        ),
+        scales=scales,
         workflow_repo=workflow_repo,
         workflow=workflow,
         discharge=discharge,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -25,7 +26,7 @@ from console.domain.lifecycle import SessionState
 from console.domain.permissions import Permission
 from console.domain.schedule import ClockFace
 from console.domain.sessions import SessionRecord
-from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable
+from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, VigilError
 from console.reports.escort_sheet import ClinicContact
 from console.services.access import Access
 from console.services.accounts import AccountService
@@ -34,7 +35,9 @@ from console.services.audit_log import AuditLog
 from console.services.clock import ClockService
 from console.services.devices import DeviceManager
 from console.services.discharge import DischargeService
+from console.services.exports import ExportService
 from console.services.people import PeopleService
+from console.services.review import ReviewService
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
 from console.services.workflow import WorkflowService
@@ -84,6 +87,9 @@ class WindowServices(Protocol):
     access: Access
     accounts: AccountService
     audit_log: AuditLog
+    review: ReviewService
+    exports: ExportService
+    scales: dict[str, Any]
 
 
 class MainWindow(QMainWindow):
@@ -119,6 +125,9 @@ class MainWindow(QMainWindow):
         self._access = services.access
         self._accounts = services.accounts
         self._audit_log = services.audit_log
+        self._review = services.review
+        self._exports = services.exports
+        self._scales = services.scales
         self._names: dict[int, str] = {}
         self.user_label = named(QLabel(""), "secondary")
 
@@ -379,6 +388,8 @@ class MainWindow(QMainWindow):
             Permission.VIEW_AUDIT
         )
         self.action_records.setVisible(can_records)
+        if not can_records and self.stack.currentWidget() is self._records_page:
+            self.leave_records()  # the next user may not see past records
 
     def screen_name(self) -> str:
         """Which screen is up: "sign-in", "console" or "locked"."""
@@ -413,9 +424,78 @@ class MainWindow(QMainWindow):
 
     def _build_records(self, tabs: QTabWidget) -> None:
         from widgets.audit_viewer import AuditViewer
+        from widgets.session_browser import SessionBrowser
+        from widgets.session_review import SessionReviewView
 
+        self.browser = SessionBrowser(self._review, self._people, self._clock, self.acting_staff_id)
+        self.review_view = SessionReviewView(self._review, self.acting_staff_id, self._scales)
+        self.export_note = named(QLabel(""), "secondary")
+        self.export_buttons: dict[str, QPushButton] = {}
+        for fmt, title in (("pdf", "Export PDF"), ("csv", "Vitals CSV"), ("fhir", "FHIR")):
+            button = QPushButton(title)
+            button.clicked.connect(lambda _=False, f=fmt: self._on_export_clicked(f))
+            self.export_buttons[fmt] = button
+            self.review_view.header_actions.addWidget(button)
+        self.review_view.header_actions.addWidget(self.export_note)
+        self.past_sessions = QStackedWidget()
+        self.past_sessions.addWidget(self.browser)
+        self.past_sessions.addWidget(self.review_view)
+        self.browser.openRequested.connect(self.open_review)
+        self.review_view.backRequested.connect(
+            lambda: self.past_sessions.setCurrentWidget(self.browser)
+        )
+        self._review.reviewed.connect(lambda _review: self.browser.refresh())
+        self._people.changed.connect(self.browser.reload_lists)
         self.audit_viewer = AuditViewer(self._audit_log, self.acting_staff_id, self._clock)
+        tabs.addTab(self.past_sessions, "Past sessions")
         tabs.addTab(self.audit_viewer, "Audit trail")
+        back = QPushButton("Back to the console  (Esc)")
+        back.setObjectName("secondary")
+        back.clicked.connect(self.leave_records)
+        tabs.setCornerWidget(back)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self._records_page, self.leave_records)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def open_review(self, session_id: int) -> bool:
+        """Open one past session's review (refusals show in the review's banner)."""
+        opened = self.review_view.open_session(session_id)
+        self.export_note.setText("")
+        can_export = self._access.can(Permission.EXPORT)
+        for button in self.export_buttons.values():
+            button.setVisible(can_export)
+        self.past_sessions.setCurrentWidget(self.review_view)
+        return opened
+
+    def leave_records(self) -> None:
+        self.stack.setCurrentIndex(1 if self._sessions.active is not None else 0)
+
+    def export_review(self, fmt: str, path: str) -> bool:
+        """Export the session under review to ``path``; the outcome shows beside the buttons."""
+        dossier = self.review_view.dossier
+        if dossier is None:
+            return False
+        try:
+            written = self._exports.export(dossier.session.id, fmt, path, self.acting_staff_id())
+        except (PermissionDenied, StoreUnavailable, VigilError) as error:
+            self.export_note.setText(str(error))
+            return False
+        self.export_note.setText(f"Saved {written.name}")
+        return True
+
+    def _on_export_clicked(self, fmt: str) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from console.services.exports import SUFFIXES, suggested_file_name
+
+        dossier = self.review_view.dossier
+        if dossier is None:
+            return
+        name = suggested_file_name(
+            dossier.patient.chart_id, dossier.session.checked_in_at, dossier.session.id, fmt
+        )
+        path, _ = QFileDialog.getSaveFileName(self, "Export the session", name, f"*{SUFFIXES[fmt]}")
+        if path:
+            self.export_review(fmt, path)
 
     @property
     def sessions(self) -> SessionService:
