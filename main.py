@@ -40,6 +40,15 @@ log = logging.getLogger("vigil")
 DEMO_PROTOCOL = "ivy"  # the richest simulated monitor: ECG HR, SpO2, NIBP, RR, EtCO2, temperature
 EXIT_STORE = 2
 EXIT_DISPLAY = 3
+ACCOUNT_JOBS = (
+    "accounts",
+    "add-account",
+    "give-account",
+    "reset-password",
+    "unlock",
+    "deactivate",
+    "reactivate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,10 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database jobs")
     db.add_argument("action", choices=["upgrade", "status"])
     sub.add_parser("replay", help="decode a monitor capture: vigil replay --protocol P FILE")
-    staff = sub.add_parser("staff", help="list or add staff members")
-    staff.add_argument("action", choices=["list", "add", "set-pin"])
-    staff.add_argument("name", nargs="?")
+    staff = sub.add_parser("staff", help="staff members and their accounts")
+    staff.add_argument("action", choices=["list", "add", *ACCOUNT_JOBS])
+    staff.add_argument("name", nargs="?", help="a name, a staff id or a user name")
     staff.add_argument("--role", choices=["therapist", "nurse", "physician", "supervisor", "admin"])
+    staff.add_argument("--username", default="")
+    admin = sub.add_parser("create-admin", help="create an admin account (password asked)")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--name", required=True)
+    export = sub.add_parser(
+        "export", help="vigil export --session ID --format pdf|csv|fhir --out FILE --user NAME"
+    )
+    export.add_argument("--session", dest="export_session", type=int, required=True)
+    export.add_argument(
+        "--format", dest="export_format", choices=["pdf", "csv", "fhir"], required=True
+    )
+    export.add_argument("--out", dest="export_out", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--user", dest="export_user", required=True, help="who exports (password asked)"
+    )
     audit = sub.add_parser("audit", help="check the audit trail: vigil audit verify")
     audit.add_argument("action", choices=["verify"])
     room = sub.add_parser("room", help="list or add rooms")
@@ -140,6 +164,36 @@ def run_audit_command(args: argparse.Namespace, paths: AppPaths) -> int:
     return code
 
 
+def run_account_command(args: argparse.Namespace, paths: AppPaths) -> int:
+    """`vigil create-admin` and `vigil export`: jobs that need a password."""
+    from console.cli_jobs import create_admin_job, export_job
+    from console.errors import VigilError
+    from console.settings import load_settings
+    from console.store.database import Store
+
+    try:
+        store = Store.open(database_url(args, paths))
+    except VigilError as error:
+        print(f"vigil: {error}", file=sys.stderr)
+        return EXIT_STORE
+    try:
+        if args.command == "create-admin":
+            return create_admin_job(store, args.username, args.name)
+        settings = load_settings(paths.settings)
+        return export_job(
+            store,
+            paths.spool(store.url),
+            session_id=args.export_session,
+            fmt=args.export_format,
+            out=args.export_out,
+            username=args.export_user,
+            clinic_name=settings.clinic_name,
+            scale_files=list(settings.scale_files),
+        )
+    finally:
+        store.close()
+
+
 def run_people_command(args: argparse.Namespace, paths: AppPaths) -> int:
     """`vigil staff …` and `vigil room …`: set up a clinic's staff and rooms before check-in."""
     from console.clock import SystemClock
@@ -166,18 +220,12 @@ def run_people_command(args: argparse.Namespace, paths: AppPaths) -> int:
             else:
                 room = people.add_room(args.name or "")
                 print(f"added room {room.name}, id {room.id}")
-        elif args.action == "set-pin":
-            import getpass
+        elif args.action in ACCOUNT_JOBS:
+            from console.cli_jobs import account_job
 
-            from console.services.signatures import PinSigner
-
-            staff_id = int(args.name) if (args.name or "").isdigit() else None
-            if staff_id is None:
-                print("vigil: give the staff id (vigil staff list shows it)", file=sys.stderr)
-                return 1
-            pin = getpass.getpass("New PIN (4–8 digits): ") if sys.stdin.isatty() else input()
-            PinSigner(PeopleRepository(store)).set_pin(staff_id, pin.strip())
-            print(f"PIN set for staff {staff_id}")
+            return account_job(
+                store, args.action, args.name or "", username=args.username, role=args.role or ""
+            )
         elif args.command == "staff":
             for member in people.staff():
                 print(f"{member.id:4d}  {member.name}  ({member.role.value})")
@@ -582,6 +630,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_people_command(args, paths)
     if args.command == "audit":
         return run_audit_command(args, paths)
+    if args.command in ("create-admin", "export"):
+        return run_account_command(args, paths)
     return run_gui(args, paths)
 
 

@@ -132,3 +132,77 @@ def test_audit_verify_names_a_row_changed_directly_in_the_database(tmp_path):
     assert broken.returncode == 4
     assert f"BROKEN at entry id {target.id} (number 2)" in broken.stderr
     assert "the row was changed" in broken.stderr
+
+
+def run_with_input(*args: str, home, stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "main.py"), "--home", str(home), *args],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_create_admin_then_accounts_and_an_export_that_is_audited_or_refused(tmp_path):
+    import json
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from console.clock import SystemClock
+    from console.domain.lifecycle import SessionState
+    from console.domain.people import StaffRole
+    from console.store.audit_repository import AuditRepository
+    from tests.conftest import Clinic
+
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    made = run_with_input(
+        "--db", url, "create-admin", "--username", "robin", "--name", "Robin Hale",
+        home=tmp_path, stdin="admin password 1\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    store = Store.open(url)
+    clinic = Clinic(store, SystemClock())
+    supervisor = clinic.people.add_staff("Casey Brooks", StaffRole.SUPERVISOR)
+    start = datetime.now(UTC) - timedelta(hours=3)
+    session_id = clinic.check_in(start)
+    clinic.sessions.apply_transition(
+        uid=str(uuid.uuid4()), session_id=session_id, from_state=SessionState.CHECKED_IN,
+        to_state=SessionState.ABORTED, at=start + timedelta(minutes=5),
+        by_staff_id=clinic.nurse.id, reason="felt unwell before the dose",
+    )  # fmt: skip
+    given = run_with_input(
+        "--db", url, "staff", "give-account", str(supervisor.id), "--username", "casey",
+        home=tmp_path, stdin="supervisor pass 1\n",
+    )  # fmt: skip
+    assert given.returncode == 0, given.stderr
+    listed = run("--db", url, "staff", "accounts", home=tmp_path)
+    assert "casey" in listed.stdout and "robin" in listed.stdout
+
+    out = tmp_path / "session.json"
+    refused = run_with_input(
+        "--db", url, "export", "--session", str(session_id), "--format", "fhir",
+        "--out", str(out), "--user", "robin", home=tmp_path, stdin="admin password 1\n",
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "may not export session records: a supervisor can" in refused.stderr
+    assert not out.exists()
+    wrong = run_with_input(
+        "--db", url, "export", "--session", str(session_id), "--format", "fhir",
+        "--out", str(out), "--user", "casey", home=tmp_path, stdin="not it at all\n",
+    )  # fmt: skip
+    assert wrong.returncode == 1 and "Wrong user name or password" in wrong.stderr
+    done = run_with_input(
+        "--db", url, "export", "--session", str(session_id), "--format", "fhir",
+        "--out", str(out), "--user", "casey", home=tmp_path, stdin="supervisor pass 1\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["resourceType"] == "Bundle"
+    actions = [(e.action, e.actor_id) for e in AuditRepository(store).entries()]
+    assert ("denied", None) not in actions
+    assert ("export", supervisor.id) in actions
+    assert [a for a, _ in actions].count("login-failed") == 1
+    assert AuditRepository(store).verify()[1] is None
+    store.close()

@@ -1,0 +1,116 @@
+"""The command-line jobs behind `vigil create-admin`, `vigil staff <account job>`, `vigil export`.
+
+Each opens the store, does one job, prints its outcome and returns the exit status; main.py
+only parses the arguments and calls them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from console.clock import SystemClock
+from console.errors import ValidationFailed, VigilError
+from console.store.database import Store
+
+EXIT_FAILED = 1
+
+
+def _password(prompt: str) -> str:
+    """A password typed at a terminal (no echo), or one line from a pipe."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def create_admin_job(store: Store, username: str, name: str) -> int:
+    from console.cli_accounts import create_admin, describe_errors, read_new_password
+
+    password, repeat = read_new_password()
+    try:
+        print(create_admin(store, SystemClock(), username, name, password, repeat))
+    except ValidationFailed as failed:
+        print(describe_errors(failed), file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def account_job(store: Store, action: str, name: str, *, username: str = "", role: str = "") -> int:
+    """`vigil staff accounts|add-account|give-account|reset-password|unlock|deactivate|…`."""
+    from console import cli_accounts as jobs
+    from console.domain.people import StaffRole
+
+    clock = SystemClock()
+    try:
+        if action == "accounts":
+            print(jobs.list_accounts(store, clock))
+        elif action == "add-account":
+            if not role or not username:
+                print("vigil: give --role and --username", file=sys.stderr)
+                return EXIT_FAILED
+            password, repeat = jobs.read_new_password()
+            print(jobs.add_account(store, clock, username, name, StaffRole(role), password, repeat))
+        elif action == "give-account":
+            if not name.isdigit() or not username:
+                print("vigil: give the staff id and --username", file=sys.stderr)
+                return EXIT_FAILED
+            password, repeat = jobs.read_new_password()
+            print(jobs.give_account(store, clock, int(name), username, password, repeat))
+        elif action == "reset-password":
+            password, repeat = jobs.read_new_password()
+            print(jobs.reset_password(store, clock, name, password, repeat))
+        elif action == "unlock":
+            print(jobs.unlock(store, clock, name))
+        else:
+            print(jobs.set_active(store, clock, name, action == "reactivate"))
+    except ValidationFailed as failed:
+        print(jobs.describe_errors(failed), file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def export_job(
+    store: Store,
+    spool_path: Path,
+    *,
+    session_id: int,
+    fmt: str,
+    out: Path,
+    username: str,
+    clinic_name: str = "",
+    scale_files: list[str] | None = None,
+) -> int:
+    """Sign in as ``username`` (password asked), export, audit; the outcome is printed."""
+    from console.cli_export import ensure_gui_application, run_export
+    from console.domain.scales import load_definitions
+    from console.services.access import Access, AuditTrail
+    from console.services.accounts import AccountService
+    from console.services.exports import ExportOptions
+    from console.store.account_repository import AccountRepository
+    from console.store.repositories import PeopleRepository
+    from console.store.spool import Spool
+    from console.store.writer import DurableWriter, Targets
+
+    ensure_gui_application()  # the account service's idle timer and the PDF writer need one
+    clock = SystemClock()
+    writer = DurableWriter(Targets.for_store(store), Spool(spool_path))
+    access = Access(PeopleRepository(store), AuditTrail(clock, writer))
+    accounts = AccountService(clock, AccountRepository(store), access)
+    try:
+        staff = accounts.sign_in(username, _password(f"Password for {username}: "))
+        try:
+            options = ExportOptions(
+                clinic_name=clinic_name,
+                scales=load_definitions([Path(p) for p in scale_files or []]),
+            )
+            print(run_export(store, clock, access, session_id, fmt, out, staff.id, options=options))
+        finally:
+            accounts.sign_out()
+    except (ValidationFailed, VigilError) as error:
+        print(f"vigil: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        accounts.stop()
+        writer.flush()
+    return 0
