@@ -341,6 +341,10 @@ class DischargeService(QObject):
         are verified before anything is stored, so a wrong PIN leaves no trace.
         """
         record = self._editable()
+        if signer_id is not None:  # who may sign is checked before anything else
+            self._access.require(
+                Permission.SIGN_DISCHARGE, signer_id, entity="session", entity_id=record.id
+            )
         if record.state is not SessionState.RECOVERY:
             raise IllegalTransition(
                 f"The session is in {record.state.label.lower()}: "
@@ -348,9 +352,6 @@ class DischargeService(QObject):
             )
         if signer_id is None:
             raise ValidationFailed([FieldError("signer", "Choose who is signing.")])
-        self._access.require(
-            Permission.SIGN_DISCHARGE, signer_id, entity="session", entity_id=record.id
-        )
         state = self._compute(record)
         blockers = list(state.blockers)
         reason = override_reason.strip()

@@ -265,6 +265,10 @@ class WorkflowService(QObject):
     ) -> Override:
         """Lift the ride-home or BP-gate rule with a reason and a re-entered PIN; kept for review."""
         record = self._require_open()
+        if signer_id is not None:  # who may override is checked before anything else
+            self._access.require(
+                Permission.OVERRIDE, signer_id, entity="session", entity_id=record.id
+            )
         if kind is OverrideKind.DISCHARGE:
             raise IllegalTransition("A discharge override is signed on the discharge checklist.")
         if kind not in self.overridable():
@@ -283,7 +287,6 @@ class WorkflowService(QObject):
         if errors:
             raise ValidationFailed(errors)
         assert signer_id is not None
-        self._access.require(Permission.OVERRIDE, signer_id, entity="session", entity_id=record.id)
         now = self._clock.now()
         signature = self._signer.sign(signer_id, pin, OVERRIDE_MEANING, now)
         facts: dict[str, Any] = dict(detail or {})
