@@ -15,12 +15,13 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from console.clock import SystemClock  # noqa: E402
-from console.demo import seed_demo  # noqa: E402
+from console.demo import DEMO_PASSWORD, DEMO_SIGN_IN, seed_demo  # noqa: E402
 from console.domain.sessions import ObservationCategory  # noqa: E402
 from console.domain.vitals import Parameter  # noqa: E402
 from console.reports.escort_sheet import ClinicContact  # noqa: E402
 from console.services.devices import DeviceSpec  # noqa: E402
 from console.settings import Settings  # noqa: E402
+from console.store.account_repository import AccountRepository  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
 from console.store.vitals_repository import VitalsRepository  # noqa: E402
@@ -60,6 +61,7 @@ def main() -> None:
             SessionRepository(store),
             VitalsRepository(store),
             WorkflowRepository(store),
+            AccountRepository(store),
         )
         assert session_id is not None
         services = build_services(store, clock, Path(tmp) / "spool.jsonl", Settings())
@@ -67,7 +69,9 @@ def main() -> None:
         window = MainWindow(services, 120, "day", clinic=clinic)
         window.resize(*SIZE)
         window.show()
+        shoot(app, window, "sign-in", ("night",))
         window.open_session(session_id)
+        services.accounts.sign_in(DEMO_SIGN_IN, DEMO_PASSWORD)
         services.start()
         simulator = start_simulator("ivy", "--t0-offset-min", "38")
         services.devices.connect_device(DeviceSpec("ivy", simulator.port))
@@ -77,7 +81,7 @@ def main() -> None:
             (ObservationCategory.DISSOCIATION, "Describes floating; calm, responds to voice"),
             (ObservationCategory.STATEMENT, "\u201cIt feels like a wide open field\u201d"),
         ):
-            services.sessions.add_note(category, text, 1)
+            services.sessions.add_note(category, text, 1)  # the demo therapist
         shoot(app, window, "session", ("day", "night"))
         window.tools.setCurrentWidget(window.device_status.parentWidget().parentWidget())
         shoot(app, window, "monitors", ("night",))
@@ -97,6 +101,10 @@ def main() -> None:
         window.tools.setCurrentWidget(window.alarm_list)
         settle(app, 0.5)
         shoot(app, window, "alarm", ("day", "night"))
+        services.accounts.lock()  # the lock screen keeps the clock and the alarm in view
+        settle(app, 0.3)
+        shoot(app, window, "locked", ("night",))
+        services.accounts.unlock(DEMO_PASSWORD)
 
         window.tools.setCurrentWidget(window.rating_form)
         window.show_page(1)
@@ -108,6 +116,11 @@ def main() -> None:
 
         window.show_start()
         shoot(app, window, "start", ("day",))
+
+        services.accounts.switch_user("admin", DEMO_PASSWORD)  # the audit trail, as the admin
+        window.show_records()  # an admin sees only the audit trail tab
+        window.audit_viewer.search()
+        shoot(app, window, "audit", ("day",))
         services.stop()
         simulator.stop()
         window.close()

@@ -390,6 +390,7 @@ class MainWindow(QMainWindow):
         self.action_records.setVisible(can_records)
         if not can_records and self.stack.currentWidget() is self._records_page:
             self.leave_records()  # the next user may not see past records
+        self._records_roles()
 
     def screen_name(self) -> str:
         """Which screen is up: "sign-in", "console" or "locked"."""
@@ -419,6 +420,7 @@ class MainWindow(QMainWindow):
             layout = self._records_page.layout()
             assert layout is not None
             layout.addWidget(self._records_tabs)
+        self._records_roles()
         self.stack.setCurrentWidget(self._records_page)
         self.setWindowTitle("Vigil — records")
 
@@ -455,6 +457,18 @@ class MainWindow(QMainWindow):
         tabs.setCornerWidget(back)
         escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self._records_page, self.leave_records)
         escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def _records_roles(self) -> None:
+        """Show only the records tabs the signed-in role may use (the services refuse the rest)."""
+        tabs = self._records_tabs
+        if tabs is None:
+            return
+        browse = self._access.can(Permission.BROWSE_SESSIONS)
+        audit = self._access.can(Permission.VIEW_AUDIT)
+        tabs.setTabVisible(0, browse)
+        tabs.setTabVisible(1, audit)
+        if not tabs.isTabVisible(tabs.currentIndex()):
+            tabs.setCurrentIndex(0 if browse else 1)
 
     def open_review(self, session_id: int) -> bool:
         """Open one past session's review (refusals show in the review's banner)."""

@@ -85,7 +85,9 @@ def test_a_therapist_may_browse_but_not_export_and_an_admin_sees_only_the_audit_
     assert window.action_accounts.isVisible()
     assert window.action_records.isVisible()  # for the audit trail
     window.show_records()
-    window.past_sessions.setCurrentWidget(window.browser)
-    window.browser.refresh()
-    assert "may not open past sessions" in window.browser.problem_label.text()
+    tabs = window._records_tabs
+    assert not tabs.isTabVisible(0) and tabs.currentWidget() is window.audit_viewer
     assert window.audit_viewer.search() > 0
+    assert c.audit.count("denied") == 1  # the therapist's export; the admin tried nothing
+    window.browser.refresh()  # were the browser reached anyway, the service refuses
+    assert "may not open past sessions" in window.browser.problem_label.text()
