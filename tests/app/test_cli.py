@@ -69,36 +69,6 @@ def test_staff_and_rooms_are_set_up_from_the_command_line(tmp_path):
     assert empty.returncode == 1 and "Enter the room's name." in empty.stderr
 
 
-def test_a_pin_is_set_from_the_command_line(tmp_path):
-    assert run("staff", "add", "Jordan Lee", "--role", "nurse", home=tmp_path).returncode == 0
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(PROJECT / "main.py"),
-            "--home",
-            str(tmp_path),
-            "staff",
-            "set-pin",
-            "1",
-        ],
-        input="4821\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    from console.services.signatures import PinSigner
-    from console.store.repositories import PeopleRepository
-
-    store = Store.open(f"sqlite:///{tmp_path / 'data' / 'vigil.sqlite3'}")
-    assert (
-        PinSigner(PeopleRepository(store)).sign(1, "4821", "test", datetime_now()).printed_name
-        == "Jordan Lee"
-    )
-    store.close()
-
-
 def datetime_now():
     from datetime import UTC, datetime
 
