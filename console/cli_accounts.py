@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 
 from console.clock import Clock
 from console.domain.accounts import (
+    check_not_last_admin,
     normalize_username,
     validate_new_account,
     validate_password,
@@ -214,15 +215,12 @@ def set_active(store: Store, clock: Clock, username: str, active: bool) -> str:
     """`vigil staff deactivate USER` / `vigil staff reactivate USER`."""
     accounts = AccountRepository(store)
     account = _existing(accounts, username)
-    if (
-        not active
-        and account.active
-        and account.staff.role is StaffRole.ADMIN
-        and accounts.active_admins() <= 1
-    ):
-        raise ValidationFailed(
-            [FieldError("account", "This is the last active admin: add another admin first.")]
+    if not active:
+        errors = check_not_last_admin(
+            account.staff.role is StaffRole.ADMIN, account.active, accounts.active_admins
         )
+        if errors:
+            raise ValidationFailed(errors)
     accounts.set_active(account.staff.id, active)
     change = "reactivated" if active else "deactivated"
     _audit(

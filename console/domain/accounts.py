@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -122,6 +123,15 @@ class LockoutPolicy:
         if count >= self.max_failures:
             return FailureOutcome(0, now + self.lock_for)
         return FailureOutcome(count, None)
+
+
+def check_not_last_admin(
+    is_admin: bool, active: bool, active_admins: Callable[[], int]
+) -> list[FieldError]:
+    """Deactivating this account must leave at least one active admin (asked only for one)."""
+    if is_admin and active and active_admins() <= 1:
+        return [FieldError("account", "This is the last active admin: add another admin first.")]
+    return []
 
 
 def idle_expired(last_activity: datetime, now: datetime, idle: timedelta) -> bool:

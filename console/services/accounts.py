@@ -16,6 +16,7 @@ from console.domain.accounts import (
     INACTIVE,
     WRONG_CREDENTIALS,
     LockoutPolicy,
+    check_not_last_admin,
     idle_expired,
     locked_message,
     normalize_username,
@@ -335,14 +336,11 @@ class AccountService(QObject):
                     )
                 ]
             )
-        if (
-            account.staff.role is StaffRole.ADMIN
-            and account.active
-            and self._accounts.active_admins() <= 1
-        ):
-            raise ValidationFailed(
-                [FieldError("account", "This is the last active admin: add another admin first.")]
-            )
+        errors = check_not_last_admin(
+            account.staff.role is StaffRole.ADMIN, account.active, self._accounts.active_admins
+        )
+        if errors:
+            raise ValidationFailed(errors)
         self._accounts.set_active(staff_id, False)
         self._account_changed(account, by_staff_id, "deactivated")
 
