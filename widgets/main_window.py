@@ -621,8 +621,9 @@ class MainWindow(QMainWindow):
 
     def _staff_name(self, staff_id: int) -> str:
         if staff_id not in self._names:
-            self._reload_staff()
-        return self._names.get(staff_id, f"staff #{staff_id}")
+            self._reload_staff()  # someone added since: read once, then remember the answer
+            self._names.setdefault(staff_id, f"staff #{staff_id}")
+        return self._names[staff_id]
 
     def _on_note_triggered(self) -> None:
         if self.stack.currentIndex() == 1:
