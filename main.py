@@ -18,17 +18,14 @@ if TYPE_CHECKING:
     from console.clock import Clock
     from console.services.access import Access
     from console.services.accounts import AccountService, PasswordSigner
-    from console.services.alarms import AlarmService
     from console.services.audit_log import AuditLog
-    from console.services.clock import ClockService
     from console.services.devices import DeviceManager
-    from console.services.discharge import DischargeService
     from console.services.exports import ExportService
     from console.services.people import PeopleService
     from console.services.review import ReviewService
+    from console.services.room import Room
+    from console.services.room_sound import RoomSound
     from console.services.sessions import SessionService
-    from console.services.vitals import VitalsService
-    from console.services.workflow import WorkflowService
     from console.settings import Settings
     from console.store.audit_repository import AuditRepository
     from console.store.database import Store
@@ -249,10 +246,9 @@ class Services:
     writer: DurableWriter
     people: PeopleService
     sessions: SessionService
-    clock_service: ClockService
-    vitals: VitalsService
+    room: Room
     devices: DeviceManager
-    alarms: AlarmService
+    sound: RoomSound
     signer: PasswordSigner
     access: Access
     audit: AuditRepository
@@ -262,49 +258,46 @@ class Services:
     exports: ExportService
     scales: dict[str, Any]
     workflow_repo: WorkflowRepository
-    workflow: WorkflowService
-    discharge: DischargeService
     settings: Settings
 
     def start(self) -> None:
-        self.clock_service.start()
-        self.alarms.start()
+        self.room.start()
 
     def stop(self) -> None:
         self.accounts.stop()
-        self.clock_service.stop()
-        self.alarms.stop()
+        self.room.stop()
         self.devices.stop_all()
-        self.vitals.flush()
+        self.sound.stop()
 
 
 def build_services(
     store: Store, clock: Clock, spool_path: Path, settings: Settings, sound_dir: Path | None = None
 ) -> Services:
-    """Create the services over ``store`` and connect their signals (the only wiring there is)."""
+    """Create the services over ``store`` and connect their signals (the only wiring there is).
+
+    Call ``services.room.load()`` next: it opens a bed for every open session of the watched
+    rooms and reconnects their monitors.
+    """
     from datetime import timedelta
 
-    from console.domain.alarms import DEFAULT_LIMITS, effective_limits
-    from console.domain.doses import Drug
     from console.domain.predose import BpGate
     from console.domain.scales import load_definitions
     from console.domain.sessions import SessionRecord
     from console.services.access import Access, AuditTrail
     from console.services.accounts import AccountService, PasswordSigner
     from console.services.alarm_sound import AlarmSound, QtAlarmSound, SilentSound
-    from console.services.alarms import AlarmService
     from console.services.audit_log import AuditLog
-    from console.services.clock import ClockService
+    from console.services.bed import Bed, BedParts
     from console.services.devices import DeviceManager
-    from console.services.discharge import DischargeService
     from console.services.exports import ExportOptions, ExportService
     from console.services.people import PeopleService
     from console.services.review import ReviewService
+    from console.services.room import Room
+    from console.services.room_sound import RoomSound
     from console.services.sessions import SessionService
-    from console.services.vitals import VitalsService
-    from console.services.workflow import WorkflowService
     from console.store.account_repository import AccountRepository
     from console.store.audit_repository import AuditRepository
+    from console.store.binding_repository import BindingRepository
     from console.store.discharge_repository import DischargeRepository
     from console.store.dose_repository import DoseRepository
     from console.store.repositories import PeopleRepository, SessionRepository
@@ -312,37 +305,20 @@ def build_services(
     from console.store.spool import Spool
     from console.store.vitals_repository import VitalsRepository
     from console.store.workflow_repository import WorkflowRepository
-    from console.store.writer import DurableWriter, SaveAlarmEvents, Targets
+    from console.store.writer import DurableWriter, Targets
 
     people_repo, session_repo = PeopleRepository(store), SessionRepository(store)
     workflow_repo = WorkflowRepository(store)
+    vitals_repo = VitalsRepository(store)
     audit_repo = AuditRepository(store)
     writer = DurableWriter(
-        Targets(session_repo, VitalsRepository(store), workflow_repo, audit_repo),
-        Spool(spool_path),
+        Targets(session_repo, vitals_repo, workflow_repo, audit_repo), Spool(spool_path)
     )
     access = Access(people_repo, AuditTrail(clock, writer))
     sessions = SessionService(clock, people_repo, session_repo, access, writer)
-    vitals = VitalsService(clock, VitalsRepository(store), writer, access)
-    devices = DeviceManager(clock, vitals)
-    clock_service = ClockService(clock, session_repo, settings.schedule())
-
-    def store_alarm_event(event: Any) -> None:
-        active = sessions.active
-        writer.write(SaveAlarmEvents(active.id if active is not None else None, (event,)))
-
-    sound: AlarmSound = QtAlarmSound(sound_dir) if sound_dir is not None else SilentSound()
-    alarms = AlarmService(clock, DEFAULT_LIMITS, store_alarm_event, sound, access=access)
-
-    def follow_session(record: SessionRecord | None) -> None:
-        vitals.set_session(record)
-        clock_service.set_session(record)
-        patient = record.patient_id if record is not None else None
-        clinic = workflow_repo.limit_overrides(None)
-        personal = workflow_repo.limit_overrides(patient) if patient is not None else {}
-        alarms.use_limits(effective_limits(DEFAULT_LIMITS, clinic, personal))
-
-    sessions.sessionChanged.connect(follow_session)  # first: the workflow reads fresh vitals
+    devices = DeviceManager(clock, BindingRepository(store), access)
+    output: AlarmSound = QtAlarmSound(sound_dir) if sound_dir is not None else SilentSound()
+    sound = RoomSound(output)
     accounts = AccountService(
         clock,
         AccountRepository(store),
@@ -351,63 +327,43 @@ def build_services(
     )
     signer = PasswordSigner(accounts)
     review_repo = ReviewRepository(store)
-    gate = BpGate(
-        settings.gate_warn_sys,
-        settings.gate_warn_dia,
-        settings.gate_hold_sys,
-        settings.gate_hold_dia,
-    )
     scales = load_definitions([Path(p) for p in settings.scale_files])
-    workflow = WorkflowService(
-        clock,
-        sessions,
-        vitals,
-        workflow_repo,
-        DoseRepository(store),
-        people_repo,
-        signer,
-        scales,
-        gate,
+    parts = BedParts(
+        clock=clock,
+        people=people_repo,
+        sessions=session_repo,
+        vitals=vitals_repo,
+        workflow=workflow_repo,
+        doses=DoseRepository(store),
+        discharges=DischargeRepository(store),
+        writer=writer,
         access=access,
+        signer=signer,
+        scales=scales,
+        gate=BpGate(
+            settings.gate_warn_sys,
+            settings.gate_warn_dia,
+            settings.gate_hold_sys,
+            settings.gate_hold_dia,
+        ),
+        schedule=settings.schedule(),
+        min_monitoring=timedelta(minutes=settings.min_monitoring_min),
     )
-    discharge = DischargeService(
-        clock,
-        sessions,
-        vitals,
-        workflow_repo,
-        DischargeRepository(store),
-        signer,
-        timedelta(minutes=settings.min_monitoring_min),
-        access=access,
-    )
 
-    def on_rating(entry: Any) -> None:
-        if entry.scale_id == "moaas":  # MOAA/S at or below 1 raises, a higher rating clears
-            alarms.on_moaas(entry.value)
+    def make_bed(record: SessionRecord) -> Bed:
+        return Bed(record, parts, sound.for_bed(record.id))
 
-    def follow_doses(*_: object) -> None:
-        active = sessions.active
-        if active is not None and active.state.is_open:  # a closed record no longer changes
-            discharge.set_esketamine(any(d.drug == Drug.ESKETAMINE for d in workflow.doses()))
-
-    workflow.ratingAdded.connect(on_rating)
-    workflow.doseRecorded.connect(follow_doses)
-    sessions.sessionChanged.connect(follow_doses)
-    vitals.checkRecorded.connect(clock_service.checks_changed)
-    vitals.pointsAdded.connect(alarms.on_points)
-    vitals.conditionChanged.connect(alarms.on_device_condition)
-    devices.statusChanged.connect(alarms.on_device_status)
-    clock_service.faceChanged.connect(alarms.on_clock_face)
+    room = Room(sessions, make_bed, devices, access, settings.rooms)
+    room.bedClosed.connect(sound.release)
     return Services(
         clock=clock,
         store=store,
         writer=writer,
         people=PeopleService(clock, people_repo),
         sessions=sessions,
-        clock_service=clock_service,
-        vitals=vitals,
+        room=room,
         devices=devices,
-        alarms=alarms,
+        sound=sound,
         signer=signer,
         access=access,
         audit=audit_repo,
@@ -417,14 +373,12 @@ def build_services(
         exports=ExportService(
             clock,
             review_repo,
-            VitalsRepository(store),
+            vitals_repo,
             access,
             options=ExportOptions(clinic_name=settings.clinic_name, scales=scales),
         ),
         scales=scales,
         workflow_repo=workflow_repo,
-        workflow=workflow,
-        discharge=discharge,
         settings=settings,
     )
 
@@ -442,7 +396,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
     from console.clock import SystemClock
     from console.demo import seed_demo
-    from console.errors import StoreUnavailable, VigilError
+    from console.errors import VigilError
     from console.services.devices import DeviceSpec
     from console.settings import load_settings, save_settings
     from console.store.database import Store
@@ -492,7 +446,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     services = build_services(
         store, clock, paths.spool(store.url), settings, sound_dir=paths.data_dir / "sounds"
     )
-    sessions, devices = services.sessions, services.devices
+    sessions, devices, room = services.sessions, services.devices, services.room
     demo_session = None
     if args.demo:
         from console.store.account_repository import AccountRepository
@@ -507,6 +461,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             services.workflow_repo,
             AccountRepository(store),
         )
+    sessions.catch_up()
+    start_problems = room.load()  # a bed for every open session, their monitors reconnected
 
     theme = apply_theme(app, args.theme or settings.theme)
     from console.reports.escort_sheet import ClinicContact
@@ -535,22 +491,13 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
     window.themeRequested.connect(lambda name: remember(theme=apply_theme(app, name)))
     window.geometryChanged.connect(lambda g, s: remember(window_geometry=g, window_state=s))
-    sessions.sessionChanged.connect(
-        lambda r: remember(last_session_id=r.id if r is not None and r.state.is_open else None)
-    )
-
-    sessions.catch_up()
-    resume = args.session or demo_session or settings.last_session_id
-    opened = False
-    if resume is not None:
-        try:
-            record = sessions.record(resume)
-        except StoreUnavailable:
-            record = None
-        if record is not None and (record.state.is_open or args.session):
-            opened = window.open_session(record.id)
-    if not opened:
-        window.show_start()
+    for message in start_problems:
+        window.show_problem(message)
+    shown = False
+    if args.session is not None:
+        shown = window.show_bed(args.session) or window.open_session(args.session)
+    if not shown:
+        window.show_home()
     if args.demo:
         from console.demo import DEMO_PASSWORD, DEMO_SIGN_IN
 
@@ -578,7 +525,11 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             try:
                 simulator = start_simulator(DEMO_PROTOCOL, "--t0-offset-min", "38")
                 simulators.append(simulator)
-                devices.connect_device(DeviceSpec(DEMO_PROTOCOL, simulator.port))
+                devices.connect_device(
+                    DeviceSpec(DEMO_PROTOCOL, simulator.port),
+                    demo_session if room.bed(demo_session or 0) is not None else None,
+                    services.access.current.id if services.access.current else None,
+                )
             except (SimulatorError, VigilError) as error:
                 window.show_problem(f"The demo monitor did not start: {error}")
 

@@ -84,6 +84,7 @@ class Settings:
     gate_warn_dia: int = 90
     gate_hold_sys: int = 160
     gate_hold_dia: int = 100
+    rooms: tuple[int, ...] = ()  # the room ids this console watches; empty: every room
     extra: dict[str, Any] = field(default_factory=dict)
 
     def schedule(self) -> ScheduleConfig:
@@ -112,7 +113,13 @@ def load_settings(path: Path) -> Settings:
         if f.name not in raw:
             continue
         value, default = raw[f.name], getattr(defaults, f.name)
-        if (
+        if f.name == "rooms":
+            rooms = _room_ids(value)
+            if rooms is None:
+                log.warning("setting %s has a bad value %r: default used", f.name, value)
+            else:
+                values[f.name] = rooms
+        elif (
             default is None
             or isinstance(value, type(default))
             or (f.name == "last_session_id" and (value is None or isinstance(value, int)))
@@ -122,6 +129,15 @@ def load_settings(path: Path) -> Settings:
             log.warning("setting %s has a bad value %r: default used", f.name, value)
     values["schema"] = SETTINGS_SCHEMA
     return Settings(**values)
+
+
+def _room_ids(value: Any) -> tuple[int, ...] | None:
+    """A JSON list of room ids (positive integers) as a tuple without repeats, or None if bad."""
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+    ):
+        return None
+    return tuple(dict.fromkeys(value))
 
 
 def save_settings(path: Path, settings: Settings) -> None:

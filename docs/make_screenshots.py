@@ -83,7 +83,7 @@ def main() -> None:
         ):
             services.sessions.add_note(category, text, 1)  # the demo therapist
         shoot(app, window, "session", ("day", "night"))
-        window.tools.setCurrentWidget(window.device_status.parentWidget().parentWidget())
+        window.bed_view.tools.setCurrentWidget(window.bed_view.device_status.parentWidget().parentWidget())
         shoot(app, window, "monitors", ("night",))
 
         # an alarm: a cuff reading far above the limit arrives from the monitor
@@ -98,7 +98,7 @@ def main() -> None:
             ],
             clock.now(),
         )
-        window.tools.setCurrentWidget(window.alarm_list)
+        window.bed_view.tools.setCurrentWidget(window.bed_view.alarm_list)
         settle(app, 0.5)
         shoot(app, window, "alarm", ("day", "night"))
         services.accounts.lock()  # the lock screen keeps the clock and the alarm in view
@@ -106,7 +106,7 @@ def main() -> None:
         shoot(app, window, "locked", ("night",))
         services.accounts.unlock(DEMO_PASSWORD)
 
-        window.tools.setCurrentWidget(window.rating_form)
+        window.bed_view.tools.setCurrentWidget(window.bed_view.rating_form)
         window.show_page(1)
         shoot(app, window, "predose", ("day", "night"))
         window.show_page(2)

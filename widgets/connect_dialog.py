@@ -1,8 +1,9 @@
-"""The connection dialog: choose a monitor's protocol and port, see its line settings, connect."""
+"""The monitor dialogs: connect one (protocol, port, the patient it is on), or move it to another."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,14 +18,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.errors import VigilError
+from console.errors import PermissionDenied, VigilError
 from console.services.devices import DeviceManager, DeviceSpec
+from console.services.room import Room
 from devices.base import SerialDefaults
 from devices.transport import PortInfo, is_url, list_ports
 from widgets.theme import named, set_invalid
 
 PORT_HINT = "/dev/ttyUSB0, COM3 or socket://host:port"
 _PARITY = {"N": "N", "E": "E", "O": "O", "M": "M", "S": "S"}
+UNASSIGNED = -1  # the patient combo's data for "on nobody": shown, never recorded
+UNASSIGNED_TEXT = "Unassigned (show values, record nothing)"
+CHOOSE_PATIENT = "Choose which patient the monitor is on (or Unassigned)."
+NOT_RECORDED = "unassigned — not recorded"
 
 
 def describe_serial(serial: SerialDefaults) -> str:
@@ -39,18 +45,58 @@ def describe_serial(serial: SerialDefaults) -> str:
     return f"{serial.baudrate} baud, {frame}, {flow}"
 
 
+def fill_patient_combo(combo: QComboBox, room: Room, selected: int | None) -> None:
+    """List the room's open beds by label, then Unassigned; select ``selected`` (a session id,
+    UNASSIGNED, or None for no choice yet: the user must pick, nothing is assumed).
+    """
+    combo.blockSignals(True)
+    combo.clear()
+    for bed in room.beds():
+        combo.addItem(bed.label, bed.session_id)
+    combo.addItem(UNASSIGNED_TEXT, UNASSIGNED)
+    combo.setCurrentIndex(combo.findData(selected) if selected is not None else -1)
+    combo.blockSignals(False)
+
+
+def chosen_patient(combo: QComboBox) -> int | None:
+    """The chosen session id, UNASSIGNED, or None when nothing is chosen."""
+    data = combo.currentData() if combo.currentIndex() >= 0 else None
+    return int(data) if data is not None else None
+
+
+def patient_text(room: Room, session_id: int | None) -> str:
+    """Who a monitor is on: the bed's label, or that it is unassigned and records nothing."""
+    if session_id is None:
+        return NOT_RECORDED
+    bed = room.bed(session_id)
+    return bed.label if bed is not None else f"session {session_id} (not in this room)"
+
+
 def _port_text(info: PortInfo) -> str:
     return f"{info.device} — {info.description}" if info.description else info.device
 
 
 class ConnectDialog(QDialog):
-    """Connects one monitor through the device manager; errors stay inline, success accepts."""
+    """Connects one monitor and binds it to the chosen patient; errors stay inline, success accepts.
 
-    def __init__(self, manager: DeviceManager, parent: QWidget | None = None) -> None:
+    ``session_id`` preselects the bed on screen; without it the user must choose a patient (or
+    Unassigned) so that no monitor is ever put on a patient by default.
+    """
+
+    def __init__(
+        self,
+        manager: DeviceManager,
+        room: Room,
+        actor: Callable[[], int | None],
+        session_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect monitor")
         self.setMinimumWidth(560)
         self._manager = manager
+        self._room = room
+        self._actor = actor
         self._drivers = manager.drivers()
         self._ports: list[PortInfo] = []
 
@@ -78,6 +124,15 @@ class ConnectDialog(QDialog):
         self.error_label = named(QLabel(""), "fieldError")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
+        self.patient_combo = QComboBox()
+        self.patient_combo.setPlaceholderText("Choose the patient…")
+        self.patient_combo.setAccessibleName("Patient")
+        fill_patient_combo(self.patient_combo, room, session_id)
+        self.patient_combo.currentIndexChanged.connect(self._on_patient_combo_changed)
+        self.patient_error = named(QLabel(""), "fieldError")
+        self.patient_error.setWordWrap(True)
+        self.patient_error.hide()
+        room.bedsChanged.connect(self._on_room_beds_changed)
         self.connect_button = QPushButton("Connect")
         self.connect_button.setDefault(True)
         self.connect_button.clicked.connect(self._on_connect_button_clicked)
@@ -90,6 +145,11 @@ class ConnectDialog(QDialog):
         port_row.addWidget(self.refresh_button)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        patient_box = QVBoxLayout()
+        patient_box.setSpacing(2)
+        patient_box.addWidget(self.patient_combo)
+        patient_box.addWidget(self.patient_error)
+        form.addRow("Patient", patient_box)
         form.addRow("Protocol", self.protocol_combo)
         form.addRow("Port", port_row)
         form.addRow("Line settings", self.serial_label)
@@ -127,6 +187,15 @@ class ConnectDialog(QDialog):
             return self._ports[index].device
         return text
 
+    def patient(self) -> int | None:
+        """The chosen bed's session id, UNASSIGNED, or None when nothing is chosen yet."""
+        return chosen_patient(self.patient_combo)
+
+    def choose_patient(self, session_id: int | None) -> None:
+        """Select a bed by session id, or Unassigned with None."""
+        index = self.patient_combo.findData(UNASSIGNED if session_id is None else session_id)
+        self.patient_combo.setCurrentIndex(index)
+
     def choose(self, protocol: str, port: str) -> None:
         """Select ``protocol`` (short name; an unknown one is kept as typed) and type ``port``."""
         index = self.protocol_combo.findData(protocol)
@@ -158,17 +227,26 @@ class ConnectDialog(QDialog):
 
     def connect_device(self) -> bool:
         """Ask the manager to connect the choice; on failure the message shows inline."""
+        patient = self.patient()
+        if patient is None:
+            self._show_patient_error(CHOOSE_PATIENT)
+            return False
         port = self.port()
         problem = self._port_problem(port)
         if problem:
             self._show_error(problem, port_field=True)
             return False
+        session_id = None if patient == UNASSIGNED else patient
         try:
-            self._manager.connect_device(DeviceSpec(self.protocol(), port))
+            self._manager.connect_device(DeviceSpec(self.protocol(), port), session_id, self._actor())
+        except PermissionDenied as refused:
+            self._show_patient_error(str(refused))
+            return False
         except VigilError as error:
             self._show_error(str(error), port_field=not port)
             return False
         self._show_error("")
+        self._show_patient_error("")
         self.accept()
         return True
 
@@ -183,6 +261,11 @@ class ConnectDialog(QDialog):
             "Refresh, or type a pyserial URL such as socket://host:port."
         )
 
+    def _show_patient_error(self, text: str) -> None:
+        self.patient_error.setText(text)
+        self.patient_error.setVisible(bool(text))
+        set_invalid(self.patient_combo, bool(text))
+
     def _show_error(self, text: str, *, port_field: bool = False) -> None:
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
@@ -195,6 +278,13 @@ class ConnectDialog(QDialog):
         self.help_label.setText(info.help_text if info else "")
         self._show_error("")
 
+    def _on_patient_combo_changed(self) -> None:
+        self._show_patient_error("")
+
+    def _on_room_beds_changed(self) -> None:
+        # a bed opened or closed while the dialog is up: keep the choice if its bed still is
+        fill_patient_combo(self.patient_combo, self._room, self.patient())
+
     def _on_port_combo_edited(self) -> None:
         self._show_error("")
 
@@ -203,3 +293,123 @@ class ConnectDialog(QDialog):
 
     def _on_connect_button_clicked(self) -> None:
         self.connect_device()
+
+
+class MoveDialog(QDialog):
+    """Puts a connected monitor on another patient (or on nobody), naming both patients.
+
+    The move is explicit and audited by the device manager; the new patient must be chosen.
+    """
+
+    def __init__(
+        self,
+        manager: DeviceManager,
+        room: Room,
+        actor: Callable[[], int | None],
+        port: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._manager = manager
+        self._room = room
+        self._actor = actor
+        self.port = port
+        self.current = manager.bound_session(port)
+        self.setWindowTitle("Move monitor" if self.current is not None else "Assign monitor")
+        self.setMinimumWidth(480)
+        now_on = patient_text(room, self.current)
+        self.intro = QLabel(f"Monitor on {port}\nNow on: {now_on}")
+        self.intro.setWordWrap(True)
+        self.patient_combo = QComboBox()
+        self.patient_combo.setPlaceholderText("Choose the patient…")
+        self.patient_combo.setAccessibleName("Patient")
+        fill_patient_combo(self.patient_combo, room, None)
+        self.patient_combo.currentIndexChanged.connect(self._on_patient_combo_changed)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.error_label = named(QLabel(""), "fieldError")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.cancel_button = named(QPushButton("Cancel"), "secondary")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.confirm_button = QPushButton("Move")
+        self.confirm_button.setDefault(True)
+        self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.confirm_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(QLabel("Put it on:"))
+        layout.addWidget(self.patient_combo)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self._on_patient_combo_changed()
+
+    def choose(self, session_id: int | None) -> None:
+        """Select the new bed by session id, or Unassigned with None."""
+        index = self.patient_combo.findData(UNASSIGNED if session_id is None else session_id)
+        self.patient_combo.setCurrentIndex(index)
+
+    def target(self) -> int | None:
+        """The chosen session id, UNASSIGNED, or None when nothing is chosen yet."""
+        return chosen_patient(self.patient_combo)
+
+    def confirm(self) -> bool:
+        """Bind (or unbind) as chosen; on a refusal the message shows and the dialog stays."""
+        target = self.target()
+        if target is None:
+            self._show_error("Choose the patient the monitor is now on (or Unassigned).")
+            return False
+        try:
+            if target == UNASSIGNED:
+                self._manager.unbind(self.port, self._actor())
+            else:
+                self._manager.bind(self.port, target, self._actor())
+        except VigilError as error:
+            self._show_error(str(error))
+            return False
+        self.accept()
+        return True
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+        set_invalid(self.patient_combo, bool(text))
+
+    def _on_patient_combo_changed(self) -> None:
+        self._show_error("")
+        target = self.target()
+        old = patient_text(self._room, self.current)
+        same = target == (self.current if self.current is not None else UNASSIGNED)
+        if target is None or same:
+            self.summary.setText("" if target is None else "It is already there.")
+            self.confirm_button.setText("Move")
+            self.confirm_button.setEnabled(False)
+            return
+        self.confirm_button.setEnabled(True)
+        if target == UNASSIGNED:
+            self.summary.setText(
+                f"From: {old}\nIts values will be shown but no longer recorded."
+            )
+            self.confirm_button.setText("Unassign")
+            return
+        new = patient_text(self._room, target)
+        if self.current is None:
+            self.summary.setText(
+                f"To: {new}\nIts readings are recorded for this patient from now on."
+            )
+            self.confirm_button.setText(f"Assign to {new}")
+        else:
+            self.summary.setText(
+                f"From: {old}\nTo: {new}\n"
+                "From now on its readings are recorded for the new patient only."
+            )
+            self.confirm_button.setText(f"Move to {new}")
+
+    def _on_confirm_button_clicked(self) -> None:
+        self.confirm()

@@ -1,7 +1,8 @@
-"""The device status panel: one row per connected monitor with its state, counters and age."""
+"""The device status panel: each connected monitor, the patient it is on, its state and counters."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,15 +18,19 @@ from PySide6.QtWidgets import (
 )
 
 from console.clock import Clock
+from console.domain.vitals import PARAMETERS, Parameter
 from console.services.devices import DeviceManager, DeviceSpec
-from devices.reader import ReaderState, ReaderStatus
-from widgets.connect_dialog import ConnectDialog
+from console.services.room import Room
+from devices.base import Reading
+from devices.reader import ReaderState, ReaderStatus, ReadingBatch
+from widgets.connect_dialog import ConnectDialog, MoveDialog, patient_text
 from widgets.theme import named
 
 REFRESH_MS = 1000
 HEADERS = (
     "Monitor",
     "Port",
+    "Patient",
     "State",
     "Frames good / bad",
     "Resyncs",
@@ -33,7 +38,10 @@ HEADERS = (
     "Last reading",
     "Last error",
     "",
+    "",
 )
+ERROR_COLUMN = HEADERS.index("Last error")
+
 STATE_TEXT: dict[ReaderState, str] = {
     ReaderState.CONNECTING: "connecting…",
     ReaderState.CONNECTED: "connected",
@@ -53,6 +61,9 @@ QLabel#deviceState[state="disconnected"] { color: #c4454b; }
 QLabel#deviceState[state="connecting"], QLabel#deviceState[state="listening"] { color: #4f86b0; }
 QLabel#deviceState[state="stopped"] { color: #7a8896; }
 QLabel#deviceHeader { font-size: 9pt; font-weight: 600; color: #7a8896; }
+QLabel#devicePatient { font-weight: 600; }
+QLabel#devicePatient[bound="false"] { color: #c08a1e; }
+QLabel#deviceValues { font-size: 9pt; color: #7a8896; }
 """
 ERROR_CHARS = 60  # longer errors are cut in the row; the full text is in the tooltip
 
@@ -69,6 +80,14 @@ def reading_age(last: datetime | None, now: datetime) -> str:
     return f"last reading {seconds // 3600} h ago"
 
 
+def values_text(values: dict[Parameter, float]) -> str:
+    """An unassigned monitor's latest values: "SpO2 97 · PR 72 — not recorded"."""
+    if not values:
+        return ""
+    shown = " · ".join(f"{PARAMETERS[p].label} {v:.0f}" for p, v in values.items())
+    return f"{shown} — not recorded"
+
+
 @dataclass(eq=False)
 class DeviceRow:
     """The labels and button of one device's row."""
@@ -76,12 +95,16 @@ class DeviceRow:
     spec: DeviceSpec
     protocol: QLabel
     port: QLabel
+    patient_cell: QWidget
+    patient: QLabel
+    values: QLabel
     state: QLabel
     frames: QLabel
     resyncs: QLabel
     reconnects: QLabel
     age: QLabel
     error: QLabel
+    move_button: QPushButton
     disconnect_button: QPushButton
     status: ReaderStatus | None = None
 
@@ -89,18 +112,24 @@ class DeviceRow:
         return (
             self.protocol,
             self.port,
+            self.patient_cell,
             self.state,
             self.frames,
             self.resyncs,
             self.reconnects,
             self.age,
             self.error,
+            self.move_button,
             self.disconnect_button,
         )
 
 
 class DeviceStatusPanel(QFrame):
-    """Shows every device the manager reads; Disconnect per row; "Connect monitor…" below."""
+    """Shows every device the manager reads and the patient it is on; Move/Assign and Disconnect
+    per row; "Connect monitor…" below (preselecting ``session_id``, the bed on screen, if any).
+
+    An unassigned monitor's latest values are shown in its row, marked as not recorded.
+    """
 
     # the user pressed "Connect monitor…" (no payload); the panel also opens the dialog
     # itself unless it was built with open_dialog=False
@@ -110,6 +139,9 @@ class DeviceStatusPanel(QFrame):
         self,
         manager: DeviceManager,
         clock: Clock,
+        room: Room,
+        actor: Callable[[], int | None],
+        session_id: int | None = None,
         parent: QWidget | None = None,
         *,
         open_dialog: bool = True,
@@ -119,9 +151,16 @@ class DeviceStatusPanel(QFrame):
         self.setStyleSheet(STATE_QSS)
         self._manager = manager
         self._clock = clock
+        self._room = room
+        self._actor = actor
+        self._session_id = session_id
         self._open_dialog = open_dialog
         self.rows: dict[str, DeviceRow] = {}
         self.dialog: ConnectDialog | None = None
+        self.move_dialog: MoveDialog | None = None
+        # an unassigned monitor's latest value of each parameter, by port (shown, never stored)
+        self._unassigned: dict[str, dict[Parameter, float]] = {}
+        self._values_dirty: set[str] = set()
 
         self._grid_host = named(QWidget(), "deviceGrid")
         self._grid = QGridLayout(self._grid_host)
@@ -130,7 +169,7 @@ class DeviceStatusPanel(QFrame):
         self._grid.setVerticalSpacing(6)
         for column, text in enumerate(HEADERS):
             self._grid.addWidget(named(QLabel(text), "deviceHeader"), 0, column)
-        self._grid.setColumnStretch(7, 1)
+        self._grid.setColumnStretch(ERROR_COLUMN, 1)
         self.empty_label = named(
             QLabel("No monitor connected. Vitals can still be entered by hand."), "placeholder"
         )
@@ -151,6 +190,8 @@ class DeviceStatusPanel(QFrame):
         self._timer.timeout.connect(self._on_timer_timeout)
         manager.statusChanged.connect(self._on_manager_status_changed)
         manager.devicesChanged.connect(self._on_manager_devices_changed)
+        manager.unassignedReadings.connect(self._on_manager_unassigned_readings)
+        room.bedsChanged.connect(self._on_room_beds_changed)
         self._on_manager_devices_changed()
         self._timer.start()
 
@@ -159,15 +200,34 @@ class DeviceStatusPanel(QFrame):
         """Stop the once-a-second age refresh (before the panel goes away)."""
         self._timer.stop()
 
+    def refresh(self) -> None:
+        """Update the ages and the unassigned monitors' values now (the timer does it each second)."""
+        for port, row in self.rows.items():
+            self._show_age(row)
+            if port in self._values_dirty:
+                self._show_values(row)
+        self._values_dirty.clear()
+
     def open_connect_dialog(self) -> ConnectDialog:
         """Open the connection dialog without blocking (``open()``, never ``exec()``)."""
         if self.dialog is not None:
             self.dialog.raise_()
             return self.dialog
-        dialog = ConnectDialog(self._manager, self)
+        dialog = ConnectDialog(self._manager, self._room, self._actor, self._session_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(self._on_dialog_finished)
         self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_move_dialog(self, port: str) -> MoveDialog:
+        """Ask which patient the monitor on ``port`` is now on (without blocking)."""
+        if self.move_dialog is not None:
+            self.move_dialog.close()
+        dialog = MoveDialog(self._manager, self._room, self._actor, port, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._on_move_dialog_finished)
+        self.move_dialog = dialog
         dialog.open()
         return dialog
 
@@ -184,16 +244,34 @@ class DeviceStatusPanel(QFrame):
         error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         error.setWordWrap(True)  # a long reason wraps instead of widening the whole panel
         error.setMinimumWidth(180)
+        bound = self._manager.bound_session(spec.port)
+        patient = named(QLabel(patient_text(self._room, bound)), "devicePatient")
+        patient.setProperty("bound", "true" if bound is not None else "false")
+        values = named(QLabel(""), "deviceValues")
+        values.setVisible(bound is None)
+        cell = QWidget()
+        cell_layout = QVBoxLayout(cell)
+        cell_layout.setContentsMargins(0, 0, 0, 0)
+        cell_layout.setSpacing(0)
+        cell_layout.addWidget(patient)
+        cell_layout.addWidget(values)
+        move = named(QPushButton("Move…" if bound is not None else "Assign…"), "secondary")
+        move.setToolTip("Put this monitor on another patient (or on nobody).")
+        move.clicked.connect(lambda _=False, port=spec.port: self._on_move_button_clicked(port))
         return DeviceRow(
             spec=spec,
             protocol=protocol,
             port=QLabel(spec.port),
+            patient_cell=cell,
+            patient=patient,
+            values=values,
             state=named(QLabel(""), "deviceState"),
             frames=QLabel("0 / 0"),
             resyncs=QLabel("0"),
             reconnects=QLabel("0"),
             age=QLabel(""),
             error=error,
+            move_button=move,
             disconnect_button=button,
         )
 
@@ -210,6 +288,7 @@ class DeviceStatusPanel(QFrame):
                 self._grid.addWidget(widget, line, column)
             status = self._manager.status(spec.port)
             self._show_status(row, status)
+            self._show_values(row)
         self._grid_host.setVisible(bool(self.rows))
         self.empty_label.setVisible(not self.rows)
 
@@ -230,13 +309,37 @@ class DeviceStatusPanel(QFrame):
             row.error.setToolTip(text)
         self._show_age(row)
 
+    def _show_values(self, row: DeviceRow) -> None:
+        if self._manager.bound_session(row.spec.port) is not None:
+            return
+        text = values_text(self._unassigned.get(row.spec.port, {}))
+        if row.values.text() != text:
+            row.values.setText(text)
+
     def _show_age(self, row: DeviceRow) -> None:
         last = row.status.last_reading if row.status else None
         row.age.setText(reading_age(last, self._clock.now()))
 
     # ---- slots ----------------------------------------------------------------------------
     def _on_manager_devices_changed(self) -> None:
+        # a monitor bound (or disconnected) since: its unassigned values no longer apply
+        self._unassigned = {
+            port: values
+            for port, values in self._unassigned.items()
+            if port in {spec.port for spec in self._manager.devices()}
+            and self._manager.bound_session(port) is None
+        }
         self._rebuild()
+
+    def _on_room_beds_changed(self) -> None:
+        self._rebuild()  # a bed closed or opened: the patient labels follow
+
+    def _on_manager_unassigned_readings(self, batch: ReadingBatch) -> None:
+        values = self._unassigned.setdefault(batch.source, {})
+        for item in batch.items:
+            if isinstance(item, Reading):
+                values[item.parameter] = item.value
+        self._values_dirty.add(batch.source)  # shown on the next refresh, never per batch
 
     def _on_manager_status_changed(self, status: ReaderStatus) -> None:
         row = self.rows.get(status.source)
@@ -244,8 +347,7 @@ class DeviceStatusPanel(QFrame):
             self._show_status(row, status)
 
     def _on_timer_timeout(self) -> None:
-        for row in self.rows.values():
-            self._show_age(row)
+        self.refresh()
 
     def _on_disconnect_button_clicked(self, port: str) -> None:
         self._manager.disconnect_device(port)
@@ -255,5 +357,11 @@ class DeviceStatusPanel(QFrame):
         if self._open_dialog:
             self.open_connect_dialog()
 
+    def _on_move_button_clicked(self, port: str) -> None:
+        self.open_move_dialog(port)
+
     def _on_dialog_finished(self) -> None:
         self.dialog = None
+
+    def _on_move_dialog_finished(self) -> None:
+        self.move_dialog = None

@@ -1,4 +1,4 @@
-"""The lock screen: the session clock and the active alarms stay in view; unlock or switch user."""
+"""The lock screen: every bed's alarms and the session clock stay in view; unlock or switch user."""
 
 from __future__ import annotations
 
@@ -18,14 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.accounts import clock_time
-from console.domain.alarms import ActiveAlarm
 from console.domain.people import Staff
 from console.domain.schedule import CheckState, ClockFace
 from console.errors import AuthenticationFailed, ValidationFailed, VigilError
 from console.services.accounts import LOCK_IDLE, AccountService
-from console.services.alarms import AlarmService
 from console.services.clock import ClockService
-from widgets.alarm_banner import MARKERS, local_time
 from widgets.login_screen import AUTH_STYLE, FieldForm, error_label, password_edit
 from widgets.theme import named
 
@@ -49,79 +46,6 @@ def _staff(staff_id: int) -> str:
     return f"staff #{staff_id}"
 
 
-class AlarmSummary(QFrame):
-    """Every active alarm, one bar each in the banner's colours and markers (no acknowledge here:
-    acknowledging names who did it, so it waits for unlock or switch user).
-    """
-
-    def __init__(
-        self,
-        alarms: AlarmService,
-        parent: QWidget | None = None,
-        *,
-        staff_name: Callable[[int], str] = _staff,
-    ) -> None:
-        super().__init__(parent)
-        self._staff_name = staff_name
-        self._rows: list[QFrame] = []
-        self._messages: list[str] = []
-        self.calm = named(QLabel(NO_ALARM), "placeholder")
-        self.calm.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.more = named(QLabel(""), "clockCaption")
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(6)
-        self._layout.addWidget(self.calm)
-        self._layout.addWidget(self.more)
-        alarms.alarmsChanged.connect(self._on_alarms_alarms_changed)
-        self.show_alarms(alarms.active())
-
-    def messages(self) -> list[str]:
-        """The alarm messages shown, most urgent first."""
-        return list(self._messages)
-
-    def show_alarms(self, active: tuple[ActiveAlarm, ...]) -> None:
-        for row in self._rows:
-            self._layout.removeWidget(row)
-            row.deleteLater()
-        self._rows = []
-        shown = active[:MAX_ALARM_ROWS]
-        for index, alarm in enumerate(shown):
-            row = self._row(alarm)
-            self._layout.insertWidget(index, row)
-            row.show()  # at once: a row added to a shown screen would wait for the event loop
-            self._rows.append(row)
-        self._messages = [a.message for a in shown]
-        extra = len(active) - len(shown)
-        self.more.setText(f"+{extra} more alarms" if extra > 0 else "")
-        self.more.setVisible(extra > 0)
-        self.calm.setVisible(not active)
-
-    def _row(self, alarm: ActiveAlarm) -> QFrame:
-        level = alarm.priority.value
-        row = named(QFrame(), "alarmBanner")
-        marker = named(QLabel(MARKERS[alarm.priority]), "alarmMarker")
-        message = named(QLabel(alarm.message), "alarmMessage")
-        detail_text = f"since {local_time(alarm.raised_at)}"
-        if alarm.acknowledged_by is not None and alarm.acknowledged_at is not None:
-            who = self._staff_name(alarm.acknowledged_by)
-            detail_text += f" · acknowledged by {who} at {local_time(alarm.acknowledged_at)}"
-        detail = named(QLabel(detail_text), "alarmDetail")
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(14, 6, 14, 6)
-        layout.setSpacing(12)
-        layout.addWidget(marker)
-        layout.addWidget(message, 1)
-        layout.addWidget(detail)
-        for widget in (row, marker, message, detail):
-            widget.setProperty("priority", level)
-            _repolish(widget)
-        return row
-
-    def _on_alarms_alarms_changed(self, active: tuple[ActiveAlarm, ...]) -> None:
-        self.show_alarms(active)
-
-
 class LockScreen(QWidget):
     """Shown over the console when it locks (idle or by hand). Escape never unlocks.
 
@@ -132,8 +56,7 @@ class LockScreen(QWidget):
     def __init__(
         self,
         accounts: AccountService,
-        clock_service: ClockService,
-        alarms: AlarmService,
+        alarm_view: QWidget,
         parent: QWidget | None = None,
         *,
         staff_name: Callable[[int], str] = _staff,
@@ -143,7 +66,9 @@ class LockScreen(QWidget):
         self.setStyleSheet(AUTH_STYLE)
 
         # ---- alarms and the clock ----
-        self.alarm_summary = AlarmSummary(alarms, staff_name=staff_name)
+        self._staff_name = staff_name
+        self._clock: ClockService | None = None
+        self.alarm_summary = alarm_view  # every bed's alarms (the room's alarm strip)
         self.dose_value = named(QLabel("T+ –:––:––"), "clockBig")
         self.dose_value.setAccessibleName("Time since dose")
         self.dose_value.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -151,6 +76,8 @@ class LockScreen(QWidget):
         self.minimum_value.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.check_text = named(QLabel(""), "checkText")
         self.check_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bed_label = named(QLabel(""), "clockCaption")
+        self.bed_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_session = named(QLabel(NO_SESSION), "placeholder")
         self.no_session.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.clock_box = QWidget()
@@ -162,6 +89,7 @@ class LockScreen(QWidget):
         grid.addWidget(self.minimum_value, 1, 1, Qt.AlignmentFlag.AlignCenter)
         clock_rows = QVBoxLayout(self.clock_box)
         clock_rows.setSpacing(10)
+        clock_rows.addWidget(self.bed_label)
         for part in (grid, self.check_text):
             centred = QHBoxLayout()
             centred.addStretch(1)
@@ -237,11 +165,22 @@ class LockScreen(QWidget):
         accounts.lockedChanged.connect(self._on_accounts_locked_changed)
         accounts.signedIn.connect(self._on_accounts_signed_in)
         accounts.signedOut.connect(self._on_accounts_signed_out)
-        clock_service.faceChanged.connect(self._on_clock_service_face_changed)
-        self.show_face(clock_service.face)
+        self.show_face(None)
         self.refresh()
 
     # ---- public ----------------------------------------------------------------------------
+    def follow(self, clock: ClockService | None, label: str = "") -> None:
+        """Show this bed's session clock (the bed on screen when the lock went on), or none."""
+        if self._clock is not None:
+            self._clock.faceChanged.disconnect(self._on_clock_service_face_changed)
+        self._clock = clock
+        self.bed_label.setText(label)
+        if clock is not None:
+            clock.faceChanged.connect(self._on_clock_service_face_changed)
+            clock.refresh()  # the figures as of now (shown through faceChanged)
+        else:
+            self.show_face(None)
+
     def refresh(self) -> None:
         """Show who is locked out and why, and clear the fields (call when the lock goes on)."""
         current: Staff | None = self._accounts.current

@@ -1,75 +1,43 @@
-"""The main window: start screen, or the session view with header, vitals, notes and discharge."""
+"""The window shell: sign-in and lock gate, the actions table, the room overview and the bed views."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
-    QScrollArea,
-    QSplitter,
     QStackedWidget,
-    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from console.clock import Clock
-from console.domain.lifecycle import SessionState
 from console.domain.permissions import Permission
-from console.domain.schedule import ClockFace
-from console.domain.sessions import SessionRecord
 from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, VigilError
 from console.reports.escort_sheet import ClinicContact
 from console.services.access import Access
 from console.services.accounts import AccountService
-from console.services.alarms import AlarmService
 from console.services.audit_log import AuditLog
-from console.services.clock import ClockService
 from console.services.devices import DeviceManager
-from console.services.discharge import DischargeService
 from console.services.exports import ExportService
 from console.services.people import PeopleService
 from console.services.review import ReviewService
+from console.services.room import Room
 from console.services.sessions import SessionService
-from console.services.vitals import VitalsService
-from console.services.workflow import WorkflowService
-from widgets.adverse_event_form import AdverseEventForm
-from widgets.alarm_banner import AlarmBanner, AlarmList
-from widgets.device_status import DeviceStatusPanel
+from widgets.alarm_strip import AlarmStrip
+from widgets.bed_view import PAGE_TITLES, BedView, ViewContext
 from widgets.lock_screen import LockScreen
 from widgets.login_screen import LoginScreen
-from widgets.observation_panel import ObservationPanel
-from widgets.rating_form import RatingForm
-from widgets.session_actions import SessionActions
-from widgets.session_header import SessionHeader
+from widgets.room_overview import RoomOverview
 from widgets.start_screen import StartScreen
 from widgets.theme import named
-from widgets.vitals.panel import VitalsPanel
-from widgets.vitals_entry import VitalsEntry
 
-if TYPE_CHECKING:  # imported when their page is first shown
-    from widgets.discharge_panel import DischargePanel
-    from widgets.dose_form import DoseForm
-    from widgets.predose_panel import PreDosePanel
-
-PAGE_TITLES = ("Monitoring  (F5)", "Pre-dose && dose  (F6)", "Discharge  (F7)")
-PAGE_FOR_FORM = {"dose": 1, "discharge": 2}
-
-
-def _scrolled(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
+MAX_BED_KEYS = 8  # Alt+1 … Alt+8 open a bed
 
 
 class WindowServices(Protocol):
@@ -78,12 +46,8 @@ class WindowServices(Protocol):
     clock: Clock
     people: PeopleService
     sessions: SessionService
-    clock_service: ClockService
-    vitals: VitalsService
+    room: Room
     devices: DeviceManager
-    alarms: AlarmService
-    workflow: WorkflowService
-    discharge: DischargeService
     access: Access
     accounts: AccountService
     audit_log: AuditLog
@@ -93,7 +57,11 @@ class WindowServices(Protocol):
 
 
 class MainWindow(QMainWindow):
-    """Observes the services; only main.py builds it."""
+    """A shell: the sign-in/lock gate, the actions table, the room overview and the bed views.
+
+    It holds no clinical state: each bed's services own theirs, and each bed view observes one
+    bed. Only main.py builds it.
+    """
 
     # the theme the user picked ("day" or "night")
     themeRequested = Signal(str)
@@ -112,101 +80,52 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("Vigil — dosing room")
         clock, people, sessions = services.clock, services.people, services.sessions
-        clock_service, vitals, devices = services.clock_service, services.vitals, services.devices
         self._people = people
         self._sessions = sessions
+        self._room = services.room
         self._theme = theme
-        self._vitals = vitals
-        self._devices = devices
-        self._alarms = services.alarms
-        self._workflow = services.workflow
-        self._discharge = services.discharge
-        self._shown_session: int | None = None  # the page follows the state when this changes
+        self._devices = services.devices
         self._access = services.access
         self._accounts = services.accounts
         self._audit_log = services.audit_log
         self._review = services.review
         self._exports = services.exports
         self._scales = services.scales
+        self._clock = clock
         self._names: dict[int, str] = {}
+        self._views: dict[int, BedView] = {}  # built when a bed is first shown
+        self._views_for: int | None = None  # the user the bed views were built for
+        self._context = ViewContext(
+            room=self._room,
+            people=people,
+            devices=self._devices,
+            clock=clock,
+            actor=self.acting_staff_id,
+            staff_name=self._staff_name,
+            minimum_minutes=minimum_minutes,
+            clinic=clinic,
+        )
         self.user_label = named(QLabel(""), "secondary")
 
         self.banner = named(QLabel(""), "banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
 
-        self.start_screen = StartScreen(people, sessions, actor=self.acting_staff_id)
+        self.start_screen = StartScreen(
+            people, sessions, actor=self.acting_staff_id, room=self._room
+        )
         self.start_screen.resumeRequested.connect(self._on_start_screen_resume_requested)
-
-        self.header = SessionHeader()
-        self.header.set_minimum_minutes(minimum_minutes)
-        self.vitals_area = VitalsPanel(vitals, sessions, clock)
-        self.observations = ObservationPanel(sessions, self.acting_staff_id)
-        self.actions_panel = SessionActions(sessions, self.acting_staff_id)
-        self.actions_panel.formRequested.connect(self._on_actions_form_requested)
-        self.vitals_entry = VitalsEntry(vitals, self.acting_staff_id, author_name=self._staff_name)
-        self.device_status = DeviceStatusPanel(devices, clock)
-        monitors = QScrollArea()
-        monitors.setWidget(self.device_status)
-        monitors.setWidgetResizable(True)
-        self.tools = QTabWidget()
-        self.tools.addTab(self.vitals_entry, "Vitals by hand  (Ctrl+M)")
-        self.rating_form = RatingForm(
-            self._workflow, self.acting_staff_id, staff_name=self._staff_name
-        )
-        self.event_form = AdverseEventForm(
-            self._workflow, clock, self.acting_staff_id, staff_name=self._staff_name
-        )
-        self.tools.addTab(self.rating_form, "Rating  (Ctrl+R)")
-        self.tools.addTab(_scrolled(self.event_form), "Event")
-        self.alarm_list = AlarmList(self._alarms, staff_name=self._staff_name)
-        self.tools.addTab(self.alarm_list, "Alarms")
-        self.tools.addTab(monitors, "Monitors")
-        self.tools.addTab(self.actions_panel, "Session steps")
-
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.observations)
-        right.addWidget(self.tools)
-        right.setStretchFactor(0, 1)
-        right.setStretchFactor(1, 1)
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(self.vitals_area)
-        body.addWidget(right)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 2)
-        body.setSizes([880, 560])
-        session_view = QWidget()
-        session_layout = QVBoxLayout(session_view)
-        session_layout.setContentsMargins(12, 12, 12, 12)
-        session_layout.addWidget(self.header)
-        self.alarm_banner = AlarmBanner(
-            self._alarms, self.acting_staff_id, staff_name=self._staff_name
-        )
-        session_layout.addWidget(self.alarm_banner)
-        # the pre-dose and discharge pages are built when first shown: a quicker first paint
-        self._clock = clock
-        self._clinic = clinic
-        self._editable = True
-        self._predose_panel: PreDosePanel | None = None
-        self._dose_form: DoseForm | None = None
-        self._discharge_panel: DischargePanel | None = None
-        self._predose_page = QWidget()
-        QHBoxLayout(self._predose_page).setContentsMargins(0, 0, 0, 0)
-        self._discharge_page = QWidget()
-        QVBoxLayout(self._discharge_page).setContentsMargins(0, 0, 0, 0)
-        self.pages = QStackedWidget()
-        for page in (body, self._predose_page, self._discharge_page):
-            self.pages.addWidget(page)
-        self.page_tabs = QTabBar()
-        for title in PAGE_TITLES:
-            self.page_tabs.addTab(title)
-        self.page_tabs.currentChanged.connect(self._on_page_tabs_current_changed)
-        session_layout.addWidget(self.page_tabs)
-        session_layout.addWidget(self.pages, 1)
+        self.start_screen.checkedIn.connect(self._on_start_screen_checked_in)
+        self.overview = RoomOverview(self._room, clock)
+        self.overview.bedRequested.connect(self.show_bed)
+        self.bed_stack = QStackedWidget()
+        self.alarm_strip = AlarmStrip(self._room, self.acting_staff_id)
+        self.alarm_strip.bedRequested.connect(self.show_bed)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_screen)
-        self.stack.addWidget(session_view)
+        self.stack.addWidget(self.overview)
+        self.stack.addWidget(self.bed_stack)
         self._records_page = QWidget()  # past sessions and the audit trail: built when first shown
         QVBoxLayout(self._records_page).setContentsMargins(12, 12, 12, 12)
         self._records_tabs: QTabWidget | None = None
@@ -214,12 +133,16 @@ class MainWindow(QMainWindow):
         console = QWidget()
         central_layout = QVBoxLayout(console)
         central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
         central_layout.addWidget(self.banner)
+        central_layout.addWidget(self.alarm_strip)
         central_layout.addWidget(self.stack, 1)
         # who is at the console: sign-in, the console itself, or the lock screen over it
         self.login_screen = LoginScreen(self._accounts)
         self.lock_screen = LockScreen(
-            self._accounts, clock_service, self._alarms, staff_name=self._staff_name
+            self._accounts,
+            AlarmStrip(self._room, self.acting_staff_id),
+            staff_name=self._staff_name,
         )
         self._console = console
         self.gate = QStackedWidget()
@@ -232,14 +155,12 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.store_status, 1)
         self._build_actions()
 
-        sessions.sessionChanged.connect(self._on_sessions_session_changed)
-        sessions.sessionChanged.connect(self._on_accounts_changed)
         sessions.storeProblem.connect(self._on_sessions_store_problem)
-        vitals.storeProblem.connect(self._on_sessions_store_problem)
         sessions.storeRecovered.connect(self._on_sessions_store_recovered)
         sessions.pendingChanged.connect(self._on_sessions_pending_changed)
-        clock_service.faceChanged.connect(self._on_clock_face_changed)
-        clock_service.faceChanged.connect(self.vitals_area.show_check)
+        self._room.problem.connect(self.show_problem)
+        self._room.bedsChanged.connect(self._on_room_beds_changed)
+        self._room.bedClosed.connect(self._on_room_bed_closed)
         people.changed.connect(self._reload_staff)
         self._reload_staff()
         self._accounts.signedIn.connect(self._on_accounts_changed)
@@ -262,7 +183,7 @@ class MainWindow(QMainWindow):
         self.action_note.triggered.connect(self._on_note_triggered)
         self.action_amend = QAction("Amend the selected note", self)
         self.action_amend.setShortcut(QKeySequence("F3"))
-        self.action_amend.triggered.connect(self.observations.amend_selected)
+        self.action_amend.triggered.connect(self._on_amend_triggered)
         self.page_actions = []
         for index, title in enumerate(PAGE_TITLES):
             action = QAction(title, self)
@@ -277,14 +198,27 @@ class MainWindow(QMainWindow):
         self.action_vitals.triggered.connect(self._on_vitals_triggered)
         self.action_connect = QAction("Connect monitor…", self)
         self.action_connect.setShortcut(QKeySequence("Ctrl+Shift+M"))
-        self.action_connect.triggered.connect(self.device_status.open_connect_dialog)
+        self.action_connect.triggered.connect(self._on_connect_triggered)
         self.action_next = QAction("Next step", self)
         self.action_next.setShortcut(QKeySequence("Ctrl+Shift+Right"))
-        self.action_next.triggered.connect(self.actions_panel.advance)
+        self.action_next.triggered.connect(self._on_next_triggered)
+        self.action_overview = QAction("Room overview", self)
+        self.action_overview.setShortcut(QKeySequence("Ctrl+Home"))
+        self.action_overview.triggered.connect(self.show_overview)
+        self.bed_actions: list[QAction] = []
+        for number in range(1, MAX_BED_KEYS + 1):
+            bed_action = QAction(f"Bed {number}", self)
+            bed_action.setShortcut(QKeySequence(f"Alt+{number}"))
+            bed_action.triggered.connect(lambda _=False, n=number: self.show_bed_number(n))
+            self.addAction(bed_action)
+            self.bed_actions.append(bed_action)
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.bed_stack, self.show_overview)
+        self.escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.action_quit = QAction("Quit", self)
         self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.action_quit.triggered.connect(self.close)
         for action in (
+            self.action_overview,
             self.action_start,
             self.action_check_in,
             self.action_note,
@@ -331,6 +265,8 @@ class MainWindow(QMainWindow):
             view.addAction(action)
         # usable only while someone is signed in and the screen is not locked
         self._gated_actions = [
+            self.action_overview,
+            *self.bed_actions,
             self.action_start,
             self.action_check_in,
             self.action_note,
@@ -362,7 +298,7 @@ class MainWindow(QMainWindow):
     def _update_gate(self) -> None:
         """Sign-in, the console, or the lock screen (which keeps the clock and alarms in view)."""
         user = self._accounts.current
-        if self._accounts.is_locked or (user is None and self._sessions.active is not None):
+        if self._accounts.is_locked or (user is None and self._room.beds()):
             page: QWidget = self.lock_screen
             self.lock_screen.refresh()
         elif user is None:
@@ -373,9 +309,11 @@ class MainWindow(QMainWindow):
         open_console = page is self._console
         for action in self._gated_actions:
             action.setEnabled(open_console)
-        self.alarm_banner.shortcut.setEnabled(open_console)
+        self._forget_views_of_another_user(user.id if user is not None else None)
+        self.alarm_strip.setEnabled(open_console)
         self.gate.setCurrentWidget(page)
         if page is self.lock_screen:
+            self._follow_clock_on_lock()
             self.lock_screen.focus_first_field()
         elif page is self.login_screen:
             self.login_screen.focus_first_field()
@@ -391,6 +329,15 @@ class MainWindow(QMainWindow):
         if not can_records and self.stack.currentWidget() is self._records_page:
             self.leave_records()  # the next user may not see past records
         self._records_roles()
+
+    def _follow_clock_on_lock(self) -> None:
+        """The lock screen keeps the clock of the bed on screen (or of the only bed)."""
+        beds = self._room.beds()
+        shown = self.bed_view
+        bed = shown.bed if shown is not None and shown.bed.is_open else None
+        if bed is None and len(beds) == 1:
+            bed = beds[0]
+        self.lock_screen.follow(bed.clock if bed else None, bed.label if bed else "")
 
     def screen_name(self) -> str:
         """Which screen is up: "sign-in", "console" or "locked"."""
@@ -481,7 +428,7 @@ class MainWindow(QMainWindow):
         return opened
 
     def leave_records(self) -> None:
-        self.stack.setCurrentIndex(1 if self._sessions.active is not None else 0)
+        self.show_overview()
 
     def export_review(self, fmt: str, path: str) -> bool:
         """Export the session under review to ``path``; the outcome shows beside the buttons."""
@@ -515,6 +462,14 @@ class MainWindow(QMainWindow):
     def sessions(self) -> SessionService:
         return self._sessions
 
+    @property
+    def room(self) -> Room:
+        return self._room
+
+    @property
+    def devices(self) -> DeviceManager:
+        return self._devices
+
     def acting_staff_id(self) -> int | None:
         """The signed-in user: every record made at this console carries their name."""
         user = self._accounts.current
@@ -527,97 +482,164 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray.fromBase64(state.encode()))
 
     # ---- navigation -----------------------------------------------------------------------
+    @property
+    def bed_view(self) -> BedView | None:
+        """The bed shown in detail, or None (overview, start screen, records)."""
+        if self.stack.currentWidget() is not self.bed_stack:
+            return None
+        current = self.bed_stack.currentWidget()
+        return current if isinstance(current, BedView) else None
+
+    def view_of(self, session_id: int) -> BedView | None:
+        """The bed view built for a session (None until it is first shown)."""
+        return self._views.get(session_id)
+
     def show_start(self) -> None:
         try:
             self.start_screen.reload()
         except StoreUnavailable as error:
             self._on_sessions_store_problem(str(error))
-        self.stack.setCurrentIndex(0)
+        self.stack.setCurrentWidget(self.start_screen)
+        self.setWindowTitle("Vigil — check in")
+        self._drop_closed_views()
+
+    def show_overview(self) -> None:
+        """Every bed of the room; with no open bed, the start screen."""
+        if not self._room.beds():
+            self.show_start()
+            return
+        self.stack.setCurrentWidget(self.overview)
+        self.setWindowTitle("Vigil — room overview")
+        self._drop_closed_views()
+
+    def show_home(self) -> None:
+        """Where the console opens: the only bed in detail, the overview, or the start screen."""
+        beds = self._room.beds()
+        if len(beds) == 1:
+            self.show_bed(beds[0].session_id)
+        else:
+            self.show_overview()
+
+    def show_bed(self, session_id: int) -> bool:
+        """Show one bed in detail (its view is built the first time)."""
+        view = self._views.get(session_id)
+        if view is None:
+            bed = self._room.bed(session_id)
+            if bed is None:
+                return False
+            view = BedView(bed, self._context)
+            view.setObjectName(f"bed-{session_id}")
+            self._views[session_id] = view
+            self._views_for = self.acting_staff_id()
+            self.bed_stack.addWidget(view)
+        self.bed_stack.setCurrentWidget(view)
+        self.stack.setCurrentWidget(self.bed_stack)
+        self.setWindowTitle(f"Vigil — {view.bed.label}")
+        self._drop_closed_views()
+        return True
+
+    def show_bed_number(self, number: int) -> bool:
+        """Alt+1…8: the n-th bed as the overview orders them."""
+        beds = self._room.beds()
+        if not 1 <= number <= len(beds):
+            return False
+        return self.show_bed(beds[number - 1].session_id)
 
     def open_session(self, session_id: int) -> bool:
+        """Show a stored open session's bed (opening a bed for it if this console has none)."""
         try:
-            self._sessions.open(session_id)
+            bed = self._room.open_bed(session_id)
         except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
             self._on_sessions_store_problem(str(error))
             return False
-        return True
+        return self.show_bed(bed.session_id)
+
+    def show_page(self, index: int) -> None:
+        """Monitoring (0), pre-dose and dose (1) or discharge (2) of the bed on screen."""
+        view = self.bed_view
+        if view is not None:
+            view.show_page(index)
+
+    def _forget_views_of_another_user(self, user_id: int | None) -> None:
+        """A different person at the console: no bed view keeps what the last one typed."""
+        if user_id is None or user_id == self._views_for or not self._views:
+            if user_id is not None:
+                self._views_for = user_id
+            return
+        shown = self.bed_view
+        for session_id in list(self._views):
+            self._drop_view(session_id)
+        self._views_for = user_id
+        if shown is not None and not self.show_bed(shown.bed.session_id):
+            self.show_overview()
+
+    def _drop_view(self, session_id: int) -> None:
+        view = self._views.pop(session_id, None)
+        if view is None:
+            return
+        view.stop()
+        self.bed_stack.removeWidget(view)
+        view.deleteLater()
+
+    def _drop_closed_views(self) -> None:
+        """A closed bed's view stays while it is on screen (to print the escort sheet), no longer."""
+        shown = self.bed_view
+        for session_id, view in list(self._views.items()):
+            if view is not shown and self._room.bed(session_id) is None:
+                self._drop_view(session_id)
 
     # ---- slots ----------------------------------------------------------------------------
     def _on_start_screen_resume_requested(self, session_id: int) -> None:
         self.open_session(session_id)
 
+    def _on_start_screen_checked_in(self, session_id: int) -> None:
+        self.show_bed(session_id)
+
+    def _on_room_beds_changed(self) -> None:
+        if self.stack.currentWidget() is self.start_screen:
+            self.start_screen.reload()
+
+    def _on_room_bed_closed(self, session_id: int) -> None:
+        if self.bed_view is None or self.bed_view.bed.session_id != session_id:
+            self._drop_view(session_id)
+
     def _on_check_in_triggered(self) -> None:
-        if self.stack.currentIndex() == 0:
+        if self.stack.currentWidget() is self.start_screen:
             self.start_screen.check_in()
 
-    @property
-    def predose_panel(self) -> PreDosePanel:
-        if self._predose_panel is None:
-            self._build_predose_page()
-        assert self._predose_panel is not None
-        return self._predose_panel
+    def _on_amend_triggered(self) -> None:
+        view = self.bed_view
+        if view is not None:
+            view.observations.amend_selected()
 
-    @property
-    def dose_form(self) -> DoseForm:
-        if self._dose_form is None:
-            self._build_predose_page()
-        assert self._dose_form is not None
-        return self._dose_form
+    def _on_connect_triggered(self) -> None:
+        view = self.bed_view
+        if view is not None:
+            view.device_status.open_connect_dialog()
+        else:
+            from widgets.connect_dialog import ConnectDialog
 
-    @property
-    def discharge_panel(self) -> DischargePanel:
-        if self._discharge_panel is None:
-            from widgets.discharge_panel import DischargePanel
+            ConnectDialog(self._devices, self._room, self.acting_staff_id, None, self).exec()
 
-            self._discharge_panel = DischargePanel(
-                self._discharge, self._people, self.acting_staff_id, clinic=self._clinic
-            )
-            layout = self._discharge_page.layout()
-            assert layout is not None
-            layout.addWidget(_scrolled(self._discharge_panel))
-        return self._discharge_panel
-
-    def _build_predose_page(self) -> None:
-        from widgets.dose_form import DoseForm
-        from widgets.predose_panel import PreDosePanel
-
-        self._predose_panel = PreDosePanel(self._workflow, self._people, self.acting_staff_id)
-        self._dose_form = DoseForm(
-            self._workflow, self._clock, self.acting_staff_id, staff_name=self._staff_name
-        )
-        layout = self._predose_page.layout()
-        assert layout is not None
-        for form in (self._predose_panel, self._dose_form):
-            form.setEnabled(self._editable)
-            layout.addWidget(_scrolled(form))
-
-    def show_page(self, index: int) -> None:
-        """Monitoring (0), pre-dose and dose (1) or discharge (2), under the header."""
-        if self.stack.currentIndex() == 1:
-            self.page_tabs.setCurrentIndex(index)
-
-    def _on_page_tabs_current_changed(self, index: int) -> None:
-        if index == 1:
-            self.predose_panel  # noqa: B018 - built on first show
-        elif index == 2:
-            self.discharge_panel  # noqa: B018 - built on first show
-        self.pages.setCurrentIndex(index)
-        if index == PAGE_FOR_FORM["discharge"] and self._sessions.active is not None:
-            self._discharge.refresh()  # the figures as of now, not of the last timer tick
-
-    def _on_actions_form_requested(self, form: str) -> None:
-        self.show_page(PAGE_FOR_FORM[form])
+    def _on_next_triggered(self) -> None:
+        view = self.bed_view
+        if view is not None:
+            view.actions_panel.advance()
 
     def _on_rating_triggered(self) -> None:
-        if self.stack.currentIndex() == 1:
-            self.show_page(0)
-            self.tools.setCurrentWidget(self.rating_form)
-            self.rating_form.setFocus()
+        view = self.bed_view
+        if view is not None:
+            view.focus_rating()
 
     def _on_vitals_triggered(self) -> None:
-        if self.stack.currentIndex() == 1:
-            self.tools.setCurrentWidget(self.vitals_entry)
-            self.vitals_entry.focus_first()
+        view = self.bed_view
+        if view is not None:
+            view.focus_vitals()
+
+    def _on_note_triggered(self) -> None:
+        view = self.bed_view
+        if view is not None:
+            view.focus_note()
 
     def _staff_name(self, staff_id: int) -> str:
         if staff_id not in self._names:
@@ -625,42 +647,9 @@ class MainWindow(QMainWindow):
             self._names.setdefault(staff_id, f"staff #{staff_id}")
         return self._names[staff_id]
 
-    def _on_note_triggered(self) -> None:
-        if self.stack.currentIndex() == 1:
-            self.observations.focus_entry()
-
     def _on_night_toggled(self, night: bool) -> None:
         self._theme = "night" if night else "day"
         self.themeRequested.emit(self._theme)
-
-    def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
-        if record is None:
-            self.show_start()
-            return
-        patient = self._people.patient(record.patient_id)
-        self.header.show_session(record, patient)
-        readonly = not record.state.is_open
-        self.observations.note_edit.setEnabled(not readonly)
-        self.observations.save_button.setEnabled(not readonly)
-        self._editable = not readonly
-        for form in (
-            self.vitals_entry,
-            self.rating_form,
-            self.event_form,
-            self._predose_panel,
-            self._dose_form,
-        ):
-            if form is not None:
-                form.setEnabled(not readonly)
-        if record.id != self._shown_session:  # a session just opened: the page its state needs
-            self._shown_session = record.id
-            early = record.state in (SessionState.CHECKED_IN, SessionState.BASELINE)
-            self.page_tabs.setCurrentIndex(1 if early else 0)
-        self.stack.setCurrentIndex(1)
-        self.setWindowTitle(f"Vigil — {patient.display_name}")
-
-    def _on_clock_face_changed(self, face: ClockFace | None) -> None:
-        self.header.show_face(face)
 
     def show_problem(self, message: str) -> None:
         """Show an expected problem (database, device) in the banner; work goes on."""
@@ -681,10 +670,9 @@ class MainWindow(QMainWindow):
 
     def stop(self) -> None:
         """Stop the panels' timers (the window is going away)."""
-        self.vitals_area.stop()
-        if self._discharge_panel is not None:
-            self._discharge_panel.hide()  # its refresh timer runs only while shown
-        self.device_status.stop()
+        for view in self._views.values():
+            view.stop()
+        self.overview.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop()

@@ -99,6 +99,8 @@ class ObservationPanel(QFrame):
         layout.addLayout(amend_row)
         sessions.observationAdded.connect(self._on_sessions_observation_added)
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
+        if sessions.active is not None:  # a bed's view shows its session from the start
+            self._on_sessions_session_changed(sessions.active)
 
     def focus_entry(self) -> None:
         """Put the cursor in the note field (the one-keystroke shortcut)."""

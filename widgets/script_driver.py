@@ -3,7 +3,10 @@
 Each input line is a command; each answer is one JSON line on standard output:
 ``{"cmd": "note", "text": "..."}`` types the note and presses Enter, answering once it is saved;
 ``{"cmd": "next"}`` takes the next lifecycle step; ``{"cmd": "state"}`` reports the header;
-``{"cmd": "sign_in", "user": "...", "password": "..."}`` signs in on the screen that asks.
+``{"cmd": "sign_in", "user": "...", "password": "..."}`` signs in on the screen that asks;
+``{"cmd": "beds"}`` lists the open beds with their monitors; ``{"cmd": "show", "bed": ID}`` shows a
+bed; ``{"cmd": "connect", "bed": ID, "protocol": P, "port": PATH}`` binds a monitor to a bed.
+Commands about one bed take ``"bed": ID`` (the session id); without it, the bed on screen.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSocketNotifier, Qt
 from PySide6.QtTest import QTest
 
+from widgets.bed_view import BedView
 from widgets.main_window import MainWindow
 
 
@@ -45,11 +49,54 @@ class ScriptDriver(QObject):
             if line.strip():
                 self._run(json.loads(line))
 
+    def _view(self, command: dict[str, Any]) -> BedView | None:
+        window = self._window
+        if "bed" in command:
+            window.show_bed(int(command["bed"]))
+        return window.bed_view
+
     def _run(self, command: dict[str, Any]) -> None:
         window = self._window
         name = command.get("cmd")
-        if name == "note":
-            panel = window.observations
+        if name in ("note", "next", "state", "show"):
+            view = self._view(command)
+            if view is None and name != "state":
+                self._reply({"cmd": name, "error": "no bed on screen"})
+                return
+        if name == "show":
+            self._reply({"cmd": "show", "ok": view is not None})
+        elif name == "beds":
+            room, devices = window.room, window.devices
+            self._reply(
+                {
+                    "cmd": "beds",
+                    "beds": [
+                        {
+                            "session_id": bed.session_id,
+                            "label": bed.label,
+                            "state": bed.record.state.value,
+                            "ports": devices.ports_of(bed.session_id),
+                        }
+                        for bed in room.beds()
+                    ],
+                }
+            )
+        elif name == "connect":
+            from console.errors import VigilError
+            from console.services.devices import DeviceSpec
+
+            try:
+                window.devices.connect_device(
+                    DeviceSpec(command["protocol"], command["port"]),
+                    int(command["bed"]),
+                    window.acting_staff_id(),
+                )
+                self._reply({"cmd": "connect", "ok": True})
+            except VigilError as error:
+                self._reply({"cmd": "connect", "ok": False, "error": str(error)})
+        elif name == "note":
+            assert view is not None
+            panel = view.observations
             count = panel.log.topLevelItemCount()
             panel.focus_entry()
             panel.note_edit.setText(command["text"])
@@ -82,11 +129,22 @@ class ScriptDriver(QObject):
             signed = window.acting_staff_id()
             self._reply({"cmd": "sign_in", "staff_id": signed})
         elif name == "next":
-            ok = window.actions_panel.advance()
-            self._reply({"cmd": "next", "ok": ok, "error": window.actions_panel.message.text()})
+            assert view is not None
+            ok = view.actions_panel.advance()
+            self._reply({"cmd": "next", "ok": ok, "error": view.actions_panel.message.text()})
         elif name == "state":
-            header = window.header
-            record = window.sessions.active
+            if view is None:
+                self._reply(
+                    {
+                        "cmd": "state",
+                        "session_id": None,
+                        "state": None,
+                        "screen": window.screen_name(),
+                    }
+                )
+                return
+            header = view.header
+            record = view.bed.record
             self._reply(
                 {
                     "cmd": "state",
@@ -96,7 +154,7 @@ class ScriptDriver(QObject):
                     "since_dose": header.dose_value.text(),
                     "minimum": header.minimum_value.text(),
                     "check": header.check_text.text(),
-                    "notes": window.observations.log.topLevelItemCount(),
+                    "notes": view.observations.log.topLevelItemCount(),
                     "screen": window.screen_name(),
                     "lock_clock": window.lock_screen.dose_value.text(),
                 }

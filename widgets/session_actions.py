@@ -60,6 +60,8 @@ class SessionActions(QFrame):
         layout.addWidget(self.message)
         layout.addStretch(1)
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
+        if sessions.active is not None:  # a bed's view shows its session from the start
+            self._on_sessions_session_changed(sessions.active)
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

@@ -22,12 +22,16 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.people import PatientDraft
+from console.domain.room import MAX_CHAIRS
+from console.domain.sessions import SessionRecord
 from console.errors import PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.people import PeopleService
+from console.services.room import Room
 from console.services.sessions import SessionService
 from widgets.theme import named, placeholder_edit, set_invalid
 
 NEW_PATIENT = -1
+CHAIRS_LISTED = MAX_CHAIRS
 
 
 def _error_label() -> QLabel:
@@ -43,6 +47,8 @@ class StartScreen(QWidget):
 
     # the id of the session the user chose to resume (int)
     resumeRequested = Signal(int)
+    # a patient was checked in: the new session's id (int)
+    checkedIn = Signal(int)
 
     def __init__(
         self,
@@ -51,10 +57,14 @@ class StartScreen(QWidget):
         parent: QWidget | None = None,
         *,
         actor: Callable[[], int | None] | None = None,
+        room: Room,
     ) -> None:
         super().__init__(parent)
         self._people = people
         self._sessions = sessions
+        self._room = room
+        self._open: list[SessionRecord] = []  # the open sessions as last read
+        self._patient_names: dict[int, str] = {}
         self._actor = actor  # who checks in (the signed-in user); the therapist when not given
 
         # ---- resume ----
@@ -90,11 +100,20 @@ class StartScreen(QWidget):
         self.weight_edit.setSuffix(" kg")
         self.weight_edit.setSpecialValueText("—")
         self.room_pick = QComboBox()
+        self.room_pick.currentIndexChanged.connect(self._on_room_pick_changed)
+        self.chair_pick = QComboBox()
         self.therapist_pick = QComboBox()
         self.medical_pick = QComboBox()
         self.errors = {
             name: _error_label()
-            for name in ("display_name", "chart_id", "date_of_birth", "weight_kg", "session")
+            for name in (
+                "display_name",
+                "chart_id",
+                "date_of_birth",
+                "weight_kg",
+                "chair",
+                "session",
+            )
         }
         form.addRow("Patient", self.patient_pick)
         for label, widget, key in (
@@ -106,6 +125,8 @@ class StartScreen(QWidget):
             form.addRow(label, widget)
             form.addRow("", self.errors[key])
         form.addRow("Room", self.room_pick)
+        form.addRow("Chair", self.chair_pick)
+        form.addRow("", self.errors["chair"])
         form.addRow("Therapist", self.therapist_pick)
         form.addRow("Medical staff", self.medical_pick)
         self.check_in_button = QPushButton("Check in  (Ctrl+Enter)")
@@ -129,12 +150,15 @@ class StartScreen(QWidget):
         names = {p.id: p for p in patients}
         rooms = {r.id: r.name for r in self._people.rooms()}
         self.open_list.clear()
-        for record in self._sessions.open_sessions():
+        self._open = self._sessions.open_sessions()
+        for record in self._open:
             patient = names.get(record.patient_id)
             local = record.checked_in_at.astimezone().strftime("%H:%M")
             who = f"{patient.display_name} ({patient.chart_id})" if patient else "?"
+            chair = f" chair {record.chair}" if record.chair is not None else ""
             item = QListWidgetItem(
-                f"{who}  ·  {rooms.get(record.room_id, '?')}  ·  {record.state.label}  ·  in {local}"
+                f"{who}  ·  {rooms.get(record.room_id, '?')}{chair}  ·  {record.state.label}"
+                f"  ·  in {local}"
             )
             item.setData(Qt.ItemDataRole.UserRole, record.id)
             self.open_list.addItem(item)
@@ -149,8 +173,10 @@ class StartScreen(QWidget):
             self.patient_pick.addItem(f"{p.display_name} ({p.chart_id})", p.id)
         self.patient_pick.blockSignals(False)
         self._on_patient_pick_changed()
+        self._patient_names = {p.id: p.display_name for p in patients}
+        watched = self._room.room_ids
         for combo, items in (
-            (self.room_pick, [(r, i) for i, r in rooms.items()]),
+            (self.room_pick, [(r, i) for i, r in rooms.items() if not watched or i in watched]),
             (
                 self.therapist_pick,
                 [(s.name, s.id) for s in self._people.staff() if s.role == "therapist"],
@@ -163,6 +189,7 @@ class StartScreen(QWidget):
             combo.clear()
             for text, ident in items:
                 combo.addItem(text, ident)
+        self._on_room_pick_changed()
         missing = [
             what
             for what, combo in (("rooms", self.room_pick), ("therapists", self.therapist_pick))
@@ -177,6 +204,23 @@ class StartScreen(QWidget):
             )
 
     # ---- slots ----------------------------------------------------------------------------
+    def _on_room_pick_changed(self) -> None:
+        """List the chairs of the chosen room: who sits where, the first free one chosen."""
+        room_id = self.room_pick.currentData()
+        taken = {
+            r.chair: self._patient_names.get(r.patient_id, "?")
+            for r in self._open
+            if r.room_id == room_id and r.chair is not None
+        }
+        self.chair_pick.clear()
+        first_free = None
+        for chair in range(1, CHAIRS_LISTED + 1):
+            who = taken.get(chair)
+            self.chair_pick.addItem(f"Chair {chair}" + (f" — {who}" if who else ""), chair)
+            if who is None and first_free is None:
+                first_free = chair - 1
+        self.chair_pick.setCurrentIndex(first_free or 0)
+
     def _on_patient_pick_changed(self) -> None:
         new = self.patient_pick.currentData() in (NEW_PATIENT, None)
         for widget in (self.name_edit, self.chart_edit, self.dob_edit, self.weight_edit):
@@ -234,9 +278,10 @@ class StartScreen(QWidget):
                     weight_kg=weight if weight > 0 else None,
                 )
                 patient_id = self._people.register_patient(draft).id
-            record = self._sessions.check_in(
+            bed = self._room.check_in(
                 int(patient_id),
                 int(room),
+                self.chair_pick.currentData(),
                 int(therapist),
                 self.medical_pick.currentData(),
                 by_staff_id=actor,
@@ -251,4 +296,6 @@ class StartScreen(QWidget):
         self.name_edit.clear()
         self.chart_edit.clear()
         self.weight_edit.setValue(0)
-        return record.id
+        self.reload()
+        self.checkedIn.emit(bed.session_id)
+        return bed.session_id

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
+from console.domain.scales import ScaleDefinition, alarm_for, crossed_limit
 from console.domain.schedule import CheckState, CheckStatus
 from console.domain.vitals import PARAMETERS, Parameter, VitalPoint, is_possible
 from console.errors import FieldError
@@ -238,7 +239,9 @@ def validate_limit_change(
 class AlarmCondition:
     """Something alarm-worthy that holds now; the same ``key`` on the next tick is the same alarm."""
 
-    key: str  # "limit:nibp_sys", "tech:silent:/dev/ttyUSB0", "obs:moaas", "check:overdue"
+    # "limit:nibp_sys@/dev/ttyUSB0", "limit:spo2@manual", "tech:silent:/dev/ttyUSB0", "obs:moaas",
+    # "check:overdue"
+    key: str
     priority: Priority
     message: str  # "SBP 186 > 180"
     escalate_after: timedelta | None = None  # lasting longer than this raises it to escalate_to
@@ -246,18 +249,40 @@ class AlarmCondition:
     parameter: Parameter | None = None
     value: float | None = None
     limit: float | None = None
+    source: str = ""  # the value's source for a limit alarm: the device's port, or "manual"
 
 
-def limit_key(parameter: Parameter) -> str:
-    return f"limit:{parameter.value}"
+#: The source of hand-entered values (VitalPoint.source of a manual set).
+MANUAL_SOURCE = "manual"
+
+
+def point_source(point: VitalPoint) -> str:
+    """The source a value is judged under: its device (port), else its source ("manual")."""
+    return point.device or point.source
+
+
+def limit_key(parameter: Parameter, source: str = "") -> str:
+    """A limit alarm's key: "limit:spo2@/dev/ttyUSB0" per source; "limit:spo2" without one."""
+    return f"limit:{parameter.value}@{source}" if source else f"limit:{parameter.value}"
+
+
+def key_source(key: str) -> str:
+    """The source part of a limit alarm's key ("" for other keys and for "limit:spo2")."""
+    if not key.startswith("limit:"):
+        return ""
+    return key.partition("@")[2]
 
 
 def evaluate(point: VitalPoint, limits: LimitSet) -> AlarmCondition | None:
-    """The most urgent limit the value violates (strictly above an upper, below a lower), if any."""
+    """The most urgent limit the value violates (strictly above an upper, below a lower), if any.
+
+    Each source is its own alarm: the key and ``source`` name the point's device (or "manual").
+    """
     limit = limits.get(point.parameter)
     if limit is None or not math.isfinite(point.value):
         return None
     value = point.value
+    source = point_source(point)
     checks = (
         (Priority.HIGH, limit.high_upper, ">"),
         (Priority.HIGH, limit.high_lower, "<"),
@@ -268,12 +293,13 @@ def evaluate(point: VitalPoint, limits: LimitSet) -> AlarmCondition | None:
         if bound is None or not (value > bound if op == ">" else value < bound):
             continue
         return AlarmCondition(
-            key=limit_key(point.parameter),
+            key=limit_key(point.parameter, source),
             priority=priority,
             message=f"{alarm_label(point.parameter)} {_fmt(value)} {op} {_fmt(bound)}",
             parameter=point.parameter,
             value=value,
             limit=bound,
+            source=source,
         )
     return None
 
@@ -350,12 +376,25 @@ def vitals_overdue(status: CheckStatus) -> AlarmCondition | None:
     return AlarmCondition("check:overdue", Priority.LOW, f"Vitals check overdue {minutes} min")
 
 
-def moaas_condition(score: int, threshold: int = 1) -> AlarmCondition | None:
-    """A HIGH alarm for a MOAA/S rating at or below ``threshold`` ("MOAA/S 1 ≤ 1")."""
-    if score > threshold:
+def rating_key(scale_id: str) -> str:
+    """A rating alarm's key: "obs:moaas"."""
+    return f"obs:{scale_id}"
+
+
+def rating_condition(definition: ScaleDefinition, value: int) -> AlarmCondition | None:
+    """An alarm for a rating at or beyond its scale's own limits ("MOAA/S 1 ≤ 1"), else None.
+
+    The priority is the definition's ``alarm_priority``; the key is "obs:<scale id>".
+    """
+    message = alarm_for(definition, value)
+    if message is None or definition.alarm_priority is None:
         return None
     return AlarmCondition(
-        "obs:moaas", Priority.HIGH, f"MOAA/S {score} ≤ {threshold}", value=score, limit=threshold
+        rating_key(definition.id),
+        Priority(definition.alarm_priority),
+        message,
+        value=value,
+        limit=crossed_limit(definition, value),
     )
 
 
@@ -391,6 +430,11 @@ class ActiveAlarm:
     def message(self) -> str:
         return self.condition.message
 
+    @property
+    def source(self) -> str:
+        """The device (port) or "manual" a limit alarm's value came from; "" for other alarms."""
+        return self.condition.source
+
     def is_silenced(self, now: datetime) -> bool:
         """True while an acknowledgement's silence lasts; the visual indication stays regardless."""
         return self.silenced_until is not None and now < self.silenced_until
@@ -408,6 +452,11 @@ class AlarmEvent:
     at: datetime
     staff_id: int | None = None  # the acknowledging staff member
     silenced_until: datetime | None = None  # for ACKNOWLEDGED
+
+    @property
+    def source(self) -> str:
+        """The device (port) or "manual" of a limit alarm, read from its key; "" otherwise."""
+        return key_source(self.key)
 
 
 def _require_aware(now: datetime) -> None:

@@ -28,6 +28,8 @@ class AuditAction(enum.StrEnum):
     TRANSITION = "transition"
     ALARM_ACK = "alarm-ack"
     LIMIT_CHANGE = "limit-change"
+    DEVICE_BIND = "device-bind"
+    DEVICE_RELEASE = "device-release"
     SETTINGS_CHANGE = "settings-change"
     EXPORT = "export"
     REVIEW = "review"

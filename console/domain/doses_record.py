@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,3 +40,8 @@ class DoseRecord:
             f"{self.drug.value.capitalize()} · {self.route.label} · "
             f"{self.amount_mg:g} mg{per_kg}{devices}"
         )
+
+
+def needs_rems_item(doses: Iterable[DoseRecord]) -> bool:
+    """True when esketamine was given: its discharge adds the REMS monitoring facts."""
+    return any(dose.drug is Drug.ESKETAMINE for dose in doses)

@@ -17,6 +17,7 @@ class Permission(enum.StrEnum):
     PREDOSE_CHECKS = "record pre-dose checks"
     RECORD_DOSE = "record doses or rescue medication"
     ACKNOWLEDGE_ALARM = "acknowledge alarms"
+    BIND_DEVICE = "connect a monitor to a patient or move it"
     OVERRIDE = "override a gate or discharge item"
     DISCHARGE_CHECKLIST = "fill in the discharge checklist"
     SIGN_DISCHARGE = "sign a discharge"
@@ -42,6 +43,7 @@ PERMISSIONS: dict[Permission, frozenset[StaffRole]] = {
     Permission.PREDOSE_CHECKS: _MEDICAL,
     Permission.RECORD_DOSE: _MEDICAL,
     Permission.ACKNOWLEDGE_ALARM: _CARE,
+    Permission.BIND_DEVICE: _CARE,
     Permission.OVERRIDE: _MEDICAL,
     Permission.DISCHARGE_CHECKLIST: _CARE,
     Permission.SIGN_DISCHARGE: _MEDICAL,

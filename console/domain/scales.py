@@ -174,15 +174,24 @@ def parse_rating(definition: ScaleDefinition, raw_value: str, note: str) -> Rati
     return Rating(definition.id, value, note.strip())
 
 
+def crossed_limit(definition: ScaleDefinition, value: int) -> int | None:
+    """The scale's alarm limit the rating reaches (at or below the low, at or above the high)."""
+    low, high = definition.alarm_at_or_below, definition.alarm_at_or_above
+    if low is not None and value <= low:
+        return low
+    if high is not None and value >= high:
+        return high
+    return None
+
+
 def alarm_for(definition: ScaleDefinition, value: int) -> str | None:
     """The alarm message for a rating at or beyond the scale's limits ("MOAA/S 1 ≤ 1"), or None."""
-    low, high = definition.alarm_at_or_below, definition.alarm_at_or_above
-    shown = definition.format_value(value)
-    if low is not None and value <= low:
-        return f"{definition.name} {shown} ≤ {definition.format_value(low)}"
-    if high is not None and value >= high:
-        return f"{definition.name} {shown} ≥ {definition.format_value(high)}"
-    return None
+    limit = crossed_limit(definition, value)
+    if limit is None:
+        return None
+    sign = "≤" if limit == definition.alarm_at_or_below else "≥"
+    shown, bound = definition.format_value(value), definition.format_value(limit)
+    return f"{definition.name} {shown} {sign} {bound}"
 
 
 # --- loading -------------------------------------------------------------------------------------

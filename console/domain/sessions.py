@@ -24,6 +24,7 @@ class SessionRecord:
     state: SessionState
     t0: datetime | None
     closed_at: datetime | None
+    chair: int | None = None  # the chair in the room (1 to 16); None if not recorded
 
 
 @dataclass(frozen=True, slots=True)

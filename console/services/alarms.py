@@ -26,13 +26,15 @@ from console.domain.alarms import (
     device_silent,
     effective_limits,
     evaluate,
-    moaas_condition,
+    point_source,
+    rating_condition,
     sensor_problem,
     validate_limit_change,
     vitals_overdue,
 )
 from console.domain.audit import AuditAction
 from console.domain.permissions import Permission
+from console.domain.scales import ScaleDefinition
 from console.domain.schedule import CheckStatus, ClockFace
 from console.domain.vitals import Parameter, VitalPoint
 from console.errors import ValidationFailed, VigilError
@@ -107,11 +109,12 @@ class AlarmService(QObject):
         self._silence = silence
         self._technical = technical
         self._board = AlarmBoard()
-        self._latest: dict[Parameter, VitalPoint] = {}
+        # the latest value of each (source, parameter): the port, or "manual" for hand-entered
+        self._latest: dict[tuple[str, Parameter], VitalPoint] = {}
         self._sensor: dict[tuple[str, str], AlarmCondition] = {}  # (source, code) → condition
         self._readers: dict[str, ReaderStatus] = {}  # silent or disconnected readers, by port
         self._check: CheckStatus | None = None
-        self._moaas: int | None = None
+        self._ratings: dict[str, tuple[ScaleDefinition, int]] = {}  # scale id → latest rating
         self._shown: tuple[ActiveAlarm, ...] = ()
         self._sounded: tuple[int, Priority] | None = None  # (alarm_id, priority) last played
         self._sounded_at: datetime | None = None
@@ -161,12 +164,23 @@ class AlarmService(QObject):
 
     # ---- inputs ----------------------------------------------------------------------------
     def on_points(self, points: Iterable[VitalPoint]) -> None:
-        """New values (VitalsService.pointsAdded): each is checked against the limits at once."""
+        """New values (VitalsService.pointsAdded): each is checked against the limits at once.
+
+        Each source (device port, or "manual") keeps its own latest value and its own alarm, so
+        two devices sending one parameter never make an alarm flap, and a manual set replaces
+        only earlier manual values (parameter by parameter).
+        """
         for point in points:
-            earlier = self._latest.get(point.parameter)
+            slot = (point_source(point), point.parameter)
+            earlier = self._latest.get(slot)
             if earlier is None or point.at >= earlier.at:
-                self._latest[point.parameter] = point
+                self._latest[slot] = point
         self._refresh()
+
+    def forget_source(self, source: str) -> None:
+        """Drop the values of one source (a port released from this bed): its limit alarms clear."""
+        if self._drop_source(source):
+            self._refresh()
 
     def on_device_condition(self, condition: DeviceCondition) -> None:
         """A device status started or ended (VitalsService.conditionChanged): sensor off etc."""
@@ -184,11 +198,14 @@ class AlarmService(QObject):
 
         CONNECTED (or STOPPED: the user disconnected it) clears them; CONNECTING and LISTENING
         keep what stands, so a port retrying with back-off does not raise and clear in turn.
+        STOPPED also forgets the port's last values, so their limit alarms clear too.
         """
         if status.state in (ReaderState.SILENT, ReaderState.DISCONNECTED):
             self._readers[status.source] = status
         elif status.state in (ReaderState.CONNECTED, ReaderState.STOPPED):
             self._readers.pop(status.source, None)
+        if status.state is ReaderState.STOPPED:
+            self._drop_source(status.source)
         self._refresh()
 
     def on_check_status(self, status: CheckStatus | None) -> None:
@@ -200,9 +217,16 @@ class AlarmService(QObject):
         """ClockService.faceChanged: follow the face's check status (None: no session)."""
         self.on_check_status(face.check if face is not None else None)
 
-    def on_moaas(self, score: int | None) -> None:
-        """The latest MOAA/S rating (None: no rating stands); ≤ 1 is a high alarm."""
-        self._moaas = score
+    def on_rating(self, definition: ScaleDefinition, value: int | None) -> None:
+        """The latest rating on a scale (None: no rating of it stands).
+
+        A rating at or beyond the scale's own alarm limits raises an alarm "obs:<scale id>" of the
+        scale's priority (MOAA/S ≤ 1 is high); a later rating within the limits clears it.
+        """
+        if value is None:
+            self._ratings.pop(definition.id, None)
+        else:
+            self._ratings[definition.id] = (definition, value)
         self._refresh()
 
     # ---- acknowledgement -------------------------------------------------------------------
@@ -283,6 +307,12 @@ class AlarmService(QObject):
         self._refresh()
 
     # ---- internals -------------------------------------------------------------------------
+    def _drop_source(self, source: str) -> bool:
+        stale = [slot for slot in self._latest if slot[0] == source]
+        for slot in stale:
+            del self._latest[slot]
+        return bool(stale)
+
     def _conditions(self, now: datetime) -> list[AlarmCondition]:
         found: list[AlarmCondition] = []
         for point in self._latest.values():
@@ -304,10 +334,10 @@ class AlarmService(QObject):
             overdue = vitals_overdue(self._check)
             if overdue is not None:
                 found.append(overdue)
-        if self._moaas is not None:
-            deep = moaas_condition(self._moaas)
-            if deep is not None:
-                found.append(deep)
+        for definition, value in self._ratings.values():
+            rating = rating_condition(definition, value)
+            if rating is not None:
+                found.append(rating)
         return found
 
     def _refresh(self) -> None:

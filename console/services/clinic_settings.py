@@ -19,7 +19,9 @@ from console.errors import FieldError, ValidationFailed
 from console.services.access import Access
 from console.settings import Settings, save_settings
 
-PREFERENCES = frozenset({"schema", "theme", "window_geometry", "window_state", "last_session_id"})
+PREFERENCES = frozenset(
+    {"schema", "theme", "window_geometry", "window_state", "last_session_id", "rooms"}
+)
 _MINUTES = {
     "min_monitoring_min": (60, 480),
     "idle_lock_min": (1, 120),

@@ -179,8 +179,8 @@ def _latest_pain(ratings: list[RatingEntry]) -> RatingEntry | None:
 class DischargeService(QObject):
     """Follows the active session; holds its discharge draft and signs it off.
 
-    Construct it after the vitals service is connected to ``sessions.sessionChanged``, so
-    that the vitals history already follows the session when this service recomputes.
+    Whoever owns it (a bed) calls ``follow`` after a change of the session, once the vitals
+    service and the workflow follow it.
     """
 
     # the discharge after any change (DischargeState), or None when no session is open
@@ -213,7 +213,6 @@ class DischargeService(QObject):
         self._record: SessionRecord | None = None
         self._data: dict[str, Any] = {}
         self._signed_at: datetime | None = None
-        sessions.sessionChanged.connect(self._on_sessions_session_changed)
         if sessions.active is not None:
             self._load(sessions.active)
 
@@ -682,7 +681,8 @@ class DischargeService(QObject):
         return found[-1] if found else None
 
     # ---- slots -----------------------------------------------------------------------------
-    def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
+    def follow(self, record: SessionRecord | None) -> None:
+        """The session moved on or another opened (called after the vitals and the workflow)."""
         self._load(record)
         # the figures cost a history read: computed now only when a panel listens
         if self.isSignalConnected(QMetaMethod.fromSignal(self.changed)):

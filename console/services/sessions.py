@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -25,9 +26,9 @@ RETRY_MS = 3000
 
 
 class SessionService(QObject):
-    """Holds the session on screen; several may be open in a room, each opened by id."""
+    """Check-in and the stored sessions; a bed's own instance holds its one session (``open``)."""
 
-    # the active session's record after a change of state or T0 (SessionRecord), or None
+    # the held session's record after a change of state or T0 (SessionRecord), or None
     sessionChanged = Signal(object)
     # a note that was saved or queued (Observation)
     observationAdded = Signal(object)
@@ -78,6 +79,14 @@ class SessionService(QObject):
     def open_sessions(self) -> list[SessionRecord]:
         return self._sessions.open_sessions()
 
+    def open_sessions_in(self, room_ids: Collection[int]) -> list[SessionRecord]:
+        """The open sessions of these rooms (none given: of every room)."""
+        return self._sessions.open_sessions(room_ids or None)
+
+    def occupant(self, room_id: int, chair: int) -> SessionRecord | None:
+        """The open session in that chair of that room, if any."""
+        return self._sessions.occupant(room_id, chair)
+
     def patient(self, patient_id: int) -> Patient:
         return self._people.patient(patient_id)
 
@@ -98,9 +107,10 @@ class SessionService(QObject):
         medical_staff_id: int | None,
         *,
         by_staff_id: int | None = None,
+        chair: int | None = None,
     ) -> SessionRecord:
-        """Start a new session now and make it the active one (``by_staff_id``: who checks in,
-        the therapist unless said otherwise).
+        """Start a new session now (``by_staff_id``: who checks in, the therapist unless said
+        otherwise); the room opens a bed for it.
         """
         actor = therapist_id if by_staff_id is None else by_staff_id
         self._access.require(Permission.CHECK_IN, actor, entity="patient", entity_id=patient_id)
@@ -112,16 +122,21 @@ class SessionService(QObject):
             therapist_id=therapist_id,
             medical_staff_id=medical_staff_id,
             at=now,
+            chair=chair,
         )
         self._access.audit.record(
             AuditAction.CREATE,
             "session",
             record.id,
             actor,
-            {"patient_id": patient_id, "room_id": room_id, "therapist_id": therapist_id},
+            {
+                "patient_id": patient_id,
+                "room_id": room_id,
+                "chair": chair,
+                "therapist_id": therapist_id,
+            },
             at=now,
         )
-        self.open(record.id)
         return record
 
     def open(self, session_id: int) -> SessionRecord:
@@ -189,6 +204,7 @@ class SessionService(QObject):
             state=target,
             t0=command.t0 or record.t0,
             closed_at=None if target.is_open else now,
+            chair=record.chair,
         )
         self.sessionChanged.emit(self._active)
         return self._active

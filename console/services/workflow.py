@@ -50,8 +50,8 @@ def _clock_text(when: datetime) -> str:
 class WorkflowService(QObject):
     """The active session's dosing workflow, saved through the repositories, told by signals.
 
-    Connect ``vitals.set_session`` to ``sessions.sessionChanged`` before building this service,
-    so the vitals history already follows the new session when this service reacts to it.
+    Whoever owns it (a bed) calls ``follow`` after a change of the session, once the vitals
+    service follows it: the order is written there, not left to signal connections.
     """
 
     # anything the pre-dose step shows changed (checks, override, baseline, session): re-read
@@ -99,7 +99,6 @@ class WorkflowService(QObject):
         self._vitals_for: int | None = None  # the session whose baseline below is known
         self._baseline: dict[Parameter, float] | None = None
         self._points: list[VitalPoint] = []  # pre-dose points while no baseline is found
-        sessions.sessionChanged.connect(self._on_sessions_session_changed)
         vitals.pointsAdded.connect(self._on_vitals_points_added)
         self._load(sessions.active)
 
@@ -478,7 +477,11 @@ class WorkflowService(QObject):
         self._points = history if self._baseline is None and record.t0 is None else []
 
     # ---- slots -----------------------------------------------------------------------------
-    def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
+    def follow(self, record: SessionRecord | None) -> None:
+        """The session moved on (state, T0) or another opened: reload what it needs.
+
+        Call it after the vitals service follows ``record`` (a bed calls its parts in order).
+        """
         if record is None or record.id != self._session_id:
             self._load(record)
         elif record.t0 is not None or self._vitals_for != record.id:

@@ -66,6 +66,7 @@ class SessionRow(Base):
     state: Mapped[str] = mapped_column(String(20), index=True)
     t0: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    chair: Mapped[int | None] = mapped_column(Integer)  # 1 to 16; None before chairs were kept
 
 
 class TransitionRow(Base):
@@ -81,7 +82,10 @@ class TransitionRow(Base):
 
 
 class SessionDeviceRow(Base):
-    """A device attached to one session (group mode: each patient has their own devices)."""
+    """A monitor's port bound to one session (each patient has their own devices).
+
+    Open while ``detached_at`` is empty; a port has at most one open binding.
+    """
 
     __tablename__ = "session_device"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +94,8 @@ class SessionDeviceRow(Base):
     port: Mapped[str] = mapped_column(String(200))
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attached_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    detached_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class DoseRow(Base):

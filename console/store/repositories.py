@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -40,6 +40,7 @@ def _session(row: SessionRow) -> SessionRecord:
         state=SessionState(row.state),
         t0=row.t0,
         closed_at=row.closed_at,
+        chair=row.chair,
     )
 
 
@@ -132,6 +133,8 @@ class PeopleRepository:
 class SessionRepository:
     """Sessions, their state changes and observations."""
 
+    _OPEN_STATES = tuple(s.value for s in SessionState if s.is_open)
+
     def __init__(self, store: Store) -> None:
         self._store = store
 
@@ -144,7 +147,9 @@ class SessionRepository:
         therapist_id: int,
         medical_staff_id: int | None,
         at: datetime,
+        chair: int | None = None,
     ) -> SessionRecord:
+        """Store a new session checked in at ``at``, sitting in ``chair`` of the room if known."""
         with self._store.transaction() as tx:
             row = SessionRow(
                 uid=uid,
@@ -154,6 +159,7 @@ class SessionRepository:
                 medical_staff_id=medical_staff_id,
                 checked_in_at=at,
                 state=SessionState.CHECKED_IN.value,
+                chair=chair,
             )
             tx.add(row)
             tx.flush()
@@ -164,14 +170,27 @@ class SessionRepository:
             row = tx.get(SessionRow, session_id)
             return _session(row) if row is not None else None
 
-    def open_sessions(self, room_id: int | None = None) -> list[SessionRecord]:
-        open_states = [s.value for s in SessionState if s.is_open]
+    def open_sessions(self, room_ids: Collection[int] | None = None) -> list[SessionRecord]:
+        """Open sessions in check-in order, in these rooms (None or empty: every room)."""
+        query = select(SessionRow).where(SessionRow.state.in_(self._OPEN_STATES))
+        if room_ids:
+            query = query.where(SessionRow.room_id.in_(list(room_ids)))
         with self._store.transaction() as tx:
-            query = select(SessionRow).where(SessionRow.state.in_(open_states))
-            if room_id is not None:
-                query = query.where(SessionRow.room_id == room_id)
             rows = tx.scalars(query.order_by(SessionRow.checked_in_at))
             return [_session(r) for r in rows]
+
+    def occupant(self, room_id: int, chair: int) -> SessionRecord | None:
+        """The open session sitting in ``chair`` of the room, or None when the chair is free."""
+        query = (
+            select(SessionRow)
+            .where(SessionRow.state.in_(self._OPEN_STATES))
+            .where(SessionRow.room_id == room_id, SessionRow.chair == chair)
+            .order_by(SessionRow.checked_in_at, SessionRow.id)
+            .limit(1)
+        )
+        with self._store.transaction() as tx:
+            row = tx.scalar(query)
+            return _session(row) if row is not None else None
 
     def apply_transition(
         self,

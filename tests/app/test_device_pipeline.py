@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -10,34 +11,51 @@ from console.domain.vitals import Parameter
 from console.services.devices import DeviceManager, DeviceSpec
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
-from console.store.spool import Spool
-from console.store.writer import DurableWriter
+from console.settings import Settings
 from devices.reader import ReaderState
+from main import build_services
 from widgets.vitals.panel import VitalsPanel
+
+
+class OnePatient:
+    """The room's device manager with every monitor connected to one patient's bed."""
+
+    def __init__(self, devices: DeviceManager, session_id: int, who: int) -> None:
+        self._devices, self._session_id, self._who = devices, session_id, who
+
+    def connect_device(self, spec: DeviceSpec) -> None:
+        self._devices.connect_device(spec, self._session_id, self._who)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._devices, name)
 
 
 @pytest.fixture
 def console(
-    qtbot, sqlite_clinic, tmp_path
-) -> Iterator[tuple[SessionService, VitalsService, DeviceManager, VitalsPanel]]:
+    qtbot, sqlite_clinic, sqlite_store, tmp_path
+) -> Iterator[tuple[SessionService, VitalsService, OnePatient, VitalsPanel]]:
     # the real clock: the reader stamps host times, the panel ages values against the same clock
     from console.clock import SystemClock
 
     clock = SystemClock()
     c = sqlite_clinic
-    writer = DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl"))
-    sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
-    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
-    sessions.sessionChanged.connect(vitals.set_session)
-    devices = DeviceManager(clock, vitals)
-    panel = VitalsPanel(vitals, sessions, clock)
+    services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
+    services.room.load()
+    bed = services.room.check_in(
+        c.patient.id, c.room.id, 1, c.therapist.id, c.nurse.id, by_staff_id=c.therapist.id
+    )
+    panel = VitalsPanel(bed.vitals, bed.session, clock)
     qtbot.addWidget(panel)
     panel.show()
-    sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
     try:
-        yield sessions, vitals, devices, panel
+        yield (
+            bed.session,
+            bed.vitals,
+            OnePatient(services.devices, bed.session_id, c.nurse.id),
+            panel,
+        )
     finally:
-        devices.stop_all()
+        services.stop()
         panel.stop()
 
 

@@ -27,6 +27,8 @@ from console.services.clinic_settings import ClinicSettings
 from console.settings import Settings
 from console.store.account_repository import AccountRepository
 from console.store.audit_repository import AuditQuery
+from console.services.bed import Bed
+from console.services.devices import DeviceSpec
 from main import Services, build_services
 from tests.widgets.conftest import _CHEAP, PASSWORD
 
@@ -47,6 +49,13 @@ class Room:
     closed_id: int
     tmp: Path
     settings: ClinicSettings
+    current_id: int
+
+    @property
+    def bed(self) -> Bed:
+        bed = self.services.room.bed(self.current_id)
+        assert bed is not None
+        return bed
 
 
 def _move(c, session_id: int, steps, at) -> None:
@@ -87,9 +96,9 @@ def room(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Room]:
     current = c.check_in(clock.now() - timedelta(minutes=10))
     _move(c, current, [(SessionState.CHECKED_IN, SessionState.BASELINE, None)], clock.now())
     services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
-    services.sessions.open(current)
+    services.room.load()  # the open session is a bed: the actions below go to its services
     settings = ClinicSettings(Settings(), tmp_path / "settings.json", services.access)
-    yield Room(services, c, staff, closed, tmp_path, settings)
+    yield Room(services, c, staff, closed, tmp_path, settings, current)
     services.stop()
 
 
@@ -97,31 +106,34 @@ ACTIONS: dict[Permission, Callable[[Room, int], object]] = {
     Permission.CHECK_IN: lambda r, who: r.services.sessions.check_in(
         r.clinic.patient.id, r.clinic.room.id, r.clinic.therapist.id, None, by_staff_id=who
     ),
-    Permission.ADVANCE_SESSION: lambda r, who: r.services.sessions.transition(
+    Permission.ADVANCE_SESSION: lambda r, who: r.bed.session.transition(
         SessionState.ABORTED, who, reason="patient asked to stop"
     ),
-    Permission.RECORD_OBSERVATION: lambda r, who: r.services.sessions.add_note(
+    Permission.RECORD_OBSERVATION: lambda r, who: r.bed.session.add_note(
         ObservationCategory.OTHER, "resting, eyes closed", who
     ),
-    Permission.RECORD_VITALS: lambda r, who: r.services.vitals.record_manual(
+    Permission.RECORD_VITALS: lambda r, who: r.bed.vitals.record_manual(
         {Parameter.HR: "72"}, who, confirmed=True
     ),
-    Permission.PREDOSE_CHECKS: lambda r, who: r.services.workflow.save_predose(
+    Permission.PREDOSE_CHECKS: lambda r, who: r.bed.workflow.save_predose(
         PreDoseChecks(False, False, False, False, True, True, "Sam", "555 010 2233", "partner"),
         who,
     ),
-    Permission.RECORD_DOSE: lambda r, who: r.services.workflow.record_dose(
+    Permission.RECORD_DOSE: lambda r, who: r.bed.workflow.record_dose(
         DoseDraft(Drug.KETAMINE, Route.IM, 50, r.services.clock.now()), who
     ),
-    Permission.ACKNOWLEDGE_ALARM: lambda r, who: r.services.alarms.acknowledge_all(who),
-    Permission.OVERRIDE: lambda r, who: r.services.workflow.override(
+    Permission.ACKNOWLEDGE_ALARM: lambda r, who: r.bed.alarms.acknowledge_all(who),
+    Permission.BIND_DEVICE: lambda r, who: r.services.devices.connect_device(
+        DeviceSpec("masimo", str(r.tmp / "no-such-port")), r.current_id, who
+    ),
+    Permission.OVERRIDE: lambda r, who: r.bed.workflow.override(
         OverrideKind.RIDE_HOME, "taxi booked by the clinic", who, PASSWORD
     ),
-    Permission.DISCHARGE_CHECKLIST: lambda r, who: r.services.discharge.answer(
+    Permission.DISCHARGE_CHECKLIST: lambda r, who: r.bed.discharge.answer(
         ItemId.ORIENTED, True, who
     ),
-    Permission.SIGN_DISCHARGE: lambda r, who: r.services.discharge.discharge(who, PASSWORD),
-    Permission.CHANGE_LIMITS: lambda r, who: r.services.alarms.set_limits(
+    Permission.SIGN_DISCHARGE: lambda r, who: r.bed.discharge.discharge(who, PASSWORD),
+    Permission.CHANGE_LIMITS: lambda r, who: r.bed.alarms.set_limits(
         Parameter.HR, Bound.MEDIUM_UPPER, 125, who
     ),
     Permission.CHANGE_SETTINGS: lambda r, who: r.settings.update(who, idle_lock_min=5),

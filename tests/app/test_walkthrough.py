@@ -107,7 +107,7 @@ def press(qtbot, window: MainWindow, key: Qt.Key, modifier=Qt.KeyboardModifier.N
 def enter_vitals(qtbot, w: Walk, values: dict[Parameter, str]) -> None:
     """Ctrl+M, then type the values field by field and press Enter in the last one."""
     press(qtbot, w.window, Qt.Key.Key_M, CTRL)
-    entry = w.window.vitals_entry
+    entry = w.window.bed_view.vitals_entry
     assert entry.fields[HR].hasFocus()
     for parameter, text in values.items():
         type_into(qtbot, entry.fields[parameter], text)
@@ -142,7 +142,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     choose(start.therapist_pick, therapist)
     choose(start.medical_pick, nurse)
     click(qtbot, start.check_in_button)
-    assert window.stack.currentIndex() == 1, "check-in did not open the session view"
+    assert window.bed_view is not None, "check-in did not open the session view"
     record = w.services.sessions.active
     assert record is not None
     session_id = record.id
@@ -150,18 +150,18 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert (stored.patient_id, stored.room_id) == (c.patient.id, c.room.id)
     assert (stored.therapist_id, stored.medical_staff_id) == (therapist, nurse)
     assert stored.state is SessionState.CHECKED_IN
-    assert window.header.state_label.text() == "Checked in"
-    assert window.header.patient_label.text() == "J. D.  ·  MRN-1"
-    assert window.page_tabs.currentIndex() == 1  # the pre-dose page comes first
+    assert window.bed_view.header.state_label.text() == "Checked in"
+    assert window.bed_view.header.patient_label.text() == "J. D.  ·  MRN-1"
+    assert window.bed_view.page_tabs.currentIndex() == 1  # the pre-dose page comes first
     assert window.acting_staff_id() == therapist  # who signed in checked the patient in
 
     # ---- 2. start the baseline (session steps), then the pre-dose checks and the ride --------
-    click_tab(qtbot, window.tools, "Session steps")
-    actions = window.actions_panel
+    click_tab(qtbot, window.bed_view.tools, "Session steps")
+    actions = window.bed_view.actions_panel
     assert actions.next_button.text() == "Start baseline"
     click(qtbot, actions.next_button)
     assert c.sessions.get(session_id).state is SessionState.BASELINE
-    assert window.header.state_label.text() == "Baseline"
+    assert window.bed_view.header.state_label.text() == "Baseline"
 
     # the nurse takes over for the medical part: Ctrl+Shift+L, then "Switch user" on the lock
     qtbot.keyClick(window, Qt.Key.Key_L, CTRL | Qt.KeyboardModifier.ShiftModifier)
@@ -175,8 +175,8 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert window.user_label.text() == f"Signed in: {c.nurse.name} (nurse)"
 
     press(qtbot, window, Qt.Key.Key_F6)
-    assert window.pages.currentIndex() == 1
-    panel, form = window.predose_panel, window.dose_form
+    assert window.bed_view.pages.currentIndex() == 1
+    panel, form = window.bed_view.predose_panel, window.bed_view.dose_form
     for key, _ in QUESTIONS:  # no sedatives, stimulants or MAOI; fasted
         click(qtbot, panel.answers[key].button(1 if key.startswith("fasted") else 0))
     type_into(qtbot, panel.ride["ride_driver"], "Sam Rivera")
@@ -249,27 +249,27 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     stored = c.sessions.get(session_id)
     assert stored.state is SessionState.MONITORING and stored.t0 == t0
     assert "T0 set" in form.saved_note.text()
-    assert window.header.state_label.text() == "Dosed · monitoring"
-    assert window.header.dose_value.text() == "T+0:00:00"
+    assert window.bed_view.header.state_label.text() == "Dosed · monitoring"
+    assert window.bed_view.header.dose_value.text() == "T+0:00:00"
     assert panel.readiness.text().startswith("Dose given")
 
     # ---- 5. the T+40 check: a hypertensive reading alarms, is acknowledged, then clears -------
     press(qtbot, window, Qt.Key.Key_F5)
-    assert window.pages.currentIndex() == 0
-    banner = window.alarm_banner
+    assert window.bed_view.pages.currentIndex() == 0
+    banner = window.bed_view.alarm_banner
     assert banner.isHidden()
     clock.advance(timedelta(minutes=41))
     w.services.clock_service.refresh()  # the clock service's 1 s tick
-    assert window.header.dose_value.text() == "T+0:41:00"
-    assert window.header.check_text.text() == "Vitals check due now (T+0:40)"
-    assert window.header.check_text.property("level") == "due"
+    assert window.bed_view.header.dose_value.text() == "T+0:41:00"
+    assert window.bed_view.header.check_text.text() == "Vitals check due now (T+0:40)"
+    assert window.bed_view.header.check_text.property("level") == "due"
     enter_vitals(qtbot, w, {SYS: "186", DIA: "104"})
     # shown in the same event-loop turn as the reading (no wait, no timer)
     assert banner.isVisible(), "the SBP 186 reading raised no alarm banner"
     assert banner.message.text() == "SBP 186 > 180"
     assert banner.property("priority") == "medium"
     assert banner.others.text() == ""  # DBP 104 is under its 110 limit
-    assert window.header.check_text.text().startswith("Next check T+0:55")
+    assert window.bed_view.header.check_text.text().startswith("Next check T+0:55")
     raised_at = clock.now()
 
     clock.advance(timedelta(seconds=20))
@@ -294,13 +294,13 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
         EventKind.CLEARED,
     ]
     assert history[-1][0] == clock.now()
-    assert window.alarm_list.history.topLevelItem(0).text(4) != ""  # cleared time in the list
+    assert window.bed_view.alarm_list.history.topLevelItem(0).text(4) != ""  # cleared time in the list
 
     # ---- 6. an observation note (Ctrl+N, Enter) and two ratings -------------------------------
     clock.advance(timedelta(minutes=1))
     actions.next_button.setFocus()
     press(qtbot, window, Qt.Key.Key_N, CTRL)
-    note = window.observations.note_edit
+    note = window.bed_view.observations.note_edit
     assert note.hasFocus()
     qtbot.keyClicks(note, "Eyes closed, calm; BP settling")
     qtbot.keyClick(note, Qt.Key.Key_Return)
@@ -309,8 +309,8 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert observation.at == clock.now()
 
     press(qtbot, window, Qt.Key.Key_R, CTRL)
-    rating = window.rating_form
-    assert window.tools.currentWidget() is rating
+    rating = window.bed_view.rating_form
+    assert window.bed_view.tools.currentWidget() is rating
     choose(rating.scale, "moaas")
     type_into(qtbot, rating.value, "4")
     qtbot.keyClick(rating.value, Qt.Key.Key_Return)
@@ -328,8 +328,8 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
 
     # ---- 7. an adverse event with rescue medication -------------------------------------------
     clock.advance(timedelta(minutes=2))
-    click_tab(qtbot, window.tools, "Event")
-    events = window.event_form
+    click_tab(qtbot, window.bed_view.tools, "Event")
+    events = window.bed_view.event_form
     choose(events.kind, "nausea / vomiting")
     choose(events.severity, "moderate")
     type_into(qtbot, events.action, "Bowl offered, ondansetron given")
@@ -356,20 +356,20 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert events.event_list.count() == 1
 
     # ---- 8. recovery, the final set, and the discharge ----------------------------------------
-    click_tab(qtbot, window.tools, "Session steps")
+    click_tab(qtbot, window.bed_view.tools, "Session steps")
     assert actions.next_button.text() == "Move to recovery"
     click(qtbot, actions.next_button)
     assert c.sessions.get(session_id).state is SessionState.RECOVERY
-    assert window.header.state_label.text() == "Recovery"
+    assert window.bed_view.header.state_label.text() == "Recovery"
 
     clock.set(t0 + timedelta(minutes=125))
     enter_vitals(qtbot, w, {HR: "76", SYS: "158", DIA: "92", SPO2: "98", RR: "14"})
-    assert window.header.minimum_value.text() == "minimum met"
+    assert window.bed_view.header.minimum_value.text() == "minimum met"
     assert banner.isHidden()
 
     press(qtbot, window, Qt.Key.Key_F7)
-    assert window.pages.currentIndex() == 2
-    discharge = window.discharge_panel
+    assert window.bed_view.pages.currentIndex() == 2
+    discharge = window.bed_view.discharge_panel
     assert "Safe ride home not confirmed" in discharge.blockers_label.text()
     # the panel recomputes on its 15 s timer while shown: one tick of it, on the fake clock
     w.services.discharge.refresh()
@@ -436,13 +436,13 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     assert signed.data["answers"][ItemId.ORIENTED]["by"] == nurse
     assert workflow_repo.overrides(session_id) == [override]  # no discharge override
     assert discharge.signed_label.text() == f"Discharged by {c.nurse.name} at {hhmm(signed_at)}"
-    assert window.header.state_label.text() == "Discharged"
+    assert window.bed_view.header.state_label.text() == "Discharged"
 
     # ---- read-only ---------------------------------------------------------------------------
     assert actions.title.text() == "Session closed — read-only"
     assert not actions.next_button.isVisible() and not actions.abort_button.isVisible()
-    assert not window.observations.note_edit.isEnabled()
-    assert not window.observations.save_button.isEnabled()
+    assert not window.bed_view.observations.note_edit.isEnabled()
+    assert not window.bed_view.observations.save_button.isEnabled()
     for name in ("vitals_entry", "rating_form", "event_form", "predose_panel"):
         assert not getattr(window, name).isEnabled(), f"{name} stays enabled after discharge"
     for widget in (

@@ -28,3 +28,23 @@ def test_one_home_folder_holds_everything_when_asked(tmp_path):
     assert paths.database == tmp_path / "data" / "vigil.sqlite3"
     assert paths.settings == tmp_path / "config" / "settings.json"
     assert paths.spool("sqlite:///a") != paths.spool("sqlite:///b")
+
+
+def test_the_watched_rooms_round_trip_and_default_to_every_room(tmp_path):
+    path = tmp_path / "settings.json"
+    assert Settings().rooms == ()
+    save_settings(path, Settings(rooms=(3, 1)))
+    assert json.loads(path.read_text())["rooms"] == [3, 1]
+    assert load_settings(path).rooms == (3, 1)
+    path.write_text(json.dumps({"rooms": [2, 2, 5]}))
+    assert load_settings(path).rooms == (2, 5)
+
+
+def test_bad_watched_rooms_fall_back_to_every_room(tmp_path, caplog):
+    path = tmp_path / "settings.json"
+    for bad in ([0], [-2], ["1"], [1.5], [True], 3, "1,2", {"1": 1}, None, [[1]]):
+        path.write_text(json.dumps({"theme": "night", "rooms": bad}))
+        caplog.clear()
+        loaded = load_settings(path)
+        assert loaded.rooms == () and loaded.theme == "night", bad
+        assert "setting rooms has a bad value" in caplog.text

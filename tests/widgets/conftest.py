@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.clock import FakeClock
 from console.services.alarms import AlarmService
+from console.services.bed import Bed
 from console.services.clock import ClockService
 from console.services.devices import DeviceManager
 from console.services.people import PeopleService
@@ -18,9 +19,11 @@ from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
 from console.settings import Settings
 from console.store.account_repository import AccountRepository
+from console.store.binding_repository import BindingRepository
 from console.store.spool import Spool
 from console.store.writer import DurableWriter
 from main import Services, build_services
+from widgets.bed_view import BedView
 from widgets.main_window import MainWindow
 from widgets.theme import apply_theme
 
@@ -48,8 +51,20 @@ class App:
         self.services.accounts.switch_user(username, PASSWORD)
 
     @property
+    def view(self) -> BedView:
+        """The bed shown in detail (a test that asks for it expects one on screen)."""
+        view = self.window.bed_view
+        assert view is not None, "no bed is shown"
+        return view
+
+    @property
+    def bed(self) -> Bed:
+        return self.view.bed
+
+    @property
     def sessions(self) -> SessionService:
-        return self.services.sessions
+        """The session service of the bed on screen."""
+        return self.bed.session
 
     @property
     def people(self) -> PeopleService:
@@ -57,11 +72,11 @@ class App:
 
     @property
     def clock_service(self) -> ClockService:
-        return self.services.clock_service
+        return self.bed.clock
 
     @property
     def vitals(self) -> VitalsService:
-        return self.services.vitals
+        return self.bed.vitals
 
     @property
     def devices(self) -> DeviceManager:
@@ -69,7 +84,12 @@ class App:
 
     @property
     def alarms(self) -> AlarmService:
-        return self.services.alarms
+        return self.bed.alarms
+
+    def open(self, session_id: int) -> BedView:
+        """Show a stored open session's bed, as the start screen's "Resume" does."""
+        assert self.window.open_session(session_id)
+        return self.view
 
 
 @pytest.fixture
@@ -77,6 +97,7 @@ def app(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[App]:
     """Signed in as the clinic's therapist; ``app.sign_in("nurse")`` hands over to the nurse."""
     give_accounts(sqlite_clinic)
     services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
+    services.room.load()
     services.accounts.sign_in("therapist", PASSWORD)
     qapp = QApplication.instance()
     apply_theme(qapp, "day")
@@ -92,12 +113,11 @@ def app(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[App]:
 
 @pytest.fixture
 def manager(qtbot, sqlite_clinic, clock, tmp_path, simulator) -> Iterator[DeviceManager]:
-    """A real device manager over a real vitals service (no session open)."""
+    """A real device manager (no monitor bound to anyone yet)."""
     # depends on ``simulator`` so that readers stop before the simulator process ends
     c = sqlite_clinic
     writer = DurableWriter(c.targets, Spool(tmp_path / "m.jsonl"))
-    vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
-    devices = DeviceManager(clock, vitals)
+    devices = DeviceManager(clock, BindingRepository(c.store), c.access(writer))
     try:
         yield devices
     finally:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from console.domain.alarms import DEFAULT_LIMITS, AlarmEvent, EventKind, Priority
+from console.domain.scales import load_definitions
 from console.domain.vitals import Parameter as P
 from console.domain.vitals import VitalPoint
 from console.services.alarm_sound import SilentSound
@@ -21,6 +22,8 @@ from console.store.writer import DurableWriter
 from devices.base import Reading
 from widgets.alarm_banner import NOBODY_ACTING, AlarmBanner, AlarmList, local_time
 from widgets.theme import apply_theme
+
+MOAAS = load_definitions([])["moaas"]
 
 NAMES = {5: "Jordan Lee"}
 
@@ -84,14 +87,14 @@ def test_an_abnormal_reading_shows_text_and_colour_and_a_normal_one_hides_it(qtb
     yellow = banner_colour(rig.banner)
     assert 40 <= yellow.hue() <= 55 and yellow.saturation() > 150  # the theme's yellow
 
-    rig.service.on_moaas(1)
+    rig.service.on_rating(MOAAS, 1)
     assert rig.banner.message.text() == "MOAA/S 1 ≤ 1"
     assert rig.banner.property("priority") == "high"
     assert rig.banner.others.text() == "+1 more"
     red = banner_colour(rig.banner)
     assert (red.hue() < 10 or red.hue() > 350) and red.saturation() > 150
 
-    rig.service.on_moaas(4)
+    rig.service.on_rating(MOAAS, 4)
     rig.service.on_points([point(clock, P.NIBP_SYS, 150)])
     assert rig.banner.isHidden()
 
@@ -152,11 +155,11 @@ def test_the_list_shows_active_alarms_and_the_history(qtbot, rig, clock):
     raised = clock.now()
     assert alarms.active.topLevelItemCount() == 1
     assert alarms.active.topLevelItem(0).text(1) == "SBP 186 > 180"
-    rig.service.on_moaas(0)
+    rig.service.on_rating(MOAAS, 0)
     assert [alarms.active.topLevelItem(i).text(0) for i in range(2)] == ["!!! high", "!! medium"]
 
     clock.advance(timedelta(seconds=30))
-    rig.service.acknowledge("limit:nibp_sys", 5)
+    rig.service.acknowledge("limit:nibp_sys@masimo", 5)
     clock.advance(timedelta(seconds=30))
     rig.service.on_points([point(clock, P.NIBP_SYS, 140)])
     assert alarms.active.topLevelItemCount() == 1
@@ -174,7 +177,7 @@ def test_the_list_shows_active_alarms_and_the_history(qtbot, rig, clock):
             local_time(clock.now()),
         ],
     ]
-    rig.service.on_moaas(5)
+    rig.service.on_rating(MOAAS, 5)
     assert alarms.active.isHidden() and not alarms.empty.isHidden()
 
 

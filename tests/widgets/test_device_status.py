@@ -1,4 +1,4 @@
-"""The device status panel over a real device manager, fed by the simulator on a real pty."""
+"""The device status panel over the real room and device manager, fed by the simulator on a pty."""
 
 from __future__ import annotations
 
@@ -9,29 +9,58 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from console.services.devices import DeviceSpec
-from widgets.device_status import DeviceStatusPanel, reading_age
+from console.domain.audit import AuditAction
+from console.domain.vitals import Parameter
+from console.services.devices import DeviceManager, DeviceSpec
+from devices.reader import ReaderState
+from tests.widgets.room_fixtures import RoomRig, room_rig  # noqa: F401 - the fixture
+from widgets.connect_dialog import NOT_RECORDED, patient_text
+from widgets.device_status import DeviceStatusPanel, reading_age, values_text
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def panel(qtbot, manager, clock) -> Iterator[DeviceStatusPanel]:
-    widget = DeviceStatusPanel(manager, clock)
+def manager(room_rig: RoomRig) -> DeviceManager:
+    return room_rig.services.devices
+
+
+def make_panel(qtbot, room_rig: RoomRig, **options) -> DeviceStatusPanel:
+    services = room_rig.services
+    widget = DeviceStatusPanel(
+        services.devices,
+        room_rig.clock,
+        services.room,
+        room_rig.actor,
+        room_rig.first.session_id,  # the panel of the first bed's screen
+        **options,
+    )
     qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.fixture
+def panel(qtbot, room_rig: RoomRig) -> Iterator[DeviceStatusPanel]:
+    widget = make_panel(qtbot, room_rig)
     widget.show()
     qtbot.waitExposed(widget)
     try:
         yield widget
     finally:
         widget.stop()
-        if widget.dialog is not None:
-            widget.dialog.close()
+        for dialog in (widget.dialog, widget.move_dialog):
+            if dialog is not None:
+                dialog.close()
 
 
 def good_frames(panel: DeviceStatusPanel, port: str) -> int:
     row = panel.rows.get(port)
     return int(row.frames.text().split("/")[0]) if row else 0
+
+
+def running(manager: DeviceManager, port: str) -> bool:
+    status = manager.status(port)
+    return status is not None and status.state is ReaderState.CONNECTED
 
 
 def test_reading_age_in_words():
@@ -41,16 +70,27 @@ def test_reading_age_in_words():
     assert reading_age(now - timedelta(minutes=5), now) == "last reading 5 min ago"
 
 
+def test_who_a_monitor_is_on_in_words(room_rig):
+    room = room_rig.services.room
+    assert patient_text(room, room_rig.second.session_id) == "Chair 2 · A. B."
+    assert patient_text(room, None) == NOT_RECORDED
+    assert values_text({}) == ""
+    assert values_text({Parameter.SPO2: 97, Parameter.PR: 72}) == "SpO2 97 · PR 72 — not recorded"
+
+
 def test_no_device_shows_the_empty_line(qtbot, panel):
     assert panel.rows == {}
     assert not panel.empty_label.isHidden()
 
 
-def test_connect_through_the_dialog_then_watch_and_disconnect(qtbot, panel, manager, simulator):
+def test_connect_through_the_dialog_then_watch_and_disconnect(
+    qtbot, panel, manager, room_rig, simulator
+):
     port = simulator("masimo", "--speed", "5")
     qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
     dialog = panel.dialog
     assert dialog is not None and dialog.isVisible()
+    assert dialog.patient() == room_rig.first.session_id  # the bed of this screen
     dialog.choose("masimo", port)
     with qtbot.waitSignal(manager.devicesChanged, timeout=2000):
         qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
@@ -59,6 +99,9 @@ def test_connect_through_the_dialog_then_watch_and_disconnect(qtbot, panel, mana
     row = panel.rows[port]
     assert row.port.text() == port
     assert row.protocol.text() == "Masimo Rad-8 / Radical-7 / Rad-5"
+    assert row.patient.text() == "Chair 1 · J. D."
+    assert row.move_button.text() == "Move…"
+    assert row.values.isHidden()  # a bound monitor's values are on its bed
     assert panel.empty_label.isHidden()
     qtbot.waitUntil(lambda: panel.rows[port].state.text() == "connected", timeout=5000)
     assert panel.rows[port].state.property("state") == "connected"
@@ -74,6 +117,90 @@ def test_connect_through_the_dialog_then_watch_and_disconnect(qtbot, panel, mana
     assert not panel.empty_label.isHidden()
 
 
+def test_an_unassigned_monitor_shows_its_values_marked_not_recorded(
+    qtbot, panel, manager, room_rig, simulator
+):
+    port = simulator("masimo", "--speed", "5")
+    manager.connect_device(DeviceSpec("masimo", port))  # on nobody
+    row = panel.rows[port]
+    assert row.patient.text() == NOT_RECORDED
+    assert row.patient.property("bound") == "false"
+    assert row.move_button.text() == "Assign…"
+    qtbot.waitUntil(lambda: "SpO2" in panel.rows[port].values.text(), timeout=8000)
+    assert panel.rows[port].values.text().endswith("— not recorded")
+    for bed in (room_rig.first, room_rig.second):
+        bed.vitals.flush()
+        assert room_rig.clinic.vitals.history(bed.session_id) == []
+
+
+def test_moving_a_monitor_names_both_patients_and_records_for_the_new_one(
+    qtbot, panel, manager, room_rig, simulator
+):
+    port = simulator("masimo", "--speed", "5")
+    first, second = room_rig.first, room_rig.second
+    manager.connect_device(DeviceSpec("masimo", port), first.session_id, room_rig.nurse)
+    qtbot.waitUntil(lambda: running(manager, port), timeout=5000)
+    qtbot.mouseClick(panel.rows[port].move_button, Qt.MouseButton.LeftButton)
+    dialog = panel.move_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.intro.text() == f"Monitor on {port}\nNow on: Chair 1 · J. D."
+    assert not dialog.confirm_button.isEnabled()  # nothing chosen yet: no default patient
+    dialog.choose(first.session_id)
+    assert not dialog.confirm_button.isEnabled()  # already there
+    dialog.choose(second.session_id)
+    assert dialog.summary.text().startswith("From: Chair 1 · J. D.\nTo: Chair 2 · A. B.\n")
+    assert dialog.confirm_button.text() == "Move to Chair 2 · A. B."
+    with qtbot.waitSignal(manager.devicesChanged, timeout=2000):
+        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.move_dialog is None, timeout=2000)
+    assert manager.bound_session(port) == second.session_id
+    assert panel.rows[port].patient.text() == "Chair 2 · A. B."
+    (release,) = room_rig.audit(AuditAction.DEVICE_RELEASE.value)
+    assert release["entity_id"] == str(first.session_id)
+    assert release["to_session"] == second.session_id
+    bind = room_rig.audit(AuditAction.DEVICE_BIND.value)[0]  # newest first
+    assert bind["entity_id"] == str(second.session_id)
+    assert bind["from_session"] == first.session_id
+
+    first.vitals.flush()
+    before = len(room_rig.clinic.vitals.history(first.session_id))
+    qtbot.waitUntil(lambda: bool(second.vitals.latest()), timeout=8000)
+    second.vitals.flush()
+    first.vitals.flush()
+    assert len(room_rig.clinic.vitals.history(second.session_id)) > 0
+    assert len(room_rig.clinic.vitals.history(first.session_id)) == before
+
+
+def test_unassigning_from_the_move_dialog_stops_recording(
+    qtbot, panel, manager, room_rig, simulator
+):
+    port = simulator("masimo", "--speed", "5")
+    manager.connect_device(DeviceSpec("masimo", port), room_rig.first.session_id, room_rig.nurse)
+    dialog = panel.open_move_dialog(port)
+    dialog.choose(None)
+    assert dialog.summary.text().startswith("From: Chair 1 · J. D.\n")
+    assert "no longer recorded" in dialog.summary.text()
+    assert dialog.confirm()
+    assert manager.bound_session(port) is None
+    assert panel.rows[port].patient.text() == NOT_RECORDED
+    assert panel.rows[port].move_button.text() == "Assign…"
+
+
+def test_a_refused_move_stays_in_the_dialog_with_the_reason(
+    qtbot, panel, manager, room_rig, simulator
+):
+    port = simulator("masimo", "--speed", "5")
+    manager.connect_device(DeviceSpec("masimo", port))
+    room_rig.act_as(room_rig.supervisor)
+    dialog = panel.open_move_dialog(port)
+    dialog.choose(room_rig.second.session_id)
+    assert dialog.confirm_button.text() == "Assign to Chair 2 · A. B."
+    assert not dialog.confirm()
+    assert "connect a monitor to a patient" in dialog.error_label.text()
+    assert dialog.isVisible()
+    assert manager.bound_session(port) is None
+
+
 def test_a_port_that_cannot_be_opened_shows_disconnected_and_the_error(qtbot, panel, manager):
     manager.connect_device(DeviceSpec("masimo", "socket://127.0.0.1:9"))  # nothing listens
     qtbot.waitUntil(
@@ -85,7 +212,7 @@ def test_a_port_that_cannot_be_opened_shows_disconnected_and_the_error(qtbot, pa
     assert row.age.text() == "no reading yet"
 
 
-def test_a_failed_connect_keeps_the_dialog_open_with_the_message(qtbot, panel, manager):
+def test_a_failed_connect_keeps_the_dialog_open_with_the_message(qtbot, panel):
     dialog = panel.open_connect_dialog()
     dialog.choose("masimo", "")
     qtbot.mouseClick(dialog.connect_button, Qt.MouseButton.LeftButton)
@@ -94,9 +221,8 @@ def test_a_failed_connect_keeps_the_dialog_open_with_the_message(qtbot, panel, m
     assert panel.rows == {}
 
 
-def test_the_signal_only_mode_leaves_the_dialog_to_the_window(qtbot, manager, clock):
-    widget = DeviceStatusPanel(manager, clock, open_dialog=False)
-    qtbot.addWidget(widget)
+def test_the_signal_only_mode_leaves_the_dialog_to_the_window(qtbot, room_rig):
+    widget = make_panel(qtbot, room_rig, open_dialog=False)
     with qtbot.waitSignal(widget.connectRequested, timeout=1000):
         qtbot.mouseClick(widget.connect_button, Qt.MouseButton.LeftButton)
     assert widget.dialog is None

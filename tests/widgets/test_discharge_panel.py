@@ -74,7 +74,9 @@ def room(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Room]:
     service = DischargeService(
         clock, sessions, vitals, workflow, discharges, signer, access=c.access(writer)
     )
+    sessions.sessionChanged.connect(service.follow)  # after the vitals, as a bed does
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
+    sessions.open(record.id)
     workflow.save_predose(
         record.id,
         PreDoseChecks(

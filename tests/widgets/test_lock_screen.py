@@ -9,19 +9,18 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher, profiles
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
-from console.domain.alarms import DEFAULT_LIMITS
 from console.domain.lifecycle import SessionState
-from console.domain.schedule import ScheduleConfig
 from console.domain.vitals import Parameter, VitalPoint
 from console.services.accounts import AccountService
 from console.services.alarms import AlarmService
 from console.services.clock import ClockService
+from console.settings import Settings
 from console.store.account_repository import AccountRepository
-from console.store.spool import Spool
-from console.store.writer import DurableWriter
-from widgets.lock_screen import NO_ALARM, NO_SESSION, ActivityWatcher, LockScreen
+from main import build_services
+from widgets.alarm_strip import AlarmStrip
+from widgets.lock_screen import NO_SESSION, ActivityWatcher, LockScreen
 
 CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)
 NURSE_PW = "nurse pass 456"
@@ -36,6 +35,7 @@ class Rig:
     alarms: AlarmService
     clinic: object
     session_id: int
+    strip: AlarmStrip
 
 
 @pytest.fixture
@@ -44,10 +44,6 @@ def rig(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path):
     repo = AccountRepository(sqlite_store)
     repo.give_account(c.nurse.id, "jordan", CHEAP.hash(NURSE_PW))
     repo.give_account(c.therapist.id, "alex", CHEAP.hash(THERAPIST_PW))
-    access = c.access(DurableWriter(c.targets, Spool(tmp_path / "spool.jsonl")))
-    accounts = AccountService(clock, repo, access, hasher=CHEAP)
-    clock_service = ClockService(clock, c.sessions, ScheduleConfig())
-    alarms = AlarmService(clock, DEFAULT_LIMITS, access=access)
     # a session dosed 30 minutes ago
     session_id = c.check_in(clock.now() - timedelta(minutes=45))
     for before, after, t0 in (
@@ -63,16 +59,19 @@ def rig(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path):
             by_staff_id=c.nurse.id,
             t0=t0,
         )
+    services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
+    services.room.load()
+    bed = services.room.bed(session_id)
+    accounts = services.accounts
     accounts.sign_in("jordan", NURSE_PW)
-    screen = LockScreen(accounts, clock_service, alarms, staff_name=lambda i: f"#{i}")
+    strip = AlarmStrip(services.room, lambda: None)
+    screen = LockScreen(accounts, strip, staff_name=lambda i: f"#{i}")
     qtbot.addWidget(screen)
     screen.resize(1200, 760)
     screen.show()
     qtbot.waitExposed(screen)
-    yield Rig(screen, accounts, clock_service, alarms, c, session_id)
-    accounts.stop()
-    alarms.stop()
-    clock_service.stop()
+    yield Rig(screen, accounts, bed.clock, bed.alarms, c, session_id, strip)
+    services.stop()
 
 
 def lock_after_idle(rig: Rig, clock) -> None:
@@ -83,8 +82,9 @@ def lock_after_idle(rig: Rig, clock) -> None:
 def test_the_lock_screen_keeps_the_session_clock(qtbot, rig, clock):
     assert rig.screen.no_session.text() == NO_SESSION and not rig.screen.no_session.isHidden()
     lock_after_idle(rig, clock)
-    rig.clock_service.set_session(rig.clinic.sessions.get(rig.session_id))
+    rig.screen.follow(rig.clock_service, "J. D.")
     assert rig.screen.no_session.isHidden()
+    assert rig.screen.bed_label.text() == "J. D."
     assert rig.screen.dose_value.text() == "T+0:40:00"
     assert rig.screen.minimum_value.text() == "1:20:00"
     assert rig.screen.check_text.text() == "Vitals check due now (T+0:40)"
@@ -96,17 +96,22 @@ def test_the_lock_screen_keeps_the_session_clock(qtbot, rig, clock):
     assert "after 10 min without activity" in rig.screen.locked_note.text()
 
 
-def test_the_lock_screen_shows_active_alarms(qtbot, rig, clock):
-    summary = rig.screen.alarm_summary
-    assert summary.messages() == [] and summary.calm.text() == NO_ALARM
+def test_the_lock_screen_shows_every_beds_alarms_without_acknowledging(qtbot, rig, clock):
+    strip = rig.screen.alarm_summary
+    assert strip is rig.strip and strip.shown_alarms() == []
     rig.accounts.lock()
     rig.alarms.on_points([VitalPoint(Parameter.SPO2, 85, clock.now(), "masimo")])
-    assert summary.messages() == ["SpO2 85 < 88"]
-    assert summary.calm.isHidden()
-    shown = {label.text() for label in summary.findChildren(QLabel) if label.isVisible()}
-    assert {"!!!", "SpO2 85 < 88"} <= shown  # the priority marker and the message, in view
+    [shown] = strip.shown_alarms()
+    assert shown.session_id == rig.session_id and shown.alarm.message == "SpO2 85 < 88"
+    texts = " ".join(label.text() for label in strip.findChildren(QLabel) if label.isVisible())
+    texts += " ".join(b.text() for b in strip.findChildren(QPushButton) if b.isVisible())
+    assert "SpO2 85 < 88" in texts
+    # nobody acts on a locked console: acknowledging waits for unlock or switch user
+    assert not any(
+        b.isEnabled() for b in strip.findChildren(QPushButton) if "cknowledge" in b.text()
+    )
     rig.alarms.on_points([VitalPoint(Parameter.SPO2, 97, clock.now(), "masimo")])
-    assert summary.messages() == [] and not summary.calm.isHidden()
+    assert strip.shown_alarms() == []
 
 
 def test_escape_never_unlocks(qtbot, rig):

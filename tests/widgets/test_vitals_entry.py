@@ -47,6 +47,7 @@ def form(qtbot, sqlite_clinic, clock, tmp_path) -> Iterator[Form]:
     sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
     vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, None)
+    sessions.open(record.id)
     vitals.set_session(record)
     names = {c.nurse.id: c.nurse.name, c.therapist.id: c.therapist.name}
     qapp = QApplication.instance()
@@ -202,6 +203,7 @@ def test_no_author_chosen_is_said_and_nothing_stored(qtbot, sqlite_clinic, clock
     sessions = SessionService(clock, c.people, c.sessions, c.access(writer), writer)
     vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, None)
+    sessions.open(record.id)
     vitals.set_session(record)
     entry = VitalsEntry(vitals, lambda: None)
     qtbot.addWidget(entry)

@@ -32,7 +32,7 @@ class Room:
     check_in_ids: tuple[int, int, int, int | None]  # patient, room, therapist, medical staff
 
     def check_in(self) -> None:
-        self.sessions.check_in(*self.check_in_ids)
+        self.sessions.open(self.sessions.check_in(*self.check_in_ids).id)
 
 
 @pytest.fixture

@@ -18,12 +18,16 @@ from console.domain.alarms import (
     device_silent,
     effective_limits,
     evaluate,
-    moaas_condition,
+    key_source,
+    limit_key,
+    point_source,
+    rating_condition,
     sensor_problem,
     validate_limit,
     validate_limit_change,
     vitals_overdue,
 )
+from console.domain.scales import ScaleDefinition, load_definitions
 from console.domain.schedule import CheckState, CheckStatus
 from console.domain.vitals import Parameter, VitalPoint
 
@@ -56,7 +60,7 @@ def test_priorities_order_by_urgency_and_carry_bedside_colours():
     assert Priority("medium") is Priority.MEDIUM
 
 
-H, M = Priority.HIGH, Priority.MEDIUM
+H, M, L = Priority.HIGH, Priority.MEDIUM, Priority.LOW
 
 
 @pytest.mark.parametrize(
@@ -120,12 +124,46 @@ def test_values_are_shown_without_a_trailing_zero_and_fractions_are_kept():
     assert check(P.RR, 9.5) == (M, "RR 9.5 < 10")
 
 
-def test_the_condition_carries_its_key_value_and_limit():
+def test_the_condition_carries_its_key_value_limit_and_source():
     condition = evaluate(point(P.NIBP_SYS, 186), DEFAULT_LIMITS)
     assert condition is not None
-    assert condition.key == "limit:nibp_sys"
+    assert condition.key == "limit:nibp_sys@test"
+    assert condition.source == "test"
     assert (condition.parameter, condition.value, condition.limit) == (P.NIBP_SYS, 186, 180)
     assert condition.escalate_after is None
+
+
+def test_each_source_has_its_own_limit_key_and_the_message_stays_the_same():
+    port = VitalPoint(P.SPO2, 85, T, "masimo", device="/dev/pts/3")
+    by_hand = VitalPoint(P.SPO2, 85, T, "manual", entered_by_id=4)
+    assert (point_source(port), point_source(by_hand)) == ("/dev/pts/3", "manual")
+    device = evaluate(port, DEFAULT_LIMITS)
+    manual = evaluate(by_hand, DEFAULT_LIMITS)
+    assert device is not None and manual is not None
+    assert (device.key, device.source, device.message) == (
+        "limit:spo2@/dev/pts/3",
+        "/dev/pts/3",
+        "SpO2 85 < 88",
+    )
+    assert (manual.key, manual.source, manual.message) == (
+        "limit:spo2@manual",
+        "manual",
+        "SpO2 85 < 88",
+    )
+    assert limit_key(P.SPO2) == "limit:spo2"  # without a source: the old form
+    assert limit_key(P.SPO2, "manual") == "limit:spo2@manual"
+    assert key_source("limit:spo2@/dev/pts/3") == "/dev/pts/3"
+    assert key_source("limit:spo2") == "" and key_source("tech:silent:/dev/pts/3") == ""
+
+
+def test_an_alarm_and_its_events_name_their_source():
+    port = evaluate(VitalPoint(P.SPO2, 85, T, "masimo", device="/dev/pts/3"), DEFAULT_LIMITS)
+    assert port is not None
+    board = AlarmBoard()
+    (raised,) = board.update([port], T)
+    assert raised.source == "/dev/pts/3"
+    assert board.active()[0].source == "/dev/pts/3"
+    assert board.active()[0].condition.source == "/dev/pts/3"
 
 
 def test_parameters_without_limits_never_alarm():
@@ -275,7 +313,7 @@ def test_technical_conditions_are_low_and_escalate_after_the_configured_time():
     assert unplugged.escalate_after == s(30)
 
 
-def test_overdue_vitals_check_is_low_and_low_moaas_is_high():
+def test_overdue_vitals_check_is_low():
     overdue = CheckStatus(CheckState.OVERDUE, T, timedelta(minutes=40), timedelta(minutes=12))
     condition = vitals_overdue(overdue)
     assert condition is not None
@@ -284,12 +322,36 @@ def test_overdue_vitals_check_is_low_and_low_moaas_is_high():
     due = CheckStatus(CheckState.DUE, T, timedelta(minutes=40), timedelta(0))
     assert vitals_overdue(due) is None
 
-    assert moaas_condition(2) is None
-    deep = moaas_condition(1)
+
+MOAAS = load_definitions([])["moaas"]
+
+
+def test_the_builtin_moaas_alarms_high_at_one_or_below():
+    assert rating_condition(MOAAS, 2) is None
+    deep = rating_condition(MOAAS, 1)
     assert deep is not None
     assert (deep.key, deep.priority, deep.message) == ("obs:moaas", Priority.HIGH, "MOAA/S 1 ≤ 1")
-    none = moaas_condition(0)
+    assert (deep.value, deep.limit, deep.source) == (1, 1, "")
+    none = rating_condition(MOAAS, 0)
     assert none is not None and none.message == "MOAA/S 0 ≤ 1"
+
+
+def test_a_scale_alarms_with_its_own_limit_priority_and_sign():
+    agitation = ScaleDefinition(
+        "agitation", "RASS", "", -5, 4, alarm_at_or_above=3, alarm_priority="medium"
+    )
+    assert rating_condition(agitation, 2) is None
+    high = rating_condition(agitation, 4)
+    assert high is not None
+    assert (high.key, high.priority, high.message) == ("obs:agitation", M, "RASS +4 ≥ +3")
+    assert (high.value, high.limit) == (4, 3)
+    both = ScaleDefinition(
+        "both", "Both", "", 0, 10, alarm_at_or_below=1, alarm_at_or_above=9, alarm_priority="low"
+    )
+    low = rating_condition(both, 1)
+    assert low is not None and (low.priority, low.message, low.limit) == (L, "Both 1 ≤ 1", 1)
+    assert rating_condition(both, 5) is None
+    assert rating_condition(ScaleDefinition("plain", "Pain", "", 0, 10), 10) is None
 
 
 # --- the board --------------------------------------------------------------------------------
@@ -308,14 +370,14 @@ def kinds(events):
 def test_the_board_raises_updates_without_re_raising_and_clears():
     board = AlarmBoard()
     events = board.update([sbp(186)], T)
-    assert kinds(events) == [(EventKind.RAISED, "limit:nibp_sys", M)]
+    assert kinds(events) == [(EventKind.RAISED, "limit:nibp_sys@test", M)]
     assert events[0].message == "SBP 186 > 180"
     assert board.update([sbp(190)], T + s(60)) == []
     (alarm,) = board.active()
     assert alarm.message == "SBP 190 > 180"
     assert alarm.raised_at == T and alarm.priority is M
     cleared = board.update([], T + s(120))
-    assert kinds(cleared) == [(EventKind.CLEARED, "limit:nibp_sys", M)]
+    assert kinds(cleared) == [(EventKind.CLEARED, "limit:nibp_sys@test", M)]
     assert cleared[0].message == "SBP 190 > 180"
     assert board.active() == [] and board.sounding(T + s(120)) is None
 
@@ -325,7 +387,7 @@ def test_a_condition_that_returns_after_clearing_is_a_new_alarm():
     first = board.update([sbp(186)], T)[0]
     board.update([], T + s(10))
     again = board.update([sbp(187)], T + s(20))
-    assert kinds(again) == [(EventKind.RAISED, "limit:nibp_sys", M)]
+    assert kinds(again) == [(EventKind.RAISED, "limit:nibp_sys@test", M)]
     assert again[0].alarm_id != first.alarm_id
     assert board.active()[0].raised_at == T + s(20)
 
@@ -333,10 +395,10 @@ def test_a_condition_that_returns_after_clearing_is_a_new_alarm():
 def test_a_worse_value_escalates_and_priority_holds_until_the_alarm_clears():
     board = AlarmBoard()
     board.update([sbp(186)], T)
-    board.acknowledge("limit:nibp_sys", 7, T + s(5))
+    board.acknowledge("limit:nibp_sys@test", 7, T + s(5))
     assert board.sounding(T + s(10)) is None
     events = board.update([sbp(205)], T + s(10))
-    assert kinds(events) == [(EventKind.ESCALATED, "limit:nibp_sys", H)]
+    assert kinds(events) == [(EventKind.ESCALATED, "limit:nibp_sys@test", H)]
     assert events[0].message == "SBP 205 > 200"
     alarm = board.sounding(T + s(10))  # an escalation sounds again despite the acknowledgement
     assert alarm is not None and alarm.acknowledged_by is None
@@ -349,8 +411,8 @@ def test_acknowledging_silences_for_two_minutes_then_the_sound_returns_while_act
     board = AlarmBoard()
     board.update([sbp(186)], T)
     sounding = board.sounding(T)
-    assert sounding is not None and sounding.key == "limit:nibp_sys"
-    event = board.acknowledge("limit:nibp_sys", 42, T + s(30))
+    assert sounding is not None and sounding.key == "limit:nibp_sys@test"
+    event = board.acknowledge("limit:nibp_sys@test", 42, T + s(30))
     assert event is not None
     assert event.silenced_until == T + s(150)
     assert board.sounding(T + s(31)) is None
@@ -361,7 +423,7 @@ def test_acknowledging_silences_for_two_minutes_then_the_sound_returns_while_act
     assert (shown.acknowledged_by, shown.acknowledged_at) == (42, T + s(30))
     board.update([sbp(188)], T + s(140))
     back = board.sounding(T + s(150))
-    assert back is not None and back.key == "limit:nibp_sys"
+    assert back is not None and back.key == "limit:nibp_sys@test"
     # once cleared it is gone from sound and sight
     board.update([], T + s(160))
     assert board.active() == [] and board.sounding(T + s(160)) is None
@@ -370,11 +432,11 @@ def test_acknowledging_silences_for_two_minutes_then_the_sound_returns_while_act
 def test_acknowledge_takes_a_custom_silence_and_ignores_a_cleared_alarm():
     board = AlarmBoard()
     board.update([sbp(186)], T)
-    board.acknowledge("limit:nibp_sys", 1, T, silence=s(30))
+    board.acknowledge("limit:nibp_sys@test", 1, T, silence=s(30))
     assert board.sounding(T + s(29)) is None
     assert board.sounding(T + s(30)) is not None
     board.update([], T + s(40))
-    assert board.acknowledge("limit:nibp_sys", 1, T + s(41)) is None
+    assert board.acknowledge("limit:nibp_sys@test", 1, T + s(41)) is None
 
 
 def test_sounding_is_the_most_urgent_unsilenced_alarm_and_active_sorts_by_priority_then_time():
@@ -386,18 +448,18 @@ def test_sounding_is_the_most_urgent_unsilenced_alarm_and_active_sorts_by_priori
     assert spo2 is not None and silent is not None and hr is not None
     board.update([sbp(186), silent, spo2, hr], T + s(20))
     assert [a.key for a in board.active()] == [
-        "limit:spo2",
-        "limit:nibp_sys",
-        "limit:hr",
+        "limit:spo2@test",
+        "limit:nibp_sys@test",
+        "limit:hr@test",
         "tech:silent:/dev/ttyUSB0",
     ]
     assert [a.priority.colour for a in board.active()] == ["red", "yellow", "yellow", "cyan"]
     now = T + s(21)
     first = board.sounding(now)
-    assert first is not None and first.key == "limit:spo2"
-    board.acknowledge("limit:spo2", 3, now)
+    assert first is not None and first.key == "limit:spo2@test"
+    board.acknowledge("limit:spo2@test", 3, now)
     second = board.sounding(now)
-    assert second is not None and second.key == "limit:nibp_sys"
+    assert second is not None and second.key == "limit:nibp_sys@test"
     assert len(board.active()) == 4
 
 
@@ -418,7 +480,7 @@ def test_a_lasting_technical_alarm_escalates_to_medium():
 def test_history_records_every_event_with_the_acknowledging_staff_and_time():
     board = AlarmBoard()
     board.update([sbp(186)], T)
-    board.acknowledge("limit:nibp_sys", 42, T + s(30))
+    board.acknowledge("limit:nibp_sys@test", 42, T + s(30))
     board.update([], T + s(90))
     history = board.history
     assert [e.kind for e in history] == [
@@ -428,7 +490,7 @@ def test_history_records_every_event_with_the_acknowledging_staff_and_time():
     ]
     ack = history[1]
     assert (ack.staff_id, ack.at, ack.silenced_until) == (42, T + s(30), T + s(150))
-    assert (ack.key, ack.message, ack.priority) == ("limit:nibp_sys", "SBP 186 > 180", M)
+    assert (ack.key, ack.message, ack.priority) == ("limit:nibp_sys@test", "SBP 186 > 180", M)
     assert history[0].staff_id is None and history[2].at == T + s(90)
     assert len({e.alarm_id for e in history}) == 1
 
@@ -440,7 +502,7 @@ def test_a_scoped_update_only_clears_its_own_conditions():
     board.update([sbp(186), silent], T)
     events = board.update([], T + s(1), scope="tech:")
     assert kinds(events) == [(EventKind.CLEARED, silent.key, Priority.LOW)]
-    assert [a.key for a in board.active()] == ["limit:nibp_sys"]
+    assert [a.key for a in board.active()] == ["limit:nibp_sys@test"]
     with pytest.raises(ValueError, match="outside scope"):
         board.update([sbp(186)], T + s(2), scope="tech:")
 
@@ -448,7 +510,7 @@ def test_a_scoped_update_only_clears_its_own_conditions():
 def test_the_same_key_twice_in_one_update_keeps_the_most_urgent():
     board = AlarmBoard()
     events = board.update([sbp(186), sbp(205)], T)
-    assert kinds(events) == [(EventKind.RAISED, "limit:nibp_sys", H)]
+    assert kinds(events) == [(EventKind.RAISED, "limit:nibp_sys@test", H)]
     assert board.active()[0].message == "SBP 205 > 200"
 
 

@@ -11,6 +11,7 @@ from console.domain.scales import (
     ScaleDefinition,
     ScaleFileError,
     alarm_for,
+    crossed_limit,
     load_definitions,
     parse_rating,
     validate_rating,
@@ -104,6 +105,8 @@ def test_an_upper_alarm_limit_is_reported_with_its_sign():
     )
     assert alarm_for(agitation, 3) == "RASS +3 ≥ +3"
     assert alarm_for(agitation, 2) is None
+    assert (crossed_limit(agitation, 4), crossed_limit(agitation, 2)) == (3, None)
+    assert (crossed_limit(MOAAS, 0), crossed_limit(MOAAS, 2)) == (1, None)
 
 
 def test_a_clinic_file_adds_a_custom_scale(tmp_path: Path):

@@ -10,6 +10,7 @@ import pytest
 
 from console.domain.alarms import DEFAULT_LIMITS, AlarmEvent, Bound, EventKind, Priority
 from console.domain.people import StaffRole
+from console.domain.scales import ScaleDefinition, load_definitions
 from console.domain.schedule import CheckState, CheckStatus
 from console.domain.vitals import Parameter as P
 from console.domain.vitals import VitalPoint
@@ -83,7 +84,7 @@ def test_an_abnormal_reading_alarms_at_once_without_waiting_for_the_tick(rig, cl
     assert (alarm.message, alarm.priority) == ("SBP 186 > 180", M)
     assert rig.shown == [(alarm,)]
     assert rig.sound.played == [M] and rig.sound.playing is M
-    assert log(rig) == [(EventKind.RAISED, "limit:nibp_sys", M)]
+    assert log(rig) == [(EventKind.RAISED, f"limit:nibp_sys@{PORT}", M)]
     assert rig.events[0].at == clock.now()
 
 
@@ -94,7 +95,7 @@ def test_alarms_are_signalled_most_urgent_first(rig, clock):
         ("HR 125 > 120", M),
     ]
     assert rig.sound.played == [H]
-    assert rig.service.sounding().key == "limit:spo2"
+    assert rig.service.sounding().key == f"limit:spo2@{PORT}"
 
 
 def test_acknowledge_silences_for_two_minutes_and_the_alarm_stays_until_a_normal_reading(
@@ -136,10 +137,10 @@ def test_acknowledge_silences_for_two_minutes_and_the_alarm_stays_until_a_normal
 
 def test_acknowledging_one_alarm_lets_the_next_one_sound(rig, clock):
     rig.service.on_points([reading(clock, P.HR, 125), reading(clock, P.SPO2, 86)])
-    event = rig.service.acknowledge("limit:spo2", 3)
+    event = rig.service.acknowledge(f"limit:spo2@{PORT}", 3)
     assert event is not None and event.staff_id == 3
     assert rig.sound.played == [H, M]
-    assert rig.service.acknowledge("limit:rr", 3) is None
+    assert rig.service.acknowledge(f"limit:rr@{PORT}", 3) is None
 
 
 def test_the_tone_repeats_at_its_priority_interval(rig, clock):
@@ -156,7 +157,7 @@ def test_a_worse_value_escalates_and_sounds_again(rig, clock):
     rig.service.on_points([reading(clock, P.NIBP_SYS, 186)])
     rig.service.acknowledge_all(7)
     rig.service.on_points([reading(clock, P.NIBP_SYS, 205)])
-    assert log(rig)[-1] == (EventKind.ESCALATED, "limit:nibp_sys", H)
+    assert log(rig)[-1] == (EventKind.ESCALATED, f"limit:nibp_sys@{PORT}", H)
     assert rig.sound.playing is H
     assert rig.service.active()[0].message == "SBP 205 > 200"
 
@@ -223,12 +224,118 @@ def test_an_overdue_check_is_a_low_alarm_until_the_check_is_done(rig, clock):
     assert rig.service.active() == ()
 
 
-def test_moaas_of_one_is_a_high_alarm(rig, clock):
-    rig.service.on_moaas(1)
+MOAAS = load_definitions([])["moaas"]
+AGITATION = ScaleDefinition(
+    "agitation", "Agitation", "", 0, 10, alarm_at_or_above=8, alarm_priority="medium"
+)
+
+
+def test_the_builtin_moaas_of_one_is_a_high_alarm_and_a_higher_rating_clears_it(rig, clock):
+    rig.service.on_rating(MOAAS, 2)
+    assert rig.service.active() == ()
+    rig.service.on_rating(MOAAS, 1)
     (alarm,) = rig.service.active()
-    assert (alarm.message, alarm.priority) == ("MOAA/S 1 ≤ 1", H)
+    assert (alarm.key, alarm.message, alarm.priority) == ("obs:moaas", "MOAA/S 1 ≤ 1", H)
     assert rig.sound.played == [H]
-    rig.service.on_moaas(3)
+    rig.service.on_rating(MOAAS, 0)  # still deep: the same alarm, its message updated
+    assert rig.service.active()[0].message == "MOAA/S 0 ≤ 1"
+    rig.service.on_rating(MOAAS, 3)
+    assert rig.service.active() == ()
+    assert log(rig) == [(EventKind.RAISED, "obs:moaas", H), (EventKind.CLEARED, "obs:moaas", H)]
+
+
+def test_a_scale_with_an_upper_limit_raises_at_its_priority_and_clears_within_limits(rig, clock):
+    rig.service.on_rating(AGITATION, 7)
+    assert rig.service.active() == ()
+    rig.service.on_rating(AGITATION, 8)
+    (alarm,) = rig.service.active()
+    assert (alarm.key, alarm.message, alarm.priority) == ("obs:agitation", "Agitation 8 ≥ 8", M)
+    assert rig.sound.played == [M]
+    rig.service.on_rating(MOAAS, 4)  # another scale's rating leaves it standing
+    assert [a.key for a in rig.service.active()] == ["obs:agitation"]
+    clock.advance(s(300))
+    rig.service.on_rating(AGITATION, 5)
+    assert rig.service.active() == ()
+    assert log(rig) == [
+        (EventKind.RAISED, "obs:agitation", M),
+        (EventKind.CLEARED, "obs:agitation", M),
+    ]
+
+
+def test_no_rating_standing_clears_the_scale_alarm(rig, clock):
+    rig.service.on_rating(MOAAS, 1)
+    rig.service.on_rating(MOAAS, None)
+    assert rig.service.active() == ()
+
+
+# --- several sources of one parameter -----------------------------------------------------------
+
+OTHER = "/dev/pts/3"
+
+
+def test_two_sources_of_spo2_one_low_one_normal_never_flap(rig, clock):
+    for second in range(60):
+        if second % 2:
+            rig.service.on_points([VitalPoint(P.SPO2, 85, clock.now(), "ivy", device=OTHER)])
+        else:
+            rig.service.on_points([reading(clock, P.SPO2, 97)])
+        rig.service.tick()
+        clock.advance(s(1))
+    assert log(rig) == [(EventKind.RAISED, f"limit:spo2@{OTHER}", H)]
+    (alarm,) = rig.service.active()
+    assert (alarm.message, alarm.source, alarm.condition.source) == ("SpO2 85 < 88", OTHER, OTHER)
+
+
+def test_each_source_has_its_own_alarm(rig, clock):
+    rig.service.on_points(
+        [reading(clock, P.SPO2, 86), VitalPoint(P.SPO2, 90, clock.now(), "ivy", device=OTHER)]
+    )
+    assert [(a.key, a.priority) for a in rig.service.active()] == [
+        (f"limit:spo2@{PORT}", H),
+        (f"limit:spo2@{OTHER}", M),
+    ]
+    rig.service.on_points([reading(clock, P.SPO2, 97)])
+    assert [a.key for a in rig.service.active()] == [f"limit:spo2@{OTHER}"]
+
+
+def test_manual_values_do_not_clear_a_device_alarm_and_only_replace_manual_values(rig, clock):
+    rig.service.on_points([reading(clock, P.NIBP_SYS, 186)])
+    clock.advance(s(30))
+    by_hand = [
+        VitalPoint(P.NIBP_SYS, 120, clock.now(), "manual", entered_by_id=3),
+        VitalPoint(P.HR, 130, clock.now(), "manual", entered_by_id=3),
+    ]
+    rig.service.on_points(by_hand)
+    assert [a.key for a in rig.service.active()] == [
+        f"limit:nibp_sys@{PORT}",
+        "limit:hr@manual",
+    ]
+    clock.advance(s(30))
+    rig.service.on_points([VitalPoint(P.HR, 80, clock.now(), "manual", entered_by_id=3)])
+    assert [a.key for a in rig.service.active()] == [f"limit:nibp_sys@{PORT}"]
+    assert [e.kind for e in rig.events] == [
+        EventKind.RAISED,
+        EventKind.RAISED,
+        EventKind.CLEARED,
+    ]
+    assert rig.events[-1].key == "limit:hr@manual"
+
+
+def test_an_older_value_from_the_same_source_does_not_replace_a_newer_one(rig, clock):
+    later = reading(clock, P.HR, 80)
+    earlier = VitalPoint(P.HR, 130, clock.now() - s(5), "masimo", device=PORT)
+    rig.service.on_points([later, earlier])
+    assert rig.service.active() == ()
+
+
+def test_a_stopped_or_released_port_forgets_its_values(rig, clock):
+    rig.service.on_points(
+        [reading(clock, P.SPO2, 86), VitalPoint(P.SPO2, 86, clock.now(), "ivy", device=OTHER)]
+    )
+    assert len(rig.service.active()) == 2
+    rig.service.on_device_status(status(clock, ReaderState.STOPPED))
+    assert [a.key for a in rig.service.active()] == [f"limit:spo2@{OTHER}"]
+    rig.service.forget_source(OTHER)
     assert rig.service.active() == ()
 
 
@@ -249,7 +356,7 @@ def test_a_good_limit_change_is_logged_and_rechecks_the_standing_reading(rig, cl
     ]
     assert change == rig.changes[0]
     assert rig.service.active() == ()  # 186 is within the new limit
-    assert log(rig)[-1] == (EventKind.CLEARED, "limit:nibp_sys", M)
+    assert log(rig)[-1] == (EventKind.CLEARED, f"limit:nibp_sys@{PORT}", M)
 
 
 def test_a_heart_rate_limit_change_moves_the_pulse_rate_limit_too(rig, clock):

@@ -116,7 +116,8 @@ def build(qtbot, c, sqlite_store, clock, tmp_path) -> Iterator[Rig]:
     service = DischargeService(
         clock, sessions, vitals, workflow, discharges, signer, access=c.access(writer)
     )
-    sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
+    sessions.sessionChanged.connect(service.follow)  # after the vitals, as a bed does
+    sessions.open(sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id).id)
     rig = Rig(
         service, sessions, vitals, workflow, discharges, signer, clock, c.nurse.id, c.therapist.id
     )

@@ -31,6 +31,7 @@ def test_a_whole_lifecycle_is_stored_with_who_and_when(qtbot, service, sqlite_cl
     c = sqlite_clinic
     with qtbot.waitSignal(service.sessionChanged) as changed:
         record = service.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
+        service.open(record.id)
     assert changed.args[0].state is SessionState.CHECKED_IN
     assert c.audit.count("create") == 1
     clock.advance(timedelta(minutes=5))
@@ -51,7 +52,7 @@ def test_a_whole_lifecycle_is_stored_with_who_and_when(qtbot, service, sqlite_cl
 
 def test_a_dose_time_in_the_future_is_refused(service, sqlite_clinic, clock):
     c = sqlite_clinic
-    service.check_in(c.patient.id, c.room.id, c.therapist.id, None)
+    service.open(service.check_in(c.patient.id, c.room.id, c.therapist.id, None).id)
     service.transition(SessionState.BASELINE, c.nurse.id)
     with pytest.raises(IllegalTransition, match="future"):
         service.transition(
@@ -62,7 +63,7 @@ def test_a_dose_time_in_the_future_is_refused(service, sqlite_clinic, clock):
 
 def test_notes_are_validated_and_stored(qtbot, service, sqlite_clinic):
     c = sqlite_clinic
-    service.check_in(c.patient.id, c.room.id, c.therapist.id, None)
+    service.open(service.check_in(c.patient.id, c.room.id, c.therapist.id, None).id)
     with pytest.raises(ValidationFailed) as failed:
         service.add_note(ObservationCategory.AFFECT, "   ", c.therapist.id)
     assert failed.value.errors[0].field == "text"
@@ -77,6 +78,7 @@ def test_a_locked_database_is_reported_and_entries_are_saved_when_it_frees(
 ):
     c = sqlite_clinic
     record = service.check_in(c.patient.id, c.room.id, c.therapist.id, None)
+    service.open(record.id)
     other = sqlite3.connect(sqlite_store.engine.url.database, timeout=0)
     other.execute("BEGIN EXCLUSIVE")
     with qtbot.waitSignal(service.storeProblem) as problem:

@@ -25,6 +25,7 @@ def services(qtbot, sqlite_clinic, clock, tmp_path):
     vitals = VitalsService(clock, c.vitals, writer, c.access(writer))
     sessions.sessionChanged.connect(vitals.set_session)
     record = sessions.check_in(c.patient.id, c.room.id, c.therapist.id, c.nurse.id)
+    sessions.open(record.id)
     yield sessions, vitals, record
     vitals.deleteLater()
     sessions.deleteLater()

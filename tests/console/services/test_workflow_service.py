@@ -86,7 +86,9 @@ def make_rig(clinic, store, clock: FakeClock, spool_path, *, baseline_state: boo
         load_definitions(),
         access=clinic.access(writer),
     )
+    sessions.sessionChanged.connect(service.follow)  # after the vitals, as a bed does
     record = sessions.check_in(clinic.patient.id, clinic.room.id, clinic.therapist.id, None)
+    sessions.open(record.id)
     if baseline_state:
         record = sessions.transition(SessionState.BASELINE, clinic.nurse.id)
     return Rig(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from console.errors import StoreVersionError
 from console.store.database import Store
@@ -52,3 +54,65 @@ def test_the_schema_head_constant_matches_the_migration_scripts():
     from console.store.migrate import SCHEMA_HEAD
 
     assert head_revision() == SCHEMA_HEAD
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    """An engine on an empty database, disposed of afterwards."""
+    engine = create_store_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+def test_the_beds_migration_keeps_sessions_and_devices_and_leaves_the_new_columns_empty(
+    engine: Engine,
+):
+    command.upgrade(alembic_config(engine), "0005")
+    at = "2026-03-08 06:30:00+00:00"
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO staff (id, name, role) VALUES (1, 'Old Hand', 'nurse')",
+            "INSERT INTO room (id, name) VALUES (1, 'Room 1')",
+            "INSERT INTO patient (id, display_name, chart_id, date_of_birth, weight_kg, created_at)"
+            f" VALUES (1, 'J. D.', 'MRN-1', '1986-04-12', 72.5, '{at}')",
+            "INSERT INTO session (id, uid, patient_id, room_id, therapist_id, checked_in_at, state)"
+            f" VALUES (1, 'u-1', 1, 1, 1, '{at}', 'monitoring')",
+            "INSERT INTO session_device (id, session_id, protocol, port, attached_at)"
+            f" VALUES (1, 1, 'masimo', '/dev/ttyUSB0', '{at}')",
+        ):
+            connection.execute(text(statement))
+    upgrade_to_head(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        session = connection.execute(text("SELECT uid, state, chair FROM session")).one()
+        device = connection.execute(
+            text(
+                "SELECT session_id, port, attached_by_staff_id, detached_by_staff_id,"
+                " detached_at FROM session_device"
+            )
+        ).one()
+    assert tuple(session) == ("u-1", "monitoring", None)
+    assert tuple(device) == (1, "/dev/ttyUSB0", None, None, None)
+    with engine.begin() as connection:  # the new columns take values, the staff keys are checked
+        connection.execute(text("UPDATE session SET chair = 5"))
+        connection.execute(text("UPDATE session_device SET attached_by_staff_id = 1"))
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("UPDATE session_device SET detached_by_staff_id = 42"))
+    command.downgrade(alembic_config(engine), "0005")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT port FROM session_device")).scalar() == (
+            "/dev/ttyUSB0"
+        )
+        assert "chair" not in {c["name"] for c in inspect(connection).get_columns("session")}
+
+
+def test_the_table_models_agree_with_the_migrations(engine: Engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from console.store.models import Base
+
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

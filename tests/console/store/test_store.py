@@ -108,7 +108,7 @@ def test_saving_the_same_entry_twice_stores_it_once(clinic, clock):
 def test_several_sessions_can_be_open_in_one_room(clinic, clock):
     first = clinic.check_in(clock.now())
     second = clinic.check_in(clock.now() + timedelta(minutes=5))
-    open_ids = [r.id for r in clinic.sessions.open_sessions(room_id=clinic.room.id)]
+    open_ids = [r.id for r in clinic.sessions.open_sessions([clinic.room.id])]
     assert open_ids == [first, second]
 
 
