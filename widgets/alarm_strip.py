@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QEnterEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
@@ -59,12 +59,12 @@ def _repolish(widget: QWidget) -> None:
 
 
 class ElidedButton(QPushButton):
-    """A flat button whose text is cut with "…" to the width it is given (never widens)."""
+    """A flat button asking for its full text's width, cut with "…" when given less."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def full_text(self) -> str:
         return self._full
@@ -73,7 +73,15 @@ class ElidedButton(QPushButton):
         if text != self._full:
             self._full = text
             self.setToolTip(text)
+            self.updateGeometry()
             self._elide()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 16, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(60, super().minimumSizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -87,12 +95,14 @@ class ElidedButton(QPushButton):
 
 
 class ElidedLabel(QLabel):
-    """A label whose text is cut with "…" to its width; the full text is in the tooltip."""
+    """A label asking for its full text's width, cut with "…" when given less (full text in
+    the tooltip).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
     def full_text(self) -> str:
         return self._full
@@ -101,7 +111,15 @@ class ElidedLabel(QLabel):
         if text != self._full:
             self._full = text
             self.setToolTip(text)
+            self.updateGeometry()
             self._elide()
+
+    def sizeHint(self) -> QSize:
+        width = self.fontMetrics().horizontalAdvance(self._full) + 4  # rounding: never cut
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -133,7 +151,7 @@ class AlarmEntry(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.link, 1)
+        layout.addWidget(self.link)
         layout.addWidget(self.acknowledge_button)
 
     def show_alarm(self, alarm: RoomAlarm | None) -> None:
@@ -183,16 +201,14 @@ class AlarmStrip(QFrame):
         layout.setSpacing(14)
         layout.addWidget(self.calm_label)
         for entry in self.entries:
-            entry.link.clicked.connect(
-                lambda _=False, e=entry: self._on_entry_link_clicked(e)
-            )
+            entry.link.clicked.connect(lambda _=False, e=entry: self._on_entry_link_clicked(e))
             entry.acknowledge_button.clicked.connect(
                 lambda _=False, e=entry: self._on_entry_acknowledge_clicked(e)
             )
-            layout.addWidget(entry, 1)
+            layout.addWidget(entry)
         layout.addWidget(self.more_label)
-        layout.addStretch(0)
-        layout.addWidget(self.notice, 1)
+        layout.addStretch(1)
+        layout.addWidget(self.notice)
         room.alarmsChanged.connect(self._on_room_alarms_changed)
         self._show(room.active_alarms())
 

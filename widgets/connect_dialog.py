@@ -238,7 +238,9 @@ class ConnectDialog(QDialog):
             return False
         session_id = None if patient == UNASSIGNED else patient
         try:
-            self._manager.connect_device(DeviceSpec(self.protocol(), port), session_id, self._actor())
+            self._manager.connect_device(
+                DeviceSpec(self.protocol(), port), session_id, self._actor()
+            )
         except PermissionDenied as refused:
             self._show_patient_error(str(refused))
             return False
@@ -317,14 +319,14 @@ class MoveDialog(QDialog):
         self.current = manager.bound_session(port)
         self.setWindowTitle("Move monitor" if self.current is not None else "Assign monitor")
         self.setMinimumWidth(480)
-        now_on = patient_text(room, self.current)
-        self.intro = QLabel(f"Monitor on {port}\nNow on: {now_on}")
+        self.intro = QLabel("")
         self.intro.setWordWrap(True)
         self.patient_combo = QComboBox()
         self.patient_combo.setPlaceholderText("Choose the patient…")
         self.patient_combo.setAccessibleName("Patient")
         fill_patient_combo(self.patient_combo, room, None)
         self.patient_combo.currentIndexChanged.connect(self._on_patient_combo_changed)
+        room.bedsChanged.connect(self._on_room_beds_changed)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.error_label = named(QLabel(""), "fieldError")
@@ -383,6 +385,10 @@ class MoveDialog(QDialog):
 
     def _on_patient_combo_changed(self) -> None:
         self._show_error("")
+        self.current = self._manager.bound_session(self.port)  # it may have moved meanwhile
+        self.intro.setText(
+            f"Monitor on {self.port}\nNow on: {patient_text(self._room, self.current)}"
+        )
         target = self.target()
         old = patient_text(self._room, self.current)
         same = target == (self.current if self.current is not None else UNASSIGNED)
@@ -393,9 +399,7 @@ class MoveDialog(QDialog):
             return
         self.confirm_button.setEnabled(True)
         if target == UNASSIGNED:
-            self.summary.setText(
-                f"From: {old}\nIts values will be shown but no longer recorded."
-            )
+            self.summary.setText(f"From: {old}\nIts values will be shown but no longer recorded.")
             self.confirm_button.setText("Unassign")
             return
         new = patient_text(self._room, target)
@@ -410,6 +414,10 @@ class MoveDialog(QDialog):
                 "From now on its readings are recorded for the new patient only."
             )
             self.confirm_button.setText(f"Move to {new}")
+
+    def _on_room_beds_changed(self) -> None:
+        fill_patient_combo(self.patient_combo, self._room, self.target())
+        self._on_patient_combo_changed()
 
     def _on_confirm_button_clicked(self) -> None:
         self.confirm()

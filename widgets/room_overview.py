@@ -17,12 +17,12 @@ from console.services.bed import Bed
 from console.services.discharge import DischargeState
 from console.services.room import Room
 from widgets.alarm_banner import LIST_COLOURS, MARKERS
-from widgets.alarm_strip import CALM_COLOUR
+from widgets.alarm_strip import CALM_COLOUR, ElidedLabel
 from widgets.theme import named
 
 REFRESH_MS = 1000  # one pass over every tile a second; samples only mark a tile dirty
-STALE = timedelta(seconds=60)  # a continuous value older than this is shown dimmed
-MIN_TILE_WIDTH = 380  # fewer columns when the overview is narrower than this per column
+STALE = timedelta(seconds=60)  # an older continuous value is dimmed, its age in words
+MIN_TILE_WIDTH = 440  # fewer columns when the overview is narrower than this per column
 OK_COLOUR = "#3c8d5a"  # the device panel's "connected" green: reads on day and night panels
 NO_VALUE = "—"
 NUMERICS = ("hr", "spo2", "bp", "rr")
@@ -46,13 +46,15 @@ QLabel#tileTitle {{ font-size: 17pt; font-weight: 700; }}
 QLabel#tileState {{ font-size: 11pt; font-weight: 600; color: {CALM_COLOUR}; }}
 QLabel#tileElapsed {{ font-size: 22pt; font-weight: 700;
     font-family: "DejaVu Sans Mono", monospace; }}
+QLabel#tileElapsed[dosed="false"] {{ font-size: 13pt; font-weight: 600; color: {CALM_COLOUR};
+    font-family: none; }}
 QLabel#tileCheck {{ font-size: 12pt; font-weight: 600; }}
 QLabel#tileCheck[level="due"] {{ color: {LIST_COLOURS[Priority.MEDIUM]}; }}
 QLabel#tileCheck[level="overdue"] {{ color: {LIST_COLOURS[Priority.HIGH]}; }}
 QLabel#tileCaption {{ font-size: 10pt; font-weight: 600; color: {CALM_COLOUR}; }}
 QLabel#tileNumeric {{ font-size: 32pt; font-weight: 700;
     font-family: "DejaVu Sans Mono", monospace; }}
-QFrame#bedTile[large="true"] QLabel#tileNumeric {{ font-size: 54pt; }}
+QLabel#tileNumeric[large="true"] {{ font-size: 60pt; }}
 QLabel#tileNumeric[stale="true"] {{ color: {CALM_COLOUR}; }}
 QLabel#tileDetail {{ font-size: 10pt; color: {CALM_COLOUR}; }}
 QLabel#tileDetail[ok="true"] {{ color: {OK_COLOUR}; font-weight: 600; }}
@@ -72,7 +74,7 @@ def value_age(at: datetime, now: datetime) -> str:
 
 
 def hours_minutes(clock_text: str) -> str:
-    """ "T+0:42:10" or "0:42:10" without its seconds: "T+0:42", "0:42"."""
+    """A clock text without its seconds: "T+0:42:10" → "T+0:42", "0:42:10" → "0:42"."""
     return clock_text.rsplit(":", 1)[0]
 
 
@@ -91,7 +93,9 @@ def _number(value: float) -> str:
 
 
 def _set_text(label: QLabel, text: str) -> None:
-    if label.text() != text:
+    if isinstance(label, ElidedLabel):
+        label.set_full_text(text)
+    elif label.text() != text:
         label.setText(text)
 
 
@@ -127,19 +131,22 @@ class BedTile(QFrame):
         self._latest: dict[Parameter, VitalPoint] = {}
         self._ride_confirmed = False
 
-        self.title = named(QLabel(bed.label), "tileTitle")
+        # the words may be cut with "…" in a narrow tile (full text in the tooltip); the
+        # numerics never are
+        self.title = named(ElidedLabel(), "tileTitle")
+        self.title.set_full_text(bed.label)
         self.state = named(QLabel(""), "tileState")
         self.elapsed = named(QLabel(""), "tileElapsed")
-        self.check = named(QLabel(""), "tileCheck")
+        self.minimum = named(ElidedLabel(), "tileDetail")
+        self.check = named(ElidedLabel(), "tileCheck")
         self.captions = {key: named(QLabel(CAPTIONS[key]), "tileCaption") for key in NUMERICS}
         self.numerics = {key: named(QLabel(NO_VALUE), "tileNumeric") for key in NUMERICS}
-        self.bp_age = named(QLabel(""), "tileDetail")
-        self.minimum = named(QLabel(""), "tileDetail")
-        self.ride = named(QLabel(""), "tileDetail")
-        self.alarm = named(QLabel(""), "tileAlarm")
+        # under each numeric: its age (always for BP, for the others once they are stale)
+        self.ages = {key: named(QLabel(""), "tileDetail") for key in NUMERICS}
+        self.bp_age = self.ages["bp"]
+        self.ride = named(ElidedLabel(), "tileDetail")
+        self.alarm = named(ElidedLabel(), "tileAlarm")
         self.alarm.setMinimumHeight(self.alarm.fontMetrics().height())
-        for label in (self.title, self.alarm, self.check):
-            label.setTextFormat(Qt.TextFormat.PlainText)
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
@@ -147,27 +154,25 @@ class BedTile(QFrame):
         clock = QHBoxLayout()
         clock.addWidget(self.elapsed)
         clock.addStretch(1)
-        clock.addWidget(self.check)
+        clock.addWidget(self.minimum)
         grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
+        grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(0)
         for column, key in enumerate(NUMERICS):
             grid.addWidget(self.captions[key], 0, column)
             grid.addWidget(self.numerics[key], 1, column)
+            grid.addWidget(self.ages[key], 2, column)
             grid.setColumnStretch(column, 2 if key == "bp" else 1)
-        grid.addWidget(self.bp_age, 2, NUMERICS.index("bp"))
-        facts = QHBoxLayout()
-        facts.addWidget(self.minimum)
-        facts.addStretch(1)
-        facts.addWidget(self.ride)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(6)
+        layout.setSpacing(4)
         layout.addLayout(top)
         layout.addLayout(clock)
+        layout.addWidget(self.check)
+        layout.addStretch(1)
         layout.addLayout(grid)
         layout.addStretch(1)
-        layout.addLayout(facts)
+        layout.addWidget(self.ride)
         layout.addWidget(self.alarm)
 
         bed.vitals.pointsAdded.connect(self._on_vitals_points_added)
@@ -189,7 +194,10 @@ class BedTile(QFrame):
 
     def set_large(self, large: bool) -> None:
         """The one tile of a single-bed room uses larger numerics."""
-        _set_prop(self, "large", "true" if large else "false")
+        value = "true" if large else "false"
+        _set_prop(self, "large", value)
+        for label in self.numerics.values():
+            _set_prop(label, "large", value)
 
     def detach(self) -> None:
         """Stop observing the bed (the tile is going away)."""
@@ -222,7 +230,10 @@ class BedTile(QFrame):
         if face.since_dose is not None:
             _set_text(self.elapsed, hours_minutes(face.since_dose))
         else:
-            _set_text(self.elapsed, f"Not dosed · in {hours_minutes(face.since_check_in)}")
+            _set_text(
+                self.elapsed, f"Not dosed · {hours_minutes(face.since_check_in)} since check-in"
+            )
+        _set_prop(self.elapsed, "dosed", "true" if face.since_dose is not None else "false")
         _set_text(self.check, face.check_text)
         level = {CheckState.DUE: "due", CheckState.OVERDUE: "overdue"}.get(face.check.state, "")
         _set_prop(self.check, "level", level)
@@ -238,10 +249,6 @@ class BedTile(QFrame):
     def _show_numerics(self, now: datetime) -> None:
         latest = self._latest
         heart = latest.get(Parameter.HR) or latest.get(Parameter.PR)
-        _set_text(
-            self.captions["hr"],
-            "PR" if heart is not None and heart.parameter is Parameter.PR else "HR",
-        )
         for key, point in (
             ("hr", heart),
             ("spo2", latest.get(Parameter.SPO2)),
@@ -251,6 +258,10 @@ class BedTile(QFrame):
             _set_text(label, _number(point.value) if point is not None else NO_VALUE)
             stale = point is not None and now - point.at > STALE
             _set_prop(label, "stale", "true" if stale else "false")
+            # an old value says so in words, not only in grey
+            _set_text(self.ages[key], value_age(point.at, now) if stale and point else "")
+            pulse = point is not None and point.parameter is Parameter.PR
+            _set_text(self.captions[key], "PR" if pulse else CAPTIONS[key])
         sys, dia = latest.get(Parameter.NIBP_SYS), latest.get(Parameter.NIBP_DIA)
         if sys is None:
             _set_text(self.numerics["bp"], NO_VALUE)

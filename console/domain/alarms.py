@@ -253,12 +253,11 @@ class AlarmCondition:
 
 
 #: The source of hand-entered values (VitalPoint.source of a manual set).
-MANUAL_SOURCE = "manual"
 
 
 def point_source(point: VitalPoint) -> str:
     """The source a value is judged under: its device (port), else its source ("manual")."""
-    return point.device or point.source
+    return point.source_id
 
 
 def limit_key(parameter: Parameter, source: str = "") -> str:

@@ -55,6 +55,9 @@ def is_possible(parameter: Parameter, value: float) -> bool:
     return math.isfinite(value) and info.minimum <= value <= info.maximum
 
 
+MANUAL_SOURCE = "manual"  # the source of hand-entered values
+
+
 @dataclass(frozen=True, slots=True)
 class VitalPoint:
     """One stored vital-sign value: what, how much, when it arrived (UTC) and from where."""
@@ -67,6 +70,13 @@ class VitalPoint:
     measurement_key: str | None = None
     entered_by_id: int | None = None
     device: str = ""  # the port or address the device was read from ("" for a manual entry)
+
+    @property
+    def source_id(self) -> str:
+        """Which source this value came from: the device's port, or "manual" (the driver name
+        when no port is known). Two monitors on one patient are two sources.
+        """
+        return self.device or self.source
 
 
 # Values a clinician sees often in an adult KAP session; outside them (but still possible) a manual

@@ -98,9 +98,11 @@ class AlarmService(QObject):
         silence: timedelta = DEFAULT_SILENCE,
         technical: TechnicalConfig = DEFAULT_TECHNICAL,
         access: Access,
+        audit_detail: dict[str, object] | None = None,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._audit_detail = dict(audit_detail or {})  # whose alarms these are (session, bed)
         self._access = access
         self._limits = limits
         self._sink = sink
@@ -230,15 +232,18 @@ class AlarmService(QObject):
         self._refresh()
 
     # ---- acknowledgement -------------------------------------------------------------------
-    def acknowledge(self, key: str, by_staff_id: int) -> AlarmEvent | None:
-        """Silence one alarm's sound for the silence time; it stays shown until it clears."""
+    def acknowledge(self, key: str, by_staff_id: int, *, via: str = "") -> AlarmEvent | None:
+        """Silence one alarm's sound for the silence time; it stays shown until it clears.
+
+        ``via`` names where it was acknowledged when not on the bed's own screen ("strip").
+        """
         self._access.require(
             Permission.ACKNOWLEDGE_ALARM, by_staff_id, entity="alarm", entity_id=key
         )
         event = self._board.acknowledge(key, by_staff_id, self._clock.now(), self._silence)
         if event is not None:
             self._publish([event])
-            self._audit_ack([event])
+            self._audit_ack([event], via)
         return event
 
     def acknowledge_all(self, by_staff_id: int) -> list[AlarmEvent]:
@@ -257,15 +262,17 @@ class AlarmService(QObject):
             self._audit_ack(events)
         return events
 
-    def _audit_ack(self, events: list[AlarmEvent]) -> None:
+    def _audit_ack(self, events: list[AlarmEvent], via: str = "") -> None:
         for event in events:
+            detail = {
+                **self._audit_detail,
+                "priority": event.priority.value,
+                "message": event.message,
+            }
+            if via:
+                detail["via"] = via
             self._access.audit.record(
-                AuditAction.ALARM_ACK,
-                "alarm",
-                event.key,
-                event.staff_id,
-                {"priority": event.priority.value, "message": event.message},
-                at=event.at,
+                AuditAction.ALARM_ACK, "alarm", event.key, event.staff_id, detail, at=event.at
             )
 
     # ---- limits ----------------------------------------------------------------------------

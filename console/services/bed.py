@@ -99,7 +99,13 @@ class Bed(QObject):
         self.clock.set_session(record)
         # 4. alarms with this patient's limits, their events stored under this session
         self.alarms = AlarmService(
-            clock, self._limits(record), self._store_alarm_event, sound, self, access=access
+            clock,
+            self._limits(record),
+            self._store_alarm_event,
+            sound,
+            self,
+            access=access,
+            audit_detail={"session_id": record.id, "bed": self.label},
         )
         # 5. the dosing workflow (its baseline reads the vitals of step 2)
         self.workflow = WorkflowService(

@@ -37,6 +37,7 @@ from console.domain.events import Override, OverrideKind, RatingEntry
 from console.domain.lifecycle import SessionState
 from console.domain.permissions import Permission
 from console.domain.sessions import SessionRecord
+from console.domain.vitals import Parameter
 from console.errors import FieldError, IllegalTransition, ValidationFailed
 from console.services.access import Access
 from console.services.sessions import SessionService
@@ -161,6 +162,22 @@ def _mark(entry: Any) -> Mark | None:
     return Mark(int(entry["by"]), at) if at is not None else None
 
 
+def _confirmed_comparison(entry: Any) -> VitalsComparison | None:
+    """The vitals item as confirmed, rebuilt from the numbers kept with the confirmation."""
+    if not isinstance(entry, dict):
+        return None
+    baseline, latest = entry.get("baseline"), entry.get("latest")
+    if not isinstance(baseline, dict) or not isinstance(latest, dict):
+        return None
+    try:
+        return vitals_item(
+            {Parameter(k): float(v) for k, v in baseline.items()},
+            {Parameter(k): float(v) for k, v in latest.items()},
+        )
+    except (ValueError, TypeError):
+        return None
+
+
 def _latest_pain(ratings: list[RatingEntry]) -> RatingEntry | None:
     """The newest pain rating, an amendment standing in for the rating it corrects."""
     effective: dict[str, RatingEntry] = {}
@@ -263,12 +280,17 @@ class DischargeService(QObject):
     def confirm_vitals(self, staff_id: int) -> VitalsComparison:
         """Accept the proposed PADSS vitals item (the numbers shown); ValidationFailed if none."""
         record = self._editable(staff_id)
-        comparison, note = self._comparison(record, self._clock.now())
-        if comparison is None:
+        sets, note = self._vital_sets(record, self._clock.now())
+        if sets is None:
             raise ValidationFailed([FieldError("vitals", note)])
+        comparison = vitals_item(*sets)
+        baseline, latest = sets
         self._data["padss"]["vitals"] = {
             "summary": comparison.summary,
             "score": comparison.score,
+            # the numbers confirmed: the item is judged on them, not on every newer second
+            "baseline": {p.value: v for p, v in baseline.items()},
+            "latest": {p.value: v for p, v in latest.items()},
             "by": staff_id,
             "at": _iso(self._clock.now()),
         }
@@ -488,6 +510,13 @@ class DischargeService(QObject):
     def _comparison(
         self, record: SessionRecord, now: datetime
     ) -> tuple[VitalsComparison | None, str]:
+        sets, note = self._vital_sets(record, now)
+        return (vitals_item(*sets), "") if sets is not None else (None, note)
+
+    def _vital_sets(
+        self, record: SessionRecord, now: datetime
+    ) -> tuple[tuple[dict[Parameter, float], dict[Parameter, float]] | None, str]:
+        """The pre-dose baseline and the latest full set since the dose, or why there are none."""
         if record.t0 is None:
             return None, "No dose recorded yet: the vitals are compared with the pre-dose set."
         session = self._vitals.session
@@ -498,15 +527,27 @@ class DischargeService(QObject):
         latest = full_set([p for p in points if record.t0 <= p.at <= now])
         if latest is None:
             return None, "No full set of vitals (HR, BP, SpO2, RR) since the dose yet."
-        return vitals_item(baseline, latest), ""
+        return (dict(baseline), dict(latest)), ""
 
     def _padss(self, record: SessionRecord, now: datetime) -> PadssState:
         stored = self._data["padss"]
         comparison, note = self._comparison(record, now)
         confirmed = _mark(stored.get("vitals"))
-        if confirmed is not None and (
+        held = _confirmed_comparison(stored.get("vitals"))
+        if confirmed is not None and held is not None:
+            # judged on the confirmed numbers, not on every newer second of data; only newer
+            # numbers that score lower (the patient got worse) ask for a new confirmation
+            if comparison is not None and comparison.score < held.score:
+                confirmed = None
+                note = (
+                    f"Newer vitals score {comparison.score} (confirmed: {held.score}): "
+                    "review them and confirm them again."
+                )
+            else:
+                comparison = held
+        elif confirmed is not None and (
             comparison is None or stored["vitals"].get("summary") != comparison.summary
-        ):
+        ):  # a draft confirmed before the numbers were kept: the summary must still match
             confirmed = None
             note = note or "The vitals changed since they were confirmed: confirm them again."
         ambulation = stored.get("ambulation", {}).get("value")

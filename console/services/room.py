@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from console.domain.alarms import ActiveAlarm
-from console.domain.audit import AuditAction
 from console.domain.room import validate_chair
 from console.domain.sessions import SessionRecord
 from console.errors import FieldError, IllegalTransition, StoreUnavailable, ValidationFailed
@@ -160,18 +159,8 @@ class Room(QObject):
     def acknowledge(self, session_id: int, key: str, by_staff_id: int | None) -> None:
         """Acknowledge one bed's alarm from the strip; the audit entry names the bed."""
         bed = self._beds.get(session_id)
-        if bed is None:
-            return
-        event = bed.alarms.acknowledge(key, by_staff_id)  # type: ignore[arg-type]
-        if event is not None:
-            self._access.audit.record(
-                AuditAction.ALARM_ACK,
-                "session",
-                session_id,
-                by_staff_id,
-                {"bed": bed.label, "alarm": key, "message": event.message, "from": "strip"},
-                at=event.at,
-            )
+        if bed is not None:
+            bed.alarms.acknowledge(key, by_staff_id, via="strip")  # type: ignore[arg-type]
 
     # ---- internals -------------------------------------------------------------------------
     def _open_bed(self, record: SessionRecord) -> Bed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +15,7 @@ from console.domain.audit import AuditAction
 from console.domain.permissions import Permission
 from console.domain.sessions import SessionRecord
 from console.domain.vitals import (
+    MANUAL_SOURCE,
     Parameter,
     VitalPoint,
     validate_vitals,
@@ -72,6 +73,8 @@ class VitalsService(QObject):
     conditionChanged = Signal(object)
     # a vitals check was recorded (a manual set or a cuff measurement): the schedule moves on
     checkRecorded = Signal()
+    # the source shown on a parameter's tile and trend changed (Parameter)
+    primaryChanged = Signal(object)
     # the database could not take a batch: it waits in the spool (str: the message)
     storeProblem = Signal(str)
 
@@ -89,7 +92,10 @@ class VitalsService(QObject):
         self._writer = writer
         self._access = access
         self._session: SessionRecord | None = None
-        self._latest: dict[Parameter, VitalPoint] = {}  # the whole history stays in the database
+        # the latest value of each parameter from each source (device port, or "manual"); the
+        # whole history stays in the database
+        self._by_source: dict[Parameter, dict[str, VitalPoint]] = {}
+        self._primary: dict[Parameter, str] = {}  # the source a parameter's tile and trend show
         self._last_keys: dict[tuple[str, Parameter], str] = {}
         self._pending: list[VitalPoint] = []
         self._pending_waves: list[WaveformBlob] = []
@@ -126,7 +132,46 @@ class VitalsService(QObject):
         return self._stored[1] + self._pending
 
     def latest(self) -> dict[Parameter, VitalPoint]:
-        return dict(self._latest)
+        """Each parameter's latest value from its primary source."""
+        found: dict[Parameter, VitalPoint] = {}
+        for parameter, sources in self._by_source.items():
+            point = sources.get(self._primary.get(parameter, ""))
+            if point is not None:
+                found[parameter] = point
+        return found
+
+    def sources(self, parameter: Parameter) -> list[VitalPoint]:
+        """The latest value of ``parameter`` from every source, the primary first."""
+        sources = self._by_source.get(parameter, {})
+        primary = self._primary.get(parameter)
+        return sorted(sources.values(), key=lambda p: (p.source_id != primary, p.source_id))
+
+    def others(self) -> dict[Parameter, list[VitalPoint]]:
+        """The latest values of the sources that are not primary, by parameter."""
+        return {
+            parameter: rest
+            for parameter in self._by_source
+            if (rest := self.sources(parameter)[1:])
+        }
+
+    def primary(self, parameter: Parameter) -> str | None:
+        return self._primary.get(parameter)
+
+    def is_primary(self, point: VitalPoint) -> bool:
+        """True when ``point`` comes from the source its parameter's tile and trend show.
+
+        Manual values always count: a hand-entered set is a check, shown with the trend.
+        """
+        source = point.source_id
+        return source == MANUAL_SOURCE or self._primary.get(point.parameter, source) == source
+
+    def set_primary(self, parameter: Parameter, source: str) -> None:
+        """Show ``source`` on the parameter's tile and trend (the user chose it)."""
+        if source not in self._by_source.get(parameter, {}):
+            raise IllegalTransition(f"No {parameter.value} values from {source} yet.")
+        if self._primary.get(parameter) != source:
+            self._primary[parameter] = source
+            self.primaryChanged.emit(parameter)
 
     # ---- session ---------------------------------------------------------------------------
     def set_session(self, record: SessionRecord | None) -> None:
@@ -134,14 +179,15 @@ class VitalsService(QObject):
         if self._session is not None and (record is None or record.id != self._session.id):
             self.flush()
         if record is not None and (self._session is None or record.id != self._session.id):
+            self._by_source, self._primary = {}, {}
             try:
-                self._latest = self._vitals.latest(record.id)
+                self._remember(self._vitals.latest(record.id).values())
                 self._last_keys = self._vitals.last_measurement_keys(record.id)
             except StoreUnavailable as error:
-                self._latest, self._last_keys = {}, {}
+                self._last_keys = {}
                 self.storeProblem.emit(str(error))
         elif record is None:
-            self._latest, self._last_keys = {}, {}
+            self._by_source, self._primary, self._last_keys = {}, {}, {}
         self._session = record
 
     # ---- input -----------------------------------------------------------------------------
@@ -171,7 +217,7 @@ class VitalsService(QObject):
                 )
         if not points:
             return
-        self._latest.update((p.parameter, p) for p in points)
+        self._remember(points)
         if self._session is not None and self._session.state.is_open:
             self._pending.extend(points)
             if not self._timer.isActive():
@@ -197,7 +243,7 @@ class VitalsService(QObject):
             raise NeedsConfirmation(list(checked.unusual.values()))
         at = self._clock.now()
         points = [
-            VitalPoint(parameter, value, at, "manual", None, None, by_staff_id)
+            VitalPoint(parameter, value, at, MANUAL_SOURCE, None, None, by_staff_id)
             for parameter, value in checked.values.items()
         ]
         self.flush()  # keep device readings before this set in order
@@ -211,10 +257,27 @@ class VitalsService(QObject):
             {p.parameter.value: p.value for p in points},
             at=at,
         )
-        self._latest.update((p.parameter, p) for p in points)
+        self._remember(points)
         self.pointsAdded.emit(tuple(points))
         self.checkRecorded.emit()
         return points
+
+    def _remember(self, points: Iterable[VitalPoint]) -> None:
+        """Keep each source's latest value; a parameter's first device becomes its primary.
+
+        Manual values are primary only while no device sends that parameter.
+        """
+        for point in points:
+            source = point.source_id
+            sources = self._by_source.setdefault(point.parameter, {})
+            earlier = sources.get(source)
+            if earlier is None or point.at >= earlier.at:
+                sources[source] = point
+            primary = self._primary.get(point.parameter)
+            if primary is None or (primary == MANUAL_SOURCE and source != MANUAL_SOURCE):
+                self._primary[point.parameter] = source
+                if primary is not None:
+                    self.primaryChanged.emit(point.parameter)
 
     def _on_forget_timeout(self) -> None:
         self._stored = None

@@ -161,3 +161,103 @@ def test_a_kill_loses_nothing_and_the_session_resumes(tmp_path: Path, run: int):
         parse_duration(state["since_dose"]) - (shown - timedelta(minutes=11, seconds=run))
     ) <= timedelta(seconds=2)
     store.close()
+
+
+def _dosed_in_chair(clinic: Clinic, patient_id: int, chair: int, now: datetime) -> int:
+    record = clinic.sessions.check_in(
+        uid=str(uuid.uuid4()),
+        patient_id=patient_id,
+        room_id=clinic.room.id,
+        therapist_id=clinic.therapist.id,
+        medical_staff_id=clinic.nurse.id,
+        at=now - timedelta(minutes=30),
+        chair=chair,
+    )
+    for before, after, t0 in (
+        (SessionState.CHECKED_IN, SessionState.BASELINE, None),
+        (SessionState.BASELINE, SessionState.MONITORING, now - timedelta(minutes=20)),
+    ):
+        clinic.sessions.apply_transition(
+            uid=str(uuid.uuid4()),
+            session_id=record.id,
+            from_state=before,
+            to_state=after,
+            at=now - timedelta(minutes=25),
+            by_staff_id=clinic.nurse.id,
+            t0=t0,
+        )
+    return record.id
+
+
+def _devices_by_session(clinic: Clinic, session_ids: list[int]) -> dict[int, set[str]]:
+    return {sid: {p.device for p in clinic.vitals.history(sid)} for sid in session_ids}
+
+
+@pytest.mark.slow
+def test_a_kill_with_three_beds_streaming_resumes_every_bed_with_its_monitor(
+    tmp_path: Path, simulator
+):
+    from console.domain.people import PatientDraft
+
+    db_url = f"sqlite:///{tmp_path / 'vigil.sqlite3'}"
+    store = Store.open(db_url)
+    clinic = Clinic(store, SystemClock())
+    now = datetime.now(UTC)
+    patients = [clinic.patient.id] + [
+        clinic.people.add_patient(
+            PatientDraft(name, f"MRN-{n}", datetime(1980, 1, n).date(), 70.0), now
+        ).id
+        for n, name in ((2, "K. L."), (3, "M. N."))
+    ]
+    sessions = [_dosed_in_chair(clinic, p, chair, now) for chair, p in enumerate(patients, 1)]
+    AccountRepository(store).give_account(clinic.nurse.id, "jordan", CHEAP.hash(PASSWORD))
+    ports = {
+        sessions[0]: simulator("ivy", "--t0-offset-min", "20"),
+        sessions[1]: simulator("masimo"),
+        sessions[2]: simulator("nonin"),
+    }
+    protocols = {sessions[0]: "ivy", sessions[1]: "masimo", sessions[2]: "nonin"}
+
+    first = Program(tmp_path, db_url)
+    try:
+        assert first.ask(cmd="sign_in", user="jordan", password=PASSWORD)["staff_id"]
+        beds = first.ask(cmd="beds")["beds"]
+        assert sorted(b["session_id"] for b in beds) == sorted(sessions)
+        for sid in sessions:
+            answer = first.ask(cmd="connect", bed=sid, protocol=protocols[sid], port=ports[sid])
+            assert answer["ok"], answer
+        notes = {sid: f"bed {sid}: resting, eyes closed" for sid in sessions}
+        for sid, text in notes.items():
+            assert first.ask(cmd="note", bed=sid, text=text)["saved"] is True
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # every monitor's readings reach its own patient
+            if all(_devices_by_session(clinic, sessions).values()):
+                break
+            time.sleep(0.5)
+        first.kill()
+    finally:
+        first.stop()
+    stored_before = {sid: len(clinic.vitals.history(sid)) for sid in sessions}
+    assert all(stored_before.values()), stored_before
+
+    second = Program(tmp_path, db_url)
+    try:
+        beds = {b["session_id"]: b for b in second.ask(cmd="beds")["beds"]}
+        deadline = time.monotonic() + 20
+        grown = False
+        while time.monotonic() < deadline and not grown:  # the monitors were reconnected
+            time.sleep(0.5)
+            grown = all(
+                len(clinic.vitals.history(sid)) > stored_before[sid] + 2 for sid in sessions
+            )
+    finally:
+        second.stop()
+    assert sorted(beds) == sorted(sessions)
+    for sid in sessions:
+        assert beds[sid]["ports"] == [ports[sid]]
+        assert beds[sid]["state"] == SessionState.MONITORING.value
+        assert [o.text for o in clinic.sessions.observations(sid)] == [notes[sid]]
+    assert grown, "the monitors did not resume after the restart"
+    # every stored reading belongs to the patient whose monitor sent it
+    assert _devices_by_session(clinic, sessions) == {sid: {ports[sid]} for sid in sessions}
+    store.close()

@@ -135,7 +135,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
 
     # ---- 1. check in the existing patient through the start screen's form -------------------
     start = window.start_screen
-    assert window.stack.currentIndex() == 0
+    assert window.stack.currentWidget() is start
     choose(start.patient_pick, c.patient.id)
     assert not start.name_edit.isEnabled()  # an existing patient: no new-patient fields
     choose(start.room_pick, c.room.id)
@@ -143,13 +143,14 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     choose(start.medical_pick, nurse)
     click(qtbot, start.check_in_button)
     assert window.bed_view is not None, "check-in did not open the session view"
-    record = w.services.sessions.active
+    bed = window.bed_view.bed
+    record = bed.session.active
     assert record is not None
     session_id = record.id
     stored = c.sessions.get(session_id)
     assert (stored.patient_id, stored.room_id) == (c.patient.id, c.room.id)
     assert (stored.therapist_id, stored.medical_staff_id) == (therapist, nurse)
-    assert stored.state is SessionState.CHECKED_IN
+    assert stored.state is SessionState.CHECKED_IN and stored.chair == 1  # the first free chair
     assert window.bed_view.header.state_label.text() == "Checked in"
     assert window.bed_view.header.patient_label.text() == "J. D.  ·  MRN-1"
     assert window.bed_view.page_tabs.currentIndex() == 1  # the pre-dose page comes first
@@ -198,7 +199,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     # ---- 3. baseline vitals by hand: 164/96 is above 160/100's systolic → HOLD ---------------
     clock.advance(timedelta(minutes=3))
     enter_vitals(qtbot, w, {HR: "78", SYS: "164", DIA: "96", SPO2: "98", RR: "14"})
-    assert w.services.workflow.gate_status()[0] is GateLevel.HOLD
+    assert bed.workflow.gate_status()[0] is GateLevel.HOLD
     assert panel.gate.property("level") == "hold"
     assert "164/96" in panel.gate.text() and "hold the dose" in panel.gate.text()
     assert panel.readiness.property("level") == "hold"
@@ -259,7 +260,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     banner = window.bed_view.alarm_banner
     assert banner.isHidden()
     clock.advance(timedelta(minutes=41))
-    w.services.clock_service.refresh()  # the clock service's 1 s tick
+    bed.clock.refresh()  # the clock service's 1 s tick
     assert window.bed_view.header.dose_value.text() == "T+0:41:00"
     assert window.bed_view.header.check_text.text() == "Vitals check due now (T+0:40)"
     assert window.bed_view.header.check_text.property("level") == "due"
@@ -372,7 +373,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     discharge = window.bed_view.discharge_panel
     assert "Safe ride home not confirmed" in discharge.blockers_label.text()
     # the panel recomputes on its 15 s timer while shown: one tick of it, on the fake clock
-    w.services.discharge.refresh()
+    bed.discharge.refresh()
     blockers = discharge.blockers_label.text()
     assert blockers.startswith("Discharge is blocked by:")
     assert "Safe ride home not confirmed" in blockers
@@ -424,7 +425,7 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     # sign with the nurse and her password
     choose(discharge.signer_combo, nurse)
     type_into(qtbot, discharge.pin_edit, PASSWORD)
-    with qtbot.waitSignal(w.services.discharge.discharged, timeout=1000):
+    with qtbot.waitSignal(bed.discharge.discharged, timeout=1000):
         click(qtbot, discharge.discharge_button)
     signed_at = clock.now()
     assert c.sessions.get(session_id).state is SessionState.DISCHARGED
@@ -441,10 +442,11 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
     # ---- read-only ---------------------------------------------------------------------------
     assert actions.title.text() == "Session closed — read-only"
     assert not actions.next_button.isVisible() and not actions.abort_button.isVisible()
-    assert not window.bed_view.observations.note_edit.isEnabled()
-    assert not window.bed_view.observations.save_button.isEnabled()
+    # a note typed now is refused beside the field (never silently dropped); the bed is closed
+    assert window.bed_view.closed_note.isVisible()
+    assert w.services.room.bed(session_id) is None
     for name in ("vitals_entry", "rating_form", "event_form", "predose_panel"):
-        assert not getattr(window, name).isEnabled(), f"{name} stays enabled after discharge"
+        assert not getattr(window.bed_view, name).isEnabled(), f"{name} stays enabled"
     for widget in (
         discharge.discharge_button,
         discharge.pin_edit,

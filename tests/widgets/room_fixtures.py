@@ -91,7 +91,9 @@ class RoomRig:
 def room_rig(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path, simulator) -> Iterator[RoomRig]:
     """The room with two beds; the nurse acts. Depends on ``simulator`` so readers stop first."""
     c = sqlite_clinic
-    second = c.people.add_patient(PatientDraft("A. B.", "MRN-2", date(1979, 9, 3), 81.0), clock.now())
+    second = c.people.add_patient(
+        PatientDraft("A. B.", "MRN-2", date(1979, 9, 3), 81.0), clock.now()
+    )
     supervisor = c.people.add_staff("Casey Grant", StaffRole.SUPERVISOR)
     services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
     assert services.room.load() == []

@@ -9,8 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 
 from console.domain.audit import AuditAction
-from tests.widgets.room_fixtures import RoomRig, room_rig  # noqa: F401 - the fixture
+from tests.widgets import room_fixtures
+from tests.widgets.room_fixtures import RoomRig
 from widgets.alarm_strip import CALM_TEXT, NOBODY_ACTING, STRIP_HEIGHT, AlarmStrip
+
+room_rig = room_fixtures.room_rig  # the two-bed room fixture, for pytest
 
 
 @pytest.fixture
@@ -31,7 +34,9 @@ def screen(qtbot, room_rig: RoomRig) -> Iterator[tuple[QWidget, AlarmStrip, QLab
 
 
 def entry_for(strip: AlarmStrip, session_id: int):
-    return next(e for e in strip.entries if e.alarm is not None and e.alarm.session_id == session_id)
+    return next(
+        e for e in strip.entries if e.alarm is not None and e.alarm.session_id == session_id
+    )
 
 
 def test_calm_room_says_so_in_the_same_height(qtbot, screen, room_rig):
@@ -80,16 +85,13 @@ def test_acknowledging_from_the_strip_acknowledges_that_bed_only_and_names_it(
     (first_alarm,) = room_rig.first.alarms.active()
     assert second_alarm.acknowledged_by == room_rig.nurse
     assert first_alarm.acknowledged_by is None
-    from_strip = [
-        e for e in room_rig.audit(AuditAction.ALARM_ACK.value) if e.get("from") == "strip"
-    ]
-    assert len(from_strip) == 1
-    assert from_strip[0]["entity_id"] == str(room_rig.second.session_id)
-    assert from_strip[0]["bed"] == "Chair 2 · A. B."
-    assert from_strip[0]["message"] == "SpO2 84 < 88"
-    assert entry_for(strip, room_rig.second.session_id).link.full_text().endswith(
-        "(acknowledged)"
-    )
+    # one entry for the acknowledgement, naming the bed and where it was acknowledged
+    (entry_detail,) = room_rig.audit(AuditAction.ALARM_ACK.value)
+    assert entry_detail["session_id"] == room_rig.second.session_id
+    assert entry_detail["bed"] == "Chair 2 · A. B."
+    assert entry_detail["via"] == "strip"
+    assert entry_detail["message"] == "SpO2 84 < 88"
+    assert entry_for(strip, room_rig.second.session_id).link.full_text().endswith("(acknowledged)")
     assert strip.notice.full_text() == ""
 
 

@@ -13,7 +13,8 @@ from console.domain.lifecycle import SessionState
 from console.services.devices import DeviceManager, DeviceSpec
 from devices.base import SerialDefaults
 from devices.reader import ReaderState
-from tests.widgets.room_fixtures import RoomRig, room_rig  # noqa: F401 - the fixture
+from tests.widgets import room_fixtures
+from tests.widgets.room_fixtures import RoomRig
 from widgets.connect_dialog import (
     CHOOSE_PATIENT,
     UNASSIGNED,
@@ -21,6 +22,8 @@ from widgets.connect_dialog import (
     ConnectDialog,
     describe_serial,
 )
+
+room_rig = room_fixtures.room_rig  # the two-bed room fixture, for pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +34,9 @@ def manager(room_rig: RoomRig) -> DeviceManager:
 
 
 def make_dialog(qtbot, room_rig: RoomRig, session_id: int | None) -> ConnectDialog:
-    widget = ConnectDialog(room_rig.services.devices, room_rig.services.room, room_rig.actor, session_id)
+    widget = ConnectDialog(
+        room_rig.services.devices, room_rig.services.room, room_rig.actor, session_id
+    )
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)

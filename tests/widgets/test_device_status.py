@@ -13,9 +13,12 @@ from console.domain.audit import AuditAction
 from console.domain.vitals import Parameter
 from console.services.devices import DeviceManager, DeviceSpec
 from devices.reader import ReaderState
-from tests.widgets.room_fixtures import RoomRig, room_rig  # noqa: F401 - the fixture
+from tests.widgets import room_fixtures
+from tests.widgets.room_fixtures import RoomRig
 from widgets.connect_dialog import NOT_RECORDED, patient_text
 from widgets.device_status import DeviceStatusPanel, reading_age, values_text
+
+room_rig = room_fixtures.room_rig  # the two-bed room fixture, for pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 

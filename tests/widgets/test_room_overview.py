@@ -12,7 +12,8 @@ from console.domain.lifecycle import SessionState
 from console.domain.people import PatientDraft
 from console.services.devices import DeviceSpec
 from devices.reader import ReaderState
-from tests.widgets.room_fixtures import RoomRig, room_rig  # noqa: F401 - the fixture
+from tests.widgets import room_fixtures
+from tests.widgets.room_fixtures import RoomRig
 from widgets.room_overview import (
     NO_VALUE,
     BedTile,
@@ -21,6 +22,8 @@ from widgets.room_overview import (
     hours_minutes,
     value_age,
 )
+
+room_rig = room_fixtures.room_rig  # the two-bed room fixture, for pytest
 
 
 @pytest.fixture
@@ -64,12 +67,12 @@ def test_one_tile_per_bed_in_chair_order(overview, room_rig):
         room_rig.second.session_id,
     ]
     first, second = overview.tiles()
-    assert first.title.text() == "Chair 1 · J. D."
-    assert second.title.text() == "Chair 2 · A. B."
+    assert first.title.full_text() == "Chair 1 · J. D."
+    assert second.title.full_text() == "Chair 2 · A. B."
     assert first.state.text() == "Checked in"
-    assert first.elapsed.text() == "Not dosed · in 0:00"
-    assert first.check.text() == "Pre-dose vitals due"
-    assert first.ride.text() == "No ride home arranged"
+    assert first.elapsed.text() == "Not dosed · 0:00 since check-in"
+    assert first.check.full_text() == "Pre-dose vitals due"
+    assert first.ride.full_text() == "No ride home arranged"
     assert overview.columns() == 2
     assert first.property("large") == "false"
     assert all(first.numeric(key) == NO_VALUE for key in ("hr", "spo2", "bp", "rr"))
@@ -90,10 +93,12 @@ def test_readings_show_on_their_own_bed_only_and_on_the_next_refresh(overview, r
     overview.refresh()
     assert first.bp_age.text() == "3 min ago"
     assert first.numerics["spo2"].property("stale") == "true"  # no SpO2 for 3 min: dimmed
+    assert first.ages["spo2"].text() == "3 min ago"  # and said in words
     room_rig.feed(room_rig.first, spo2=96)
     overview.refresh()
     assert first.numeric("spo2") == "96"
     assert first.numerics["spo2"].property("stale") == "false"
+    assert first.ages["spo2"].text() == ""
 
 
 def test_a_pulse_from_the_oximeter_stands_in_for_a_missing_heart_rate(overview, room_rig):
@@ -106,7 +111,9 @@ def test_a_pulse_from_the_oximeter_stands_in_for_a_missing_heart_rate(overview, 
 def test_the_timer_refreshes_the_tiles_while_the_overview_is_shown(qtbot, overview, room_rig):
     assert overview.refreshing
     room_rig.feed(room_rig.second, spo2=95)
-    qtbot.waitUntil(lambda: tile_of(overview, room_rig.second).numeric("spo2") == "95", timeout=3000)
+    qtbot.waitUntil(
+        lambda: tile_of(overview, room_rig.second).numeric("spo2") == "95", timeout=3000
+    )
     overview.hide()
     assert not overview.refreshing
     overview.show()
@@ -117,20 +124,20 @@ def test_the_timer_refreshes_the_tiles_while_the_overview_is_shown(qtbot, overvi
 
 def test_the_frame_takes_the_colour_of_the_most_urgent_alarm(overview, room_rig):
     first, second = tile_of(overview, room_rig.first), tile_of(overview, room_rig.second)
-    assert first.priority == "none" and first.alarm.text() == ""
+    assert first.priority == "none" and first.alarm.full_text() == ""
     room_rig.feed(room_rig.first, rr=32)  # above 30: medium
     assert first.priority == "medium"  # alarms show at once, not on the next refresh
-    assert first.alarm.text().startswith("!! RR 32")
+    assert first.alarm.full_text().startswith("!! RR 32")
     room_rig.feed(room_rig.first, spo2=85)  # below 88: high
     assert first.priority == "high"
-    assert first.alarm.text().startswith("!!! SpO2 85")
-    assert first.alarm.text().endswith("(+1 more)")
+    assert first.alarm.full_text().startswith("!!! SpO2 85")
+    assert first.alarm.full_text().endswith("(+1 more)")
     assert first.alarm.property("priority") == "high"
     assert second.priority == "none"  # the other patient is calm
     room_rig.feed(room_rig.first, spo2=97)
     assert first.priority == "medium"
     room_rig.feed(room_rig.first, rr=14)
-    assert first.priority == "none" and first.alarm.text() == ""
+    assert first.priority == "none" and first.alarm.full_text() == ""
 
 
 def test_dose_clock_checks_minimum_and_ride_follow_the_bed(overview, room_rig):
@@ -143,24 +150,24 @@ def test_dose_clock_checks_minimum_and_ride_follow_the_bed(overview, room_rig):
     tile = tile_of(overview, bed)
     assert tile.state.text() == "Dosed · monitoring"
     assert tile.elapsed.text() == "T+0:46"
-    assert "OVERDUE" in tile.check.text()
+    assert "OVERDUE" in tile.check.full_text()
     assert tile.check.property("level") == "overdue"
     assert tile.priority == "low"  # the overdue check is a low (cyan) alarm
-    assert tile.minimum.text() == "Minimum in 1:14"
-    assert tile.ride.text() == "Ride home arranged, not confirmed"
+    assert tile.minimum.full_text() == "Minimum in 1:14"
+    assert tile.ride.full_text() == "Ride home arranged, not confirmed"
     assert tile.ride.property("ok") == "false"
     other = tile_of(overview, room_rig.second)
-    assert other.elapsed.text() == "Not dosed · in 0:51"
+    assert other.elapsed.text() == "Not dosed · 0:51 since check-in"
     assert other.priority == "none"
 
     room_rig.clock.advance(timedelta(minutes=75))
     bed.clock.refresh()
     bed.discharge.confirm_ride("Sam Lee", "555 123 4567", "partner", room_rig.nurse)
     overview.refresh()
-    assert tile.minimum.text() == "✓ Minimum monitoring met"
+    assert tile.minimum.full_text() == "✓ Minimum monitoring met"
     assert tile.minimum.property("ok") == "true"
-    assert tile.ride.text() == "✓ Ride home confirmed"
-    assert other.ride.text() == "No ride home arranged"
+    assert tile.ride.full_text() == "✓ Ride home confirmed"
+    assert other.ride.full_text() == "No ride home arranged"
 
 
 def test_click_or_enter_asks_for_the_bed(qtbot, overview, room_rig):
@@ -183,7 +190,7 @@ def test_tiles_follow_check_in_and_close(overview, room_rig):
     bed = room_rig.services.room.check_in(
         third.id, c.room.id, 3, c.therapist.id, None, by_staff_id=room_rig.nurse
     )
-    assert [t.title.text() for t in overview.tiles()] == [
+    assert [t.title.full_text() for t in overview.tiles()] == [
         "Chair 1 · J. D.",
         "Chair 2 · A. B.",
         "Chair 3 · C. D.",

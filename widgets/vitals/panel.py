@@ -61,7 +61,9 @@ class VitalsPanel(QFrame):
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick_timeout)
 
+        self._has_others = False  # a tile shows another source's value ("also …")
         vitals.pointsAdded.connect(self._on_vitals_points_added)
+        vitals.primaryChanged.connect(self._on_vitals_primary_changed)
         vitals.waveformAdded.connect(self._on_vitals_waveform_added)
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
         sessions.observationAdded.connect(self._on_sessions_observation_added)
@@ -96,9 +98,17 @@ class VitalsPanel(QFrame):
 
     # ---- slots ---------------------------------------------------------------------------
     def _on_vitals_points_added(self, points: tuple[VitalPoint, ...]) -> None:
-        self.tiles.take(points)
+        shown = [p for p in points if self._vitals.is_primary(p)]  # the tile's and trend's source
+        self.tiles.take(shown)
+        if len(shown) != len(points) or self._has_others:
+            others = self._vitals.others()
+            self._has_others = bool(others)
+            self.tiles.set_others(others)
         self.tiles.refresh(self._clock.now())
-        self.trends.add_points(points)
+        self.trends.add_points(shown)
+
+    def _on_vitals_primary_changed(self, _parameter: object) -> None:
+        self._reload.start()  # the trend and tile of that parameter now follow another source
 
     def _on_vitals_waveform_added(self, update: WaveformUpdate) -> None:
         self.pleth.take(update)
@@ -123,12 +133,13 @@ class VitalsPanel(QFrame):
     def _on_reload_timeout(self) -> None:
         history = self._vitals.history() if self._session_id is not None else []
         self.trends.reset()
-        self.trends.load(history)
+        self.trends.load(p for p in history if self._vitals.is_primary(p))
         for observation in self._sessions.observations() if self._session_id else []:
             self.trends.add_observation(observation)
         for when, label in self._extra_markers() if self._session_id else []:
             self.trends.add_marker(when, label)
         self.tiles.load(self._vitals.latest() if self._session_id is not None else {})
+        self.tiles.set_others(self._vitals.others() if self._session_id is not None else {})
         self.refresh()
 
     def _on_tick_timeout(self) -> None:

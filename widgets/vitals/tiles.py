@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from console.domain.vitals import PARAMETERS, Parameter, VitalPoint
+from console.domain.vitals import MANUAL_SOURCE, PARAMETERS, Parameter, VitalPoint
 
 CONTINUOUS_STALE = timedelta(seconds=10)  # a monitored value older than this is greyed
 SPOT_STALE = timedelta(minutes=20)  # a cuff pressure or hand-entered value older than this
@@ -110,6 +110,14 @@ def age_text(age: timedelta) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min ago"
 
 
+def source_label(point: VitalPoint) -> str:
+    """A short name for where a value came from: "masimo ttyUSB1", "by hand"."""
+    if point.source == MANUAL_SOURCE:
+        return "by hand"
+    port = point.device.rsplit("/", 1)[-1]
+    return f"{point.source} {port}".strip()
+
+
 def is_spot(point: VitalPoint) -> bool:
     """A spot value (cuff or hand-entered) ages slowly; a monitored one goes stale in seconds."""
     return point.parameter in _NIBP or point.source == "manual"
@@ -133,6 +141,8 @@ class VitalTile(QFrame):
         self.age = QLabel("")
         self.age.setObjectName("tileAge")
         self.age.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.others = QLabel("")  # the same parameter from another source, smaller and labelled
+        self.others.setObjectName("tileAge")
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(6)
@@ -144,7 +154,12 @@ class VitalTile(QFrame):
         column.setSpacing(0)
         column.addLayout(head)
         column.addWidget(self.value, 1)
-        column.addWidget(self.age)
+        foot = QHBoxLayout()
+        foot.setContentsMargins(0, 0, 0, 0)
+        foot.addWidget(self.others)
+        foot.addStretch(1)
+        foot.addWidget(self.age)
+        column.addLayout(foot)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(TILE_HEIGHT)
         self._show_label(spec.parameters[0])
@@ -157,6 +172,17 @@ class VitalTile(QFrame):
 
     def clear(self) -> None:
         self._points.clear()
+
+    def set_others(self, points: Iterable[VitalPoint]) -> None:
+        """Values of this tile's parameters from sources other than the one shown."""
+        parts = [
+            f"{p.value:.{self.spec.decimals}f} {source_label(p)}"
+            for p in points
+            if p.parameter == self.spec.parameters[0]
+        ]
+        text = "also " + ", ".join(parts) if parts else ""
+        if self.others.text() != text:
+            self.others.setText(text)
 
     def value_text(self) -> str:
         return self.value.text()
@@ -271,6 +297,11 @@ class TileRow(QWidget):
             tile = self._by_parameter.get(point.parameter)
             if tile is not None:
                 tile.take(point)
+
+    def set_others(self, others: Mapping[Parameter, list[VitalPoint]]) -> None:
+        """Show each parameter's further sources small on its tile (none: the line is empty)."""
+        for tile in self.tiles:
+            tile.set_others(p for q in tile.spec.parameters for p in others.get(q, []))
 
     def load(self, latest: Mapping[Parameter, VitalPoint]) -> None:
         """Replace everything shown with the latest value of each parameter."""

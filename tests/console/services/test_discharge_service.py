@@ -339,6 +339,18 @@ def test_the_vitals_confirmation_goes_stale_when_new_numbers_arrive(rig):
     assert "SBP 128 → 190" in padss.vitals.summary
 
 
+def test_the_confirmed_vitals_stand_while_newer_numbers_score_the_same(rig):
+    rig.to_recovery()
+    confirmed = rig.service.confirm_vitals(rig.nurse)
+    for minute in range(1, 6):  # a monitor's every second: new numbers, the same score
+        rig.clock.advance(timedelta(minutes=1))
+        rig.vitals.record_manual({**LATER, HR: str(70 + minute)}, rig.nurse, confirmed=True)
+        padss = rig.state().padss
+        assert padss.vitals_confirmed is not None, f"stale after {minute} min"
+        assert padss.vitals is not None and padss.vitals.summary == confirmed.summary
+        assert padss.vitals.score == confirmed.score
+
+
 def test_pain_follows_the_latest_rating_and_its_amendment(rig):
     rig.to_recovery()
     rig.clock.advance(timedelta(minutes=5))

@@ -9,7 +9,7 @@ import pytest
 
 from console.domain.lifecycle import SessionState
 from console.domain.vitals import Parameter as P
-from console.errors import ValidationFailed
+from console.errors import IllegalTransition, ValidationFailed
 from console.services.sessions import SessionService
 from console.services.vitals import BATCH_MS, NeedsConfirmation, VitalsService
 from console.store.spool import Spool
@@ -168,3 +168,34 @@ def test_the_real_ivy_capture_stores_its_cuff_reading_once(
     assert {p.value for p in stored if p.parameter is P.HR} == {80}
     assert {p.value for p in stored if p.parameter is P.SPO2} == {100}
     assert len([p for p in stored if p.parameter is P.HR]) == 27
+
+
+def test_two_monitors_on_one_patient_keep_their_device_and_one_primary_source(
+    qtbot, services, sqlite_clinic, clock
+):
+    _, vitals, record = services
+    changed = []
+    vitals.primaryChanged.connect(changed.append)
+    for second in range(3):  # the oximeter first, then a multi-parameter monitor: both send SpO2
+        vitals.ingest("masimo", [Reading(P.SPO2, 97, "%")], clock.now(), "/dev/pts/7")
+        vitals.ingest("ivy", [Reading(P.SPO2, 92 + second, "%")], clock.now(), "/dev/pts/9")
+        assert vitals.latest()[P.SPO2].device == "/dev/pts/7"  # the tile never flips
+        clock.advance(timedelta(seconds=1))
+    assert [p.device for p in vitals.sources(P.SPO2)] == ["/dev/pts/7", "/dev/pts/9"]
+    assert [p.value for p in vitals.others()[P.SPO2]] == [94]
+    shown = [p for p in vitals.sources(P.SPO2) if vitals.is_primary(p)]
+    assert [p.device for p in shown] == ["/dev/pts/7"]
+    # the user makes the monitor primary: the tile and trend follow it from now on
+    vitals.set_primary(P.SPO2, "/dev/pts/9")
+    assert changed == [P.SPO2]
+    assert vitals.latest()[P.SPO2].value == 94 and vitals.others()[P.SPO2][0].value == 97
+    with pytest.raises(IllegalTransition):
+        vitals.set_primary(P.SPO2, "/dev/pts/1")
+    # a value by hand is a source of its own and never takes the tile from a device
+    vitals.record_manual({P.SPO2: "99"}, sqlite_clinic.nurse.id, confirmed=True)
+    assert vitals.latest()[P.SPO2].device == "/dev/pts/9"
+    assert {p.source for p in vitals.others()[P.SPO2]} == {"masimo", "manual"}
+    vitals.flush()
+    stored = sqlite_clinic.vitals.history(record.id)
+    assert {p.device for p in stored if p.source == "masimo"} == {"/dev/pts/7"}
+    assert {p.device for p in stored if p.source == "ivy"} == {"/dev/pts/9"}
