@@ -83,7 +83,9 @@ def main() -> None:
         ):
             services.sessions.add_note(category, text, 1)  # the demo therapist
         shoot(app, window, "session", ("day", "night"))
-        window.bed_view.tools.setCurrentWidget(window.bed_view.device_status.parentWidget().parentWidget())
+        window.bed_view.tools.setCurrentWidget(
+            window.bed_view.device_status.parentWidget().parentWidget()
+        )
         shoot(app, window, "monitors", ("night",))
 
         # an alarm: a cuff reading far above the limit arrives from the monitor

@@ -139,11 +139,9 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.stack, 1)
         # who is at the console: sign-in, the console itself, or the lock screen over it
         self.login_screen = LoginScreen(self._accounts)
-        self.lock_screen = LockScreen(
-            self._accounts,
-            AlarmStrip(self._room, self.acting_staff_id),
-            staff_name=self._staff_name,
-        )
+        lock_strip = AlarmStrip(self._room, self.acting_staff_id)
+        lock_strip.set_interactive(False)  # behind the lock nobody opens a bed
+        self.lock_screen = LockScreen(self._accounts, lock_strip, staff_name=self._staff_name)
         self._console = console
         self.gate = QStackedWidget()
         for page in (self.login_screen, console, self.lock_screen):
@@ -311,6 +309,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(open_console)
         self._forget_views_of_another_user(user.id if user is not None else None)
         self.alarm_strip.setEnabled(open_console)
+        self.alarm_strip.refresh()
         self.gate.setCurrentWidget(page)
         if page is self.lock_screen:
             self._follow_clock_on_lock()

@@ -14,7 +14,6 @@ from console.domain.schedule import CheckState
 from console.domain.sessions import SessionRecord
 from console.domain.vitals import Parameter, VitalPoint
 from console.services.bed import Bed
-from console.services.discharge import DischargeState
 from console.services.room import Room
 from widgets.alarm_banner import LIST_COLOURS, MARKERS
 from widgets.alarm_strip import CALM_COLOUR, ElidedLabel
@@ -179,7 +178,7 @@ class BedTile(QFrame):
         bed.alarms.alarmsChanged.connect(self._on_alarms_alarms_changed)
         bed.changed.connect(self._on_bed_changed)
         bed.workflow.changed.connect(self._on_workflow_changed)
-        bed.discharge.changed.connect(self._on_discharge_changed)
+        self._ride_confirmed = bed.discharge.ride_confirmed()
         self._show_alarms(bed.alarms.active())
 
     # ---- public ---------------------------------------------------------------------------
@@ -206,7 +205,6 @@ class BedTile(QFrame):
         bed.alarms.alarmsChanged.disconnect(self._on_alarms_alarms_changed)
         bed.changed.disconnect(self._on_bed_changed)
         bed.workflow.changed.disconnect(self._on_workflow_changed)
-        bed.discharge.changed.disconnect(self._on_discharge_changed)
 
     def refresh(self, now: datetime) -> None:
         """Bring every label up to date; a label is set only when its text changed."""
@@ -217,6 +215,7 @@ class BedTile(QFrame):
             self._latest = self.bed.vitals.latest()
             self._vitals_dirty = False
         self._show_numerics(now)
+        self._ride_confirmed = self.bed.discharge.ride_confirmed()
         self._show_ride()
 
     # ---- display --------------------------------------------------------------------------
@@ -323,11 +322,6 @@ class BedTile(QFrame):
         _set_text(self.state, record.state.label)
 
     def _on_workflow_changed(self) -> None:
-        self._show_ride()
-
-    def _on_discharge_changed(self, state: DischargeState | None) -> None:
-        # emitted when the discharge panel refreshes or the session moves on: never polled here
-        self._ride_confirmed = state is not None and state.ride.confirmed
         self._show_ride()
 
 

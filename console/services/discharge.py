@@ -246,6 +246,10 @@ class DischargeService(QObject):
             self._follow_predose_ride(self._record.id)
         return self._compute(self._record)
 
+    def ride_confirmed(self) -> bool:
+        """True once someone confirmed the ride home here (cheap: reads the draft, no vitals)."""
+        return bool(self._data.get("ride", {}).get("confirmed_at"))
+
     def blockers(self) -> list[str]:
         """Every open required item in plain words; empty when the patient may go."""
         state = self.state()

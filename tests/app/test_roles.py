@@ -23,12 +23,12 @@ from console.domain.review import BrowserFilter
 from console.domain.sessions import ObservationCategory
 from console.domain.vitals import Parameter
 from console.errors import PermissionDenied, VigilError
+from console.services.bed import Bed
 from console.services.clinic_settings import ClinicSettings
+from console.services.devices import DeviceSpec
 from console.settings import Settings
 from console.store.account_repository import AccountRepository
 from console.store.audit_repository import AuditQuery
-from console.services.bed import Bed
-from console.services.devices import DeviceSpec
 from main import Services, build_services
 from tests.widgets.conftest import _CHEAP, PASSWORD
 

@@ -295,7 +295,9 @@ def test_a_whole_session_from_check_in_to_a_signed_read_only_discharge(
         EventKind.CLEARED,
     ]
     assert history[-1][0] == clock.now()
-    assert window.bed_view.alarm_list.history.topLevelItem(0).text(4) != ""  # cleared time in the list
+    assert (
+        window.bed_view.alarm_list.history.topLevelItem(0).text(4) != ""
+    )  # cleared time in the list
 
     # ---- 6. an observation note (Ctrl+N, Enter) and two ratings -------------------------------
     clock.advance(timedelta(minutes=1))

@@ -143,10 +143,10 @@ def test_an_empty_clinic_is_told_how_to_add_rooms_and_therapists(
 ):
     from console.services.access import Access, AuditTrail
     from console.services.devices import DeviceManager
-    from console.services.room import Room
-    from console.store.binding_repository import BindingRepository
     from console.services.people import PeopleService
+    from console.services.room import Room
     from console.services.sessions import SessionService
+    from console.store.binding_repository import BindingRepository
     from console.store.repositories import PeopleRepository, SessionRepository
     from console.store.spool import Spool
     from console.store.writer import DurableWriter, Targets
