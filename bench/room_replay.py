@@ -365,9 +365,11 @@ def main() -> None:
             f"≤ {target_s:.3g} s",
             "PASS" if wall <= target_s else "FAIL",
         )
-        row("   projected to 8 h", f"{wall / scale:.0f} s", f"≤ {TARGET_S:g} s")
+        if scale != 1:
+            row("   projected to 8 h", f"{wall / scale:.0f} s", f"≤ {TARGET_S:g} s")
         row("   CPU time of the process", f"{cpu:.1f} s")
-        row("   of which in writer.write (commit path)", f"{in_write:.1f} s")
+        row("   in writer.write (SQLAlchemy + SQLite + fsync)", f"{in_write:.1f} s")
+        row("   the rest: ingest, dedupe, alarms, pleth packing", f"{wall - in_write:.1f} s")
         row(
             "   per commit, median / p99",
             f"{percentile(writes, 50) * 1e3:.2f}/{percentile(writes, 99) * 1e3:.2f} ms",
@@ -378,14 +380,15 @@ def main() -> None:
             f"≤ {target_mb:.3g} MB",
             "PASS" if size_mb <= target_mb else "FAIL",
         )
-        row(
-            "   projected to 8 h",
-            f"{before_mb + (size_mb - before_mb) / scale:.0f} MB",
-            f"≤ {TARGET_MB:g} MB",
-        )
+        if scale != 1:
+            row(
+                "   projected to 8 h",
+                f"{before_mb + (size_mb - before_mb) / scale:.0f} MB",
+                f"≤ {TARGET_MB:g} MB",
+            )
         row("floor: raw sqlite3 executemany, same rows + commits", f"{floor_s:.1f} s")
         row("   ratio replay / floor", f"{wall / floor_s:.1f}×")
-        row("   ratio commit path / floor", f"{in_write / floor_s:.1f}×")
+        row("   ratio writer.write / floor", f"{in_write / floor_s:.1f}×")
         row("   floor database size", f"{floor_mb:.1f} MB")
         if pending:
             print(f"({pending} entries were left in the spool: the database refused some)")
