@@ -24,7 +24,7 @@ from console.domain.events import (
 from console.domain.lifecycle import SessionState
 from console.domain.permissions import Permission
 from console.domain.predose import BpGate, GateLevel, PreDoseChecks, validate_ride
-from console.domain.scales import ScaleDefinition, alarm_for, parse_rating
+from console.domain.scales import ScaleDefinition, parse_rating
 from console.domain.sessions import SessionRecord
 from console.domain.vitals import Parameter, VitalPoint
 from console.errors import FieldError, IllegalTransition, ValidationFailed
@@ -60,8 +60,6 @@ class WorkflowService(QObject):
     doseRecorded = Signal(object)
     # a rating was stored (RatingEntry)
     ratingAdded = Signal(object)
-    # a rating reached its scale's alarm limit, for the alarm service (scale id, value)
-    ratingAlarm = Signal(str, int)
     # an adverse event was stored (AdverseEvent); it is flagged for supervisor review
     adverseEventAdded = Signal(object)
 
@@ -371,7 +369,7 @@ class WorkflowService(QObject):
         return dose
 
     def add_rating(self, scale_id: str, raw_value: str, note: str, author_id: int) -> RatingEntry:
-        """Store a rating now; one at its scale's alarm limit also emits ``ratingAlarm``."""
+        """Store a rating now (the bed judges it against its scale's alarm limits)."""
         record = self._require_open()
         self._access.require(
             Permission.RECORD_OBSERVATION, author_id, entity="session", entity_id=record.id
@@ -399,8 +397,6 @@ class WorkflowService(QObject):
             at=entry.at,
         )
         self.ratingAdded.emit(entry)
-        if alarm_for(definition, entry.value) is not None:
-            self.ratingAlarm.emit(definition.id, entry.value)
         return entry
 
     def add_adverse_event(self, event: AdverseEvent) -> AdverseEvent:

@@ -272,13 +272,12 @@ def test_an_incomplete_ride_is_refused_beside_its_fields(rig):
     assert rig.workflow.predose(rig.record.id) == RIDE
 
 
-def test_moaas_at_its_alarm_limit_emits_a_rating_alarm(qtbot, rig):
-    with qtbot.waitSignal(rig.service.ratingAlarm) as alarm:
+def test_a_rating_is_stored_and_announced(qtbot, rig):
+    with qtbot.waitSignal(rig.service.ratingAdded) as added:
         entry = rig.service.add_rating("moaas", "1", "to trapezius squeeze", rig.therapist)
-    assert alarm.args == ["moaas", 1]
+    assert added.args == [entry]
     assert (entry.value, entry.author_id, entry.note) == (1, rig.therapist, "to trapezius squeeze")
-    with qtbot.assertNotEmitted(rig.service.ratingAlarm):
-        rig.service.add_rating("moaas", "4", "", rig.therapist)
+    rig.service.add_rating("moaas", "4", "", rig.therapist)
     for bad in ("", "x", "7"):
         with pytest.raises(ValidationFailed):
             rig.service.add_rating("moaas", bad, "", rig.therapist)
