@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("vigil")
 
-DEMO_PROTOCOL = "ivy"  # the richest simulated monitor: ECG HR, SpO2, NIBP, RR, EtCO2, temperature
+# the demo's monitors, one per patient: the richest first (ECG HR, SpO2, NIBP, RR, EtCO2, temp)
+DEMO_PROTOCOLS = ("ivy", "masimo")
 EXIT_STORE = 2
 EXIT_DISPLAY = 3
 ACCOUNT_JOBS = (
@@ -447,13 +448,12 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         store, clock, paths.spool(store.url), settings, sound_dir=paths.data_dir / "sounds"
     )
     sessions, devices, room = services.sessions, services.devices, services.room
-    demo_session = None
     if args.demo:
         from console.store.account_repository import AccountRepository
         from console.store.repositories import PeopleRepository, SessionRepository
         from console.store.vitals_repository import VitalsRepository
 
-        demo_session = seed_demo(
+        seed_demo(
             clock,
             PeopleRepository(store),
             SessionRepository(store),
@@ -520,20 +520,24 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.demo and not args.no_simulator:
         from devices.simulator_process import SimulatorError, start_simulator
 
-        def start_demo_monitor() -> None:
-            """Start the simulated monitor once the window is up (it takes a moment to boot)."""
-            try:
-                simulator = start_simulator(DEMO_PROTOCOL, "--t0-offset-min", "38")
-                simulators.append(simulator)
-                devices.connect_device(
-                    DeviceSpec(DEMO_PROTOCOL, simulator.port),
-                    demo_session if room.bed(demo_session or 0) is not None else None,
-                    services.access.current.id if services.access.current else None,
-                )
-            except (SimulatorError, VigilError) as error:
-                window.show_problem(f"The demo monitor did not start: {error}")
+        def start_demo_monitors() -> None:
+            """A simulated monitor on each demo patient once the window is up (they boot a moment)."""
+            nurse = services.access.current
+            for bed, protocol in zip(room.beds(), DEMO_PROTOCOLS, strict=False):
+                t0 = bed.record.t0
+                minutes = (clock.now() - t0).total_seconds() / 60 if t0 is not None else -5.0
+                try:
+                    simulator = start_simulator(protocol, "--t0-offset-min", f"{minutes:.1f}")
+                    simulators.append(simulator)
+                    devices.connect_device(
+                        DeviceSpec(protocol, simulator.port),
+                        bed.session_id,
+                        nurse.id if nurse is not None else None,
+                    )
+                except (SimulatorError, VigilError) as error:
+                    window.show_problem(f"The demo monitor did not start: {error}")
 
-        QTimer.singleShot(200, start_demo_monitor)
+        QTimer.singleShot(200, start_demo_monitors)
 
     if args.script:
         from widgets.script_driver import ScriptDriver

@@ -5,12 +5,13 @@ each dosed (monitoring). Every simulated second each bed's monitor sends one mes
 PR, RR, EtCO2 and temperature, the last cuff measurement (a new one every 5 min, repeated in every
 message with its measurement_key, as the Ivy monitor does: stored once) and one second of 75 Hz
 pleth. The messages go through ``bed.vitals.ingest(protocol, items, at, port)`` with simulated
-host times (the beds a tenth of a second apart), and every simulated 0.5 s each bed's batch is
-flushed, as the service's 500 ms batch timer would: one transaction per bed per second, as live.
+host times (the beds an eighth of a second apart), as fast as the loop goes; the Qt event loop
+runs between rounds, so each bed's own 500 ms batch timer commits what arrived since its last
+batch: the real ingest path decides the transactions, as it would replaying a capture.
 
 The floor: the same rows (values, text times, packed pleth) inserted with sqlite3 ``executemany``
-into a copy of the same database (same schema, PRAGMAs and transaction boundaries), timed around
-the inserts and commits only. Shared helpers for B6 and B12 (a seeded room, monitor messages) live
+into a copy of the same database (same schema and PRAGMAs, and as many transactions per bed as the
+replay made), timed around the inserts and commits only. Shared helpers for B6 and B12 (a seeded room, monitor messages) live
 here too.
 """
 
@@ -215,26 +216,32 @@ def checkpoint(path: Path) -> None:
 
 # ---- B4 -------------------------------------------------------------------------------------
 def replay(beds: list, tracks: list[MonitorTrack], seconds: int, clock: FakeClock) -> None:  # type: ignore[type-arg]
-    """Every 0.5 simulated s: the messages that arrived in it are ingested, then each bed flushes."""
+    """Each simulated second every bed's message is ingested; the event loop then runs, so the
+    beds' batch timers commit on their own schedule (500 ms of wall time)."""
+    from PySide6.QtCore import QCoreApplication
+
     offsets = [bed_index / len(beds) for bed_index in range(len(beds))]  # 0, 0.125, … s
-    halves = [[i for i, o in enumerate(offsets) if (o >= 0.5) == bool(h)] for h in (0, 1)]
     ports = [f"/dev/ttyUSB{i}" for i in range(len(beds))]
     arrive = [timedelta(seconds=o) for o in offsets]
     for second in range(seconds):
         base = START + timedelta(seconds=second)
-        for half in halves:
-            for i in half:
-                bed = beds[i]
-                bed.vitals.ingest(
-                    PROTOCOL, tracks[i].message(second, i), base + arrive[i], ports[i]
-                )
-            clock.advance(timedelta(milliseconds=500))
-            for bed in beds:
-                bed.vitals.flush()
+        for i, bed in enumerate(beds):
+            bed.vitals.ingest(PROTOCOL, tracks[i].message(second, i), base + arrive[i], ports[i])
+        clock.advance(timedelta(seconds=1))
+        QCoreApplication.processEvents()
+    for bed in beds:
+        bed.vitals.flush()
 
 
-def floor(path: Path, session_ids: list[int], tracks: list[MonitorTrack], seconds: int) -> float:
-    """Seconds spent in sqlite3 executemany + commit for the same rows and transactions."""
+def floor(
+    path: Path,
+    session_ids: list[int],
+    tracks: list[MonitorTrack],
+    seconds: int,
+    commits: dict[int, int],
+) -> float:
+    """Seconds spent in sqlite3 executemany + commit for the same rows, with as many commits per
+    bed as the replay made (``commits``: session id → transactions)."""
     connection = sqlite3.connect(path, isolation_level=None)
     for pragma in ("busy_timeout = 1500", "foreign_keys = ON", "journal_mode = WAL"):
         connection.execute(f"PRAGMA {pragma}")
@@ -254,6 +261,19 @@ def floor(path: Path, session_ids: list[int], tracks: list[MonitorTrack], second
 
     spent = 0.0
     last_key: dict[int, str] = {}
+    every = {sid: max(1, seconds // max(1, commits.get(sid, seconds))) for sid in session_ids}
+    open_rows: dict[int, list[tuple[object, ...]]] = {sid: [] for sid in session_ids}
+    open_blobs: dict[int, list[tuple[object, ...]]] = {sid: [] for sid in session_ids}
+
+    def commit(sid: int) -> float:
+        began = time.perf_counter()
+        connection.execute("BEGIN")
+        connection.executemany(vitals_sql, open_rows[sid])
+        connection.executemany(wave_sql, open_blobs[sid])
+        connection.execute("COMMIT")
+        open_rows[sid], open_blobs[sid] = [], []
+        return time.perf_counter() - began
+
     for second in range(seconds):
         for i, sid in enumerate(session_ids):
             at = START + timedelta(seconds=second + i / len(session_ids))
@@ -280,12 +300,13 @@ def floor(path: Path, session_ids: list[int], tracks: list[MonitorTrack], second
                 text(at - timedelta(seconds=1)),
                 packed[i][second % 5],
             )
-            began = time.perf_counter()
-            connection.execute("BEGIN")
-            connection.executemany(vitals_sql, rows)
-            connection.execute(wave_sql, blob)
-            connection.execute("COMMIT")
-            spent += time.perf_counter() - began
+            open_rows[sid].extend(rows)
+            open_blobs[sid].append(blob)
+            if (second + 1) % every[sid] == 0:
+                spent += commit(sid)
+    for sid in session_ids:
+        if open_rows[sid] or open_blobs[sid]:
+            spent += commit(sid)
     connection.close()
     return spent
 
@@ -320,12 +341,16 @@ def main() -> None:
         before_mb = db_megabytes(path)
 
         writes: list[float] = []
+        per_bed: dict[int, int] = {}
         original = services.writer.write
 
         def timed_write(command):  # type: ignore[no-untyped-def]
             began = time.perf_counter()
             outcome = original(command)
             writes.append(time.perf_counter() - began)
+            sid = getattr(command, "session_id", None)
+            if sid is not None:
+                per_bed[sid] = per_bed.get(sid, 0) + 1
             return outcome
 
         services.writer.write = timed_write  # type: ignore[method-assign]
@@ -347,7 +372,7 @@ def main() -> None:
         checkpoint(path)
         size_mb = db_megabytes(path)
 
-        floor_s = floor(floor_path, session_ids, tracks, seconds)
+        floor_s = floor(floor_path, session_ids, tracks, seconds, per_bed)
         checkpoint(floor_path)
         floor_mb = db_megabytes(floor_path)
 

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: a small clinic with one session in progress, in its own database."""
+"""Demo data for `make run`: a small clinic with a couples session in progress, in its own database."""
 
 from __future__ import annotations
 
@@ -48,15 +48,46 @@ def seed_demo(
     room = people.add_room("Room 1")
     people.add_room("Room 2")
     patient = people.add_patient(PatientDraft("J. D.", "DEMO-1001", date(1986, 4, 12), 72.5), now)
-    people.add_patient(PatientDraft("M. K.", "DEMO-1002", date(1992, 9, 3), 64.0), now)
-    checked_in = now - timedelta(minutes=55)
+    partner = people.add_patient(PatientDraft("M. K.", "DEMO-1002", date(1992, 9, 3), 64.0), now)
+    record = _dosed_session(
+        sessions, vitals, workflow, (patient.id, room.id, 1), (therapist.id, nurse.id), now
+    )
+    if vitals is not None:  # the full demo: a couples session, the partner in chair 2 dosed later
+        _dosed_session(
+            sessions,
+            vitals,
+            workflow,
+            (partner.id, room.id, 2),
+            (therapist.id, nurse.id),
+            now,
+            minutes_in=42,
+            monitor="masimo",
+        )
+    return record
+
+
+def _dosed_session(
+    sessions: SessionRepository,
+    vitals: VitalsRepository | None,
+    workflow: WorkflowRepository | None,
+    where: tuple[int, int, int],
+    who: tuple[int, int],
+    now: datetime,
+    *,
+    minutes_in: int = 55,
+    monitor: str = "ivy",
+) -> int:
+    """A session checked in ``minutes_in`` ago, dosed 17 minutes after check-in."""
+    (patient_id, room_id, chair), (therapist_id, nurse_id) = where, who
+    checked_in = now - timedelta(minutes=minutes_in)
     record = sessions.check_in(
         uid=str(uuid.uuid4()),
-        patient_id=patient.id,
-        room_id=room.id,
-        therapist_id=therapist.id,
-        medical_staff_id=nurse.id,
+        patient_id=patient_id,
+        room_id=room_id,
+        therapist_id=therapist_id,
+        medical_staff_id=nurse_id,
         at=checked_in,
+        chair=chair,
     )
     steps = [
         (SessionState.CHECKED_IN, SessionState.BASELINE, checked_in + timedelta(minutes=3), None),
@@ -74,23 +105,40 @@ def seed_demo(
             from_state=before,
             to_state=after,
             at=at,
-            by_staff_id=nurse.id,
+            by_staff_id=nurse_id,
             t0=t0,
         )
-    if vitals is not None:
-        seed_demo_history(vitals, record.id, checked_in, checked_in + timedelta(minutes=17), now)
+    if vitals is not None:  # up to a minute ago: the live demo monitor carries on from there
+        seed_demo_history(
+            vitals,
+            record.id,
+            checked_in,
+            checked_in + timedelta(minutes=17),
+            now - HISTORY_GAP,
+            monitor,
+        )
     if workflow is not None:
         checks = PreDoseChecks(
             False, False, False, False, True, True, "Sam Rivera", "5550102233", "partner"
         )
-        workflow.save_predose(record.id, checks, nurse.id, checked_in)
+        workflow.save_predose(record.id, checks, nurse_id, checked_in)
     return record.id
 
 
+HISTORY_GAP = timedelta(seconds=70)  # the stored history ends this long before the demo starts
+
+
 def seed_demo_history(
-    vitals: VitalsRepository, session_id: int, checked_in: datetime, t0: datetime, until: datetime
+    vitals: VitalsRepository,
+    session_id: int,
+    checked_in: datetime,
+    t0: datetime,
+    until: datetime,
+    source: str = "ivy",
 ) -> None:
-    """Fill the demo session with the monitor's values from check-in until now (1 Hz, cuff 5 min)."""
+    """Fill a demo session with its monitor's values from check-in until ``until`` (1 Hz, cuff
+    every 5 min), under the monitor's own name.
+    """
     from devices.simulator.physiology import vitals_at
 
     points: list[VitalPoint] = []
@@ -98,16 +146,16 @@ def seed_demo_history(
     at = checked_in
     while at < until:
         v = vitals_at((at - t0).total_seconds() / 60)
-        points.append(VitalPoint(Parameter.HR, v.hr, at, "ivy"))
+        points.append(VitalPoint(Parameter.HR, v.hr, at, source))
         if v.spo2 is not None:
-            points.append(VitalPoint(Parameter.SPO2, v.spo2, at, "ivy"))
-        points.append(VitalPoint(Parameter.RR, v.rr, at, "ivy"))
-        points.append(VitalPoint(Parameter.ETCO2, v.etco2, at, "ivy"))
+            points.append(VitalPoint(Parameter.SPO2, v.spo2, at, source))
+        points.append(VitalPoint(Parameter.RR, v.rr, at, source))
+        points.append(VitalPoint(Parameter.ETCO2, v.etco2, at, source))
         if second % 300 == 0:
             key = f"nibp:{v.sbp}/{v.dbp}/{v.map}"
-            points.append(VitalPoint(Parameter.NIBP_SYS, v.sbp, at, "ivy", None, key))
-            points.append(VitalPoint(Parameter.NIBP_DIA, v.dbp, at, "ivy", None, key))
-            points.append(VitalPoint(Parameter.NIBP_MEAN, v.map, at, "ivy", None, key))
+            points.append(VitalPoint(Parameter.NIBP_SYS, v.sbp, at, source, None, key))
+            points.append(VitalPoint(Parameter.NIBP_DIA, v.dbp, at, source, None, key))
+            points.append(VitalPoint(Parameter.NIBP_MEAN, v.map, at, source, None, key))
             points.append(VitalPoint(Parameter.TEMP, v.temp, at, "ivy"))
         second += 1
         at += timedelta(seconds=1)

@@ -68,6 +68,7 @@ class LockScreen(QWidget):
         # ---- alarms and the clock ----
         self._staff_name = staff_name
         self._clock: ClockService | None = None
+        self._beds: list[tuple[str, ClockService]] = []  # several beds, none on screen
         self.alarm_summary = alarm_view  # every bed's alarms (the room's alarm strip)
         self.dose_value = named(QLabel("T+ –:––:––"), "clockBig")
         self.dose_value.setAccessibleName("Time since dose")
@@ -171,6 +172,7 @@ class LockScreen(QWidget):
     # ---- public ----------------------------------------------------------------------------
     def follow(self, clock: ClockService | None, label: str = "") -> None:
         """Show this bed's session clock (the bed on screen when the lock went on), or none."""
+        self.follow_beds([])
         if self._clock is not None:
             self._clock.faceChanged.disconnect(self._on_clock_service_face_changed)
         self._clock = clock
@@ -252,6 +254,33 @@ class LockScreen(QWidget):
         self.switch_username_edit.clear()
         self.switch_password_edit.clear()
         return True
+
+    def follow_beds(self, beds: list[tuple[str, ClockService]]) -> None:
+        """Several beds and none on screen: one line per bed (label, time since dose, check)."""
+        for _, clock in self._beds:
+            clock.faceChanged.disconnect(self._on_beds_face_changed)
+        self._beds = list(beds)
+        for _, clock in self._beds:
+            clock.faceChanged.connect(self._on_beds_face_changed)
+        if self._beds:
+            if self._clock is not None:
+                self._clock.faceChanged.disconnect(self._on_clock_service_face_changed)
+                self._clock = None
+            self.bed_label.setText("")
+            self._on_beds_face_changed()
+        else:
+            self.no_session.setText(NO_SESSION)
+
+    def _on_beds_face_changed(self, *_: object) -> None:
+        lines = []
+        for label, clock in self._beds:
+            face = clock.face
+            if face is None:
+                continue
+            lines.append(f"{label}   {face.since_dose or 'not dosed'}   {face.check_text}")
+        self.clock_box.hide()
+        self.no_session.setText("\n".join(lines) or NO_SESSION)
+        self.no_session.show()
 
     def show_face(self, face: ClockFace | None) -> None:
         """The session clock, as in the header (None: no session open)."""

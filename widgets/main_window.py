@@ -337,6 +337,8 @@ class MainWindow(QMainWindow):
         if bed is None and len(beds) == 1:
             bed = beds[0]
         self.lock_screen.follow(bed.clock if bed else None, bed.label if bed else "")
+        if bed is None and beds:
+            self.lock_screen.follow_beds([(b.label, b.clock) for b in beds])
 
     def screen_name(self) -> str:
         """Which screen is up: "sign-in", "console" or "locked"."""

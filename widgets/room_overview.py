@@ -53,7 +53,7 @@ QLabel#tileCheck[level="overdue"] {{ color: {LIST_COLOURS[Priority.HIGH]}; }}
 QLabel#tileCaption {{ font-size: 10pt; font-weight: 600; color: {CALM_COLOUR}; }}
 QLabel#tileNumeric {{ font-size: 32pt; font-weight: 700;
     font-family: "DejaVu Sans Mono", monospace; }}
-QLabel#tileNumeric[large="true"] {{ font-size: 60pt; }}
+QLabel#tileNumeric[large="true"] {{ font-size: 64pt; }}
 QLabel#tileNumeric[stale="true"] {{ color: {CALM_COLOUR}; }}
 QLabel#tileDetail {{ font-size: 10pt; color: {CALM_COLOUR}; }}
 QLabel#tileDetail[ok="true"] {{ color: {OK_COLOUR}; font-weight: 600; }}
@@ -154,14 +154,10 @@ class BedTile(QFrame):
         clock.addWidget(self.elapsed)
         clock.addStretch(1)
         clock.addWidget(self.minimum)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(12)
+        self._grid = grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(0)
-        for column, key in enumerate(NUMERICS):
-            grid.addWidget(self.captions[key], 0, column)
-            grid.addWidget(self.numerics[key], 1, column)
-            grid.addWidget(self.ages[key], 2, column)
-            grid.setColumnStretch(column, 2 if key == "bp" else 1)
+        self._arrange(large=False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(4)
@@ -191,9 +187,28 @@ class BedTile(QFrame):
         """The text shown for "hr", "spo2", "bp" or "rr" ("—" when no value)."""
         return self.numerics[key].text()
 
+    def _arrange(self, *, large: bool) -> None:
+        """Small: HR, SpO2, BP, RR in one row. Large: two rows (HR SpO2 / BP RR), so the
+        larger digits never run into each other.
+        """
+        grid = self._grid
+        per_row = 2 if large else len(NUMERICS)
+        for column in range(grid.columnCount()):
+            grid.setColumnStretch(column, 0)
+        for index, key in enumerate(NUMERICS):
+            for widget in (self.captions[key], self.numerics[key], self.ages[key]):
+                grid.removeWidget(widget)
+            band, column = divmod(index, per_row)
+            grid.addWidget(self.captions[key], 3 * band, column)
+            grid.addWidget(self.numerics[key], 3 * band + 1, column)
+            grid.addWidget(self.ages[key], 3 * band + 2, column)
+            grid.setColumnStretch(column, 2 if key == "bp" and not large else 1)
+
     def set_large(self, large: bool) -> None:
-        """The one tile of a single-bed room uses larger numerics."""
+        """A tile with half the screen or more (one or two beds) uses larger numerics."""
         value = "true" if large else "false"
+        if self.property("large") != value:
+            self._arrange(large=large)
         _set_prop(self, "large", value)
         for label in self.numerics.values():
             _set_prop(label, "large", value)
@@ -247,7 +262,9 @@ class BedTile(QFrame):
 
     def _show_numerics(self, now: datetime) -> None:
         latest = self._latest
-        heart = latest.get(Parameter.HR) or latest.get(Parameter.PR)
+        beats = [p for p in (latest.get(Parameter.HR), latest.get(Parameter.PR)) if p is not None]
+        fresh = [p for p in beats if now - p.at <= STALE]  # ECG HR first, else the pulse rate
+        heart = fresh[0] if fresh else max(beats, key=lambda p: p.at, default=None)
         for key, point in (
             ("hr", heart),
             ("spo2", latest.get(Parameter.SPO2)),
@@ -420,7 +437,8 @@ class RoomOverview(QWidget):
             self._grid.addWidget(tile, row, column)
             self._grid.setRowStretch(row, 1)
             self._grid.setColumnStretch(column, 1)
-            tile.set_large(len(self._order) == 1)
+            rows = -(-len(self._order) // columns)
+            tile.set_large(rows == 1 and columns <= 2)  # one or two beds: the screen is theirs
             tile.show()
         previous = None
         for session_id in self._order:  # Tab walks the tiles in reading order

@@ -30,6 +30,14 @@ log = logging.getLogger(__name__)
 
 BATCH_MS = 500  # readings reach the database at most this long (plus one commit) after arrival
 HISTORY_KEEP_MS = 1000
+CONTINUOUS_SILENT = timedelta(seconds=60)  # a primary monitor this quiet hands its tile over
+SPOT_SILENT = timedelta(minutes=20)  # a primary cuff this quiet (its measurements are spot values)
+
+
+def _fallen_silent(shown: VitalPoint, newer: VitalPoint) -> bool:
+    """True when the primary's latest value is too old beside a newer one from another source."""
+    quiet = SPOT_SILENT if shown.measurement_key is not None else CONTINUOUS_SILENT
+    return newer.at - shown.at > quiet
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +155,17 @@ class VitalsService(QObject):
         return sorted(sources.values(), key=lambda p: (p.source_id != primary, p.source_id))
 
     def others(self) -> dict[Parameter, list[VitalPoint]]:
-        """The latest values of the sources that are not primary, by parameter."""
-        return {
-            parameter: rest
-            for parameter in self._by_source
-            if (rest := self.sources(parameter)[1:])
-        }
+        """The latest values of the other sources still sending, by parameter (a source that
+        fell silent beside the newest value is left out: it is no longer on the patient).
+        """
+        found: dict[Parameter, list[VitalPoint]] = {}
+        for parameter in self._by_source:
+            primary, *rest = self.sources(parameter)
+            newest = max([primary, *rest], key=lambda p: p.at)
+            live = [p for p in rest if not _fallen_silent(p, newest)]
+            if live:
+                found[parameter] = live
+        return found
 
     def primary(self, parameter: Parameter) -> str | None:
         return self._primary.get(parameter)
@@ -247,6 +260,7 @@ class VitalsService(QObject):
             for parameter, value in checked.values.items()
         ]
         self.flush()  # keep device readings before this set in order
+        self._keep_in_history(points)
         if self._writer.write(SaveVitals(session.id, tuple(points))) is Outcome.QUEUED:
             self.storeProblem.emit(self._writer.last_error)
         self._access.audit.record(
@@ -265,7 +279,8 @@ class VitalsService(QObject):
     def _remember(self, points: Iterable[VitalPoint]) -> None:
         """Keep each source's latest value; a parameter's first device becomes its primary.
 
-        Manual values are primary only while no device sends that parameter.
+        Manual values are primary only while no device sends that parameter; a primary device
+        that fell silent (unplugged, moved to another port) hands over to one that still sends.
         """
         for point in points:
             source = point.source_id
@@ -274,10 +289,21 @@ class VitalsService(QObject):
             if earlier is None or point.at >= earlier.at:
                 sources[source] = point
             primary = self._primary.get(point.parameter)
-            if primary is None or (primary == MANUAL_SOURCE and source != MANUAL_SOURCE):
+            shown = sources.get(primary) if primary is not None else None
+            if (
+                primary is None
+                or (primary == MANUAL_SOURCE and source != MANUAL_SOURCE)
+                or (shown is not None and source != MANUAL_SOURCE and _fallen_silent(shown, point))
+            ):
                 self._primary[point.parameter] = source
-                if primary is not None:
+                if primary is not None and primary != source:
                     self.primaryChanged.emit(point.parameter)
+
+    def _keep_in_history(self, points: list[VitalPoint]) -> None:
+        """Values written now join the history read a moment ago (no second database read)."""
+        if self._stored is not None and self._session is not None:
+            if self._stored[0] == self._session.id:
+                self._stored = (self._stored[0], self._stored[1] + points)
 
     def _on_forget_timeout(self) -> None:
         self._stored = None
@@ -285,9 +311,9 @@ class VitalsService(QObject):
     def flush(self) -> None:
         """Save the pending batch now (the timer calls this within BATCH_MS of a reading)."""
         self._timer.stop()
-        self._stored = None  # what was pending is stored now: read it again next time
         if self._session is None or (not self._pending and not self._pending_waves):
             return
+        self._keep_in_history(self._pending)
         command = SaveVitals(self._session.id, tuple(self._pending), tuple(self._pending_waves))
         self._pending, self._pending_waves = [], []
         if self._writer.write(command) is Outcome.QUEUED:

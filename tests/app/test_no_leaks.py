@@ -155,3 +155,14 @@ def test_status_lines_and_alarm_history_come_from_their_own_bed(qtbot, room_app,
     # the strip names the bed the alarm belongs to, whichever bed is on screen
     [strip_alarm] = app.window.alarm_strip.shown_alarms()
     assert strip_alarm.session_id == one and strip_alarm.bed_label == bed_one.label
+
+
+def test_locked_from_the_overview_the_lock_screen_lists_every_beds_clock(qtbot, room_app):
+    app = room_app
+    app.window.show_overview()
+    app.window.lock()
+    assert app.window.screen_name() == "locked"
+    lock = app.window.lock_screen
+    lines = lock.no_session.text().splitlines()
+    assert [line.split("   ")[0] for line in lines] == [b.label for b in app.services.room.beds()]
+    assert lock.no_session.isVisible() and not lock.clock_box.isVisible()

@@ -74,7 +74,7 @@ def test_one_tile_per_bed_in_chair_order(overview, room_rig):
     assert first.check.full_text() == "Pre-dose vitals due"
     assert first.ride.full_text() == "No ride home arranged"
     assert overview.columns() == 2
-    assert first.property("large") == "false"
+    assert first.property("large") == "true"  # two beds: half the screen each
     assert all(first.numeric(key) == NO_VALUE for key in ("hr", "spo2", "bp", "rr"))
     assert overview.empty_label.isHidden()
 

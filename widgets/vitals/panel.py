@@ -70,6 +70,7 @@ class VitalsPanel(QFrame):
 
         self._on_sessions_session_changed(sessions.active)
         self._on_reload_timeout()
+        self._reload.stop()  # loaded just now: not again on the next turn
         self._tick.start()
         self._apply_theme()
 

@@ -199,3 +199,17 @@ def test_two_monitors_on_one_patient_keep_their_device_and_one_primary_source(
     stored = sqlite_clinic.vitals.history(record.id)
     assert {p.device for p in stored if p.source == "masimo"} == {"/dev/pts/7"}
     assert {p.device for p in stored if p.source == "ivy"} == {"/dev/pts/9"}
+
+
+def test_a_primary_monitor_that_falls_silent_hands_its_tile_to_one_that_sends(
+    qtbot, services, clock
+):
+    _, vitals, _ = services
+    vitals.ingest("masimo", [Reading(P.SPO2, 97, "%")], clock.now(), "/dev/ttyUSB0")
+    clock.advance(timedelta(seconds=30))
+    vitals.ingest("masimo", [Reading(P.SPO2, 96, "%")], clock.now(), "/dev/ttyUSB1")
+    assert vitals.primary(P.SPO2) == "/dev/ttyUSB0"  # 30 s quiet: not yet
+    clock.advance(timedelta(seconds=40))
+    vitals.ingest("masimo", [Reading(P.SPO2, 95, "%")], clock.now(), "/dev/ttyUSB1")
+    assert vitals.primary(P.SPO2) == "/dev/ttyUSB1"  # re-plugged on another port: it takes over
+    assert vitals.latest()[P.SPO2].value == 95
