@@ -49,6 +49,52 @@ def shoot(app: QApplication, widget: QWidget, name: str, themes: tuple[str, ...]
         widget.grab().save(str(ROOT / "docs" / f"{name}-{theme}.png"))
 
 
+def more_beds(store: Store, clock: SystemClock) -> None:
+    """Two more patients in Room 1 (chairs 3 and 4): a group session of four."""
+    import uuid
+    from datetime import date, timedelta
+
+    from console.demo import seed_demo_history
+    from console.domain.lifecycle import SessionState
+    from console.domain.people import PatientDraft
+
+    people, sessions = PeopleRepository(store), SessionRepository(store)
+    room = people.rooms()[0]
+    staff = {member.role.value: member.id for member in people.staff()}
+    now = clock.now()
+    for chair, (name, chart, minutes_in, dosed) in enumerate(
+        (("R. S.", "DEMO-1003", 70, True), ("T. W.", "DEMO-1004", 12, False)), start=3
+    ):
+        patient = people.add_patient(PatientDraft(name, chart, date(1979, 5, 6), 80.0), now)
+        checked_in = now - timedelta(minutes=minutes_in)
+        record = sessions.check_in(
+            uid=str(uuid.uuid4()),
+            patient_id=patient.id,
+            room_id=room.id,
+            therapist_id=staff["therapist"],
+            medical_staff_id=staff["nurse"],
+            at=checked_in,
+            chair=chair,
+        )
+        t0 = checked_in + timedelta(minutes=15) if dosed else None
+        steps = [(SessionState.CHECKED_IN, SessionState.BASELINE, None)]
+        if dosed:
+            steps.append((SessionState.BASELINE, SessionState.MONITORING, t0))
+        for before, after, when in steps:
+            sessions.apply_transition(
+                uid=str(uuid.uuid4()),
+                session_id=record.id,
+                from_state=before,
+                to_state=after,
+                at=checked_in + timedelta(minutes=5),
+                by_staff_id=staff["nurse"],
+                t0=when,
+            )
+        seed_demo_history(
+            VitalsRepository(store), record.id, checked_in, t0 or now + timedelta(hours=1), now
+        )
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -64,34 +110,41 @@ def main() -> None:
             AccountRepository(store),
         )
         assert session_id is not None
+        more_beds(store, clock)
         services = build_services(store, clock, Path(tmp) / "spool.jsonl", Settings())
+        services.room.load()
         clinic = ClinicContact("Vigil Demo Clinic", "(555) 010-4400", "(555) 010-4499")
         window = MainWindow(services, 120, "day", clinic=clinic)
         window.resize(*SIZE)
         window.show()
         shoot(app, window, "sign-in", ("night",))
-        window.open_session(session_id)
         services.accounts.sign_in(DEMO_SIGN_IN, DEMO_PASSWORD)
+        nurse = window.acting_staff_id()
+        window.show_bed(session_id)
+        bed = services.room.bed(session_id)
+        assert bed is not None
         services.start()
         simulator = start_simulator("ivy", "--t0-offset-min", "38")
-        services.devices.connect_device(DeviceSpec("ivy", simulator.port))
+        services.devices.connect_device(DeviceSpec("ivy", simulator.port), session_id, nurse)
         settle(app, 8)  # live values and the device status arrive
         for category, text in (
             (ObservationCategory.AFFECT, "Settled, eyes closed under the mask, music on"),
             (ObservationCategory.DISSOCIATION, "Describes floating; calm, responds to voice"),
             (ObservationCategory.STATEMENT, "\u201cIt feels like a wide open field\u201d"),
         ):
-            services.sessions.add_note(category, text, 1)  # the demo therapist
+            bed.session.add_note(category, text, 1)  # the demo therapist
         shoot(app, window, "session", ("day", "night"))
-        window.bed_view.tools.setCurrentWidget(
-            window.bed_view.device_status.parentWidget().parentWidget()
-        )
+        view = window.bed_view
+        assert view is not None
+        view.tools.setCurrentWidget(view.device_status.parentWidget().parentWidget())
         shoot(app, window, "monitors", ("night",))
 
-        # an alarm: a cuff reading far above the limit arrives from the monitor
+        # an alarm: a cuff reading far above the limit arrives from the monitor (stopped first,
+        # so its next message does not replace the reading)
         services.devices.stop_all()
+        settle(app, 0.5)
         key = "nibp:screenshot"
-        services.vitals.ingest(
+        bed.vitals.ingest(
             "ivy",
             [
                 Reading(Parameter.NIBP_SYS, 186, "mmHg", measurement_key=key),
@@ -99,16 +152,21 @@ def main() -> None:
                 Reading(Parameter.NIBP_MEAN, 131, "mmHg", measurement_key=key),
             ],
             clock.now(),
+            simulator.port,
         )
-        window.bed_view.tools.setCurrentWidget(window.bed_view.alarm_list)
+        view.tools.setCurrentWidget(view.alarm_list)
         settle(app, 0.5)
         shoot(app, window, "alarm", ("day", "night"))
+        window.show_overview()  # four beds, chair 1 alarming: its frame and the strip say so
+        settle(app, 1.2)
+        shoot(app, window, "overview", ("night", "day"))
+        window.show_bed(session_id)
         services.accounts.lock()  # the lock screen keeps the clock and the alarm in view
         settle(app, 0.3)
         shoot(app, window, "locked", ("night",))
         services.accounts.unlock(DEMO_PASSWORD)
 
-        window.bed_view.tools.setCurrentWidget(window.bed_view.rating_form)
+        view.tools.setCurrentWidget(view.rating_form)
         window.show_page(1)
         shoot(app, window, "predose", ("day", "night"))
         window.show_page(2)
@@ -123,6 +181,7 @@ def main() -> None:
         window.show_records()  # an admin sees only the audit trail tab
         window.audit_viewer.search()
         shoot(app, window, "audit", ("day",))
+        window.stop()
         services.stop()
         simulator.stop()
         window.close()

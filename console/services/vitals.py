@@ -35,7 +35,11 @@ SPOT_SILENT = timedelta(minutes=20)  # a primary cuff this quiet (its measuremen
 
 
 def _fallen_silent(shown: VitalPoint, newer: VitalPoint) -> bool:
-    """True when the primary's latest value is too old beside a newer one from another source."""
+    """True when the primary's latest value is too old beside a newer one from another source,
+    or came from no known port (a record from before ports were kept) while the newer one did.
+    """
+    if not shown.device and shown.source != MANUAL_SOURCE and newer.device:
+        return True
     quiet = SPOT_SILENT if shown.measurement_key is not None else CONTINUOUS_SILENT
     return newer.at - shown.at > quiet
 
@@ -301,9 +305,9 @@ class VitalsService(QObject):
 
     def _keep_in_history(self, points: list[VitalPoint]) -> None:
         """Values written now join the history read a moment ago (no second database read)."""
-        if self._stored is not None and self._session is not None:
-            if self._stored[0] == self._session.id:
-                self._stored = (self._stored[0], self._stored[1] + points)
+        stored, session = self._stored, self._session
+        if stored is not None and session is not None and stored[0] == session.id:
+            self._stored = (stored[0], stored[1] + points)
 
     def _on_forget_timeout(self) -> None:
         self._stored = None
