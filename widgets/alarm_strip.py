@@ -58,13 +58,15 @@ def _repolish(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
-class ElidedButton(QPushButton):
-    """A flat button asking for its full text's width, cut with "…" when given less."""
+class _Elided:
+    """Shared by ElidedButton and ElidedLabel: keeps the full text, shows it cut with "…" to the
+    width given (the full text in the tooltip), and asks for the full width.
+    """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+    PADDING = 0  # the widget's own frame around the text, in pixels
+    MINIMUM = 0  # the narrowest the widget may become, in pixels
+
+    _full: str
 
     def full_text(self) -> str:
         return self._full
@@ -72,29 +74,45 @@ class ElidedButton(QPushButton):
     def set_full_text(self, text: str) -> None:
         if text != self._full:
             self._full = text
-            self.setToolTip(text)
-            self.updateGeometry()
+            self.setToolTip(text)  # type: ignore[attr-defined]
+            self.updateGeometry()  # type: ignore[attr-defined]
             self._elide()
 
     def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 16, hint.height())
+        hint = super().sizeHint()  # type: ignore[misc]
+        metrics = self.fontMetrics()  # type: ignore[attr-defined]
+        # + 4: rounding never cuts the full text
+        return QSize(metrics.horizontalAdvance(self._full) + self.PADDING + 4, hint.height())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(60, super().minimumSizeHint().height())
+        return QSize(self.MINIMUM, super().minimumSizeHint().height())  # type: ignore[misc]
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
+        super().resizeEvent(event)  # type: ignore[misc]
         self._elide()
 
     def _elide(self) -> None:
-        room = max(0, self.width() - 12)
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
-        if shown != self.text():
-            self.setText(shown)
+        room = max(0, self.width() - self.PADDING)  # type: ignore[attr-defined]
+        shown = self.fontMetrics().elidedText(  # type: ignore[attr-defined]
+            self._full, Qt.TextElideMode.ElideRight, room
+        )
+        if shown != self.text():  # type: ignore[attr-defined]
+            self.setText(shown)  # type: ignore[attr-defined]
 
 
-class ElidedLabel(QLabel):
+class ElidedButton(_Elided, QPushButton):
+    """A flat button asking for its full text's width, cut with "…" when given less."""
+
+    PADDING = 12
+    MINIMUM = 60
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+
+class ElidedLabel(_Elided, QLabel):
     """A label asking for its full text's width, cut with "…" when given less (full text in
     the tooltip).
     """
@@ -103,34 +121,6 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._full = ""
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def set_full_text(self, text: str) -> None:
-        if text != self._full:
-            self._full = text
-            self.setToolTip(text)
-            self.updateGeometry()
-            self._elide()
-
-    def sizeHint(self) -> QSize:
-        width = self.fontMetrics().horizontalAdvance(self._full) + 4  # rounding: never cut
-        return QSize(width, super().sizeHint().height())
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(0, super().minimumSizeHint().height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(
-            self._full, Qt.TextElideMode.ElideRight, max(0, self.width())
-        )
-        if shown != self.text():
-            self.setText(shown)
 
 
 class AlarmEntry(QFrame):

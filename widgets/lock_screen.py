@@ -26,8 +26,6 @@ from console.services.clock import ClockService
 from widgets.login_screen import AUTH_STYLE, FieldForm, error_label, password_edit
 from widgets.theme import named
 
-MAX_ALARM_ROWS = 5
-NO_ALARM = "No active alarm."
 NO_SESSION = "No session open on this console."
 
 
