@@ -119,3 +119,47 @@ def test_alarm_events_are_stored_under_the_bed_they_belong_to(room, sqlite_clini
     history_two = sqlite_clinic.workflow.alarm_history(two.session_id)
     assert history_two and all("SpO2 84" in str(row) for row in history_two)
     assert sqlite_clinic.workflow.alarm_history(one.session_id) == []
+
+
+def test_an_occupied_chair_is_refused_naming_who_sits_in_it(room, sqlite_clinic, clock):
+    from console.errors import ValidationFailed
+
+    c = sqlite_clinic
+    third = c.people.add_patient(
+        PatientDraft("M. N.", "MRN-3", c.patient.date_of_birth, 60.0), clock.now()
+    )
+    before = len(c.sessions.open_sessions())
+    with pytest.raises(ValidationFailed) as refused:
+        room.room.check_in(third.id, c.room.id, 1, c.therapist.id, None, by_staff_id=c.nurse.id)
+    [error] = refused.value.errors
+    assert error.field == "chair" and "Chair 1" in error.message and "J. D." in error.message
+    assert len(c.sessions.open_sessions()) == before  # nothing stored
+    bed = room.room.check_in(third.id, c.room.id, 3, c.therapist.id, None, by_staff_id=c.nurse.id)
+    assert bed.label == "Chair 3 · M. N." and len(room.room.beds()) == 3
+
+
+def test_a_console_set_up_for_one_room_watches_only_that_rooms_beds(
+    qtbot, sqlite_clinic, sqlite_store, clock, tmp_path
+):
+    c = sqlite_clinic
+    other = c.people.add_room("Room 2")
+    here = c.check_in(clock.now())
+    c.sessions.check_in(
+        uid="elsewhere-1",
+        patient_id=c.people.add_patient(
+            PatientDraft("K. L.", "MRN-9", c.patient.date_of_birth, 60.0), clock.now()
+        ).id,
+        room_id=other.id,
+        therapist_id=c.therapist.id,
+        medical_staff_id=None,
+        at=clock.now(),
+        chair=1,
+    )
+    services = build_services(
+        sqlite_store, clock, tmp_path / "spool.jsonl", Settings(rooms=(c.room.id,))
+    )
+    try:
+        services.room.load()
+        assert [b.session_id for b in services.room.beds()] == [here]
+    finally:
+        services.stop()
