@@ -135,6 +135,7 @@ def main() -> None:
         alarms.on_points((point,))
 
     direct_shown, direct_hidden = run(app, banner, watch, direct)
+    direct(READINGS, 120.0)  # alarms are per source: clear this one before the next source's run
 
     vitals_repo = VitalsRepository(store)
     vitals = VitalsService(clock, vitals_repo, writer, access)

@@ -21,16 +21,12 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from console.clock import SystemClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.vitals import Parameter  # noqa: E402
-from console.services.access import Access, AuditTrail  # noqa: E402
-from console.services.devices import DeviceManager, DeviceSpec  # noqa: E402
-from console.services.sessions import SessionService  # noqa: E402
-from console.services.vitals import VitalsService  # noqa: E402
+from console.services.devices import DeviceSpec  # noqa: E402
+from console.settings import Settings  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
-from console.store.spool import Spool  # noqa: E402
-from console.store.vitals_repository import VitalsRepository  # noqa: E402
-from console.store.writer import DurableWriter, Targets  # noqa: E402
 from devices.reader import ReaderState  # noqa: E402
+from main import build_services  # noqa: E402
 from widgets.vitals.panel import VitalsPanel  # noqa: E402
 
 SAMPLES = 80
@@ -68,23 +64,22 @@ def main() -> None:
         people, session_repo = PeopleRepository(store), SessionRepository(store)
         session_id = seed_demo(clock, people, session_repo)
         assert session_id is not None
-        writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
-        access = Access(people, AuditTrail(clock, writer))
-        sessions = SessionService(clock, people, session_repo, access, writer)
-        vitals = VitalsService(clock, VitalsRepository(store), writer, access)
-        sessions.sessionChanged.connect(vitals.set_session)
-        devices = DeviceManager(clock, vitals)
-        panel = VitalsPanel(vitals, sessions, clock)
+        services = build_services(store, clock, Path(tmp) / "spool.jsonl", Settings())
+        services.room.load()  # the demo session is a bed: the monitor below is bound to it
+        bed = services.room.bed(session_id)
+        assert bed is not None
+        vitals, devices = bed.vitals, services.devices
+        nurse = next(s.id for s in people.staff() if s.role.value == "nurse")
+        panel = VitalsPanel(vitals, bed.session, clock)
         panel.resize(900, 700)
         panel.show()
-        sessions.open(session_id)
         app.processEvents()
 
         master, slave = os.openpty()
         tty.setraw(slave)
         path = os.ttyname(slave)
         opened = time.perf_counter()
-        devices.connect_device(DeviceSpec("masimo", path))
+        devices.connect_device(DeviceSpec("masimo", path), session_id, nurse)
         connected = wait_until(
             app,
             lambda: (s := devices.status(path)) is not None and s.state == ReaderState.CONNECTED,
@@ -112,7 +107,7 @@ def main() -> None:
             lambda: (s := devices.status(path)) is not None and s.state == ReaderState.SILENT,
             20,
         )
-        devices.stop_all()
+        services.stop()
         panel.stop()
         os.close(master)
         os.close(slave)

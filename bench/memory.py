@@ -25,16 +25,12 @@ from console.clock import FakeClock  # noqa: E402
 from console.demo import seed_demo  # noqa: E402
 from console.domain.lifecycle import SessionState  # noqa: E402
 from console.domain.vitals import Parameter  # noqa: E402
-from console.services.access import Access, AuditTrail  # noqa: E402
-from console.services.sessions import SessionService  # noqa: E402
-from console.services.vitals import VitalsService  # noqa: E402
+from console.settings import Settings  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository, SessionRepository  # noqa: E402
-from console.store.spool import Spool  # noqa: E402
-from console.store.vitals_repository import VitalsRepository  # noqa: E402
-from console.store.writer import DurableWriter, Targets  # noqa: E402
 from devices.base import Reading  # noqa: E402
 from devices.simulator.physiology import vitals_at  # noqa: E402
+from main import build_services  # noqa: E402
 from widgets.vitals.panel import VitalsPanel  # noqa: E402
 
 PATIENTS = 8
@@ -59,20 +55,18 @@ def main() -> None:
         staff = people.staff()[0].id
         room = people.rooms()[0].id
         patient = people.patients()[0].id
-        writer = DurableWriter(Targets.for_store(store), Spool(Path(tmp) / "spool.jsonl"))
+        # the room main.py builds: each bed its own session, vitals, alarms, clock, workflow
+        services = build_services(store, clock, Path(tmp) / "spool.jsonl", Settings())
+        services.room.load()
         beds = []
-        for _ in range(PATIENTS):
-            access = Access(people, AuditTrail(clock, writer))
-            sessions = SessionService(clock, people, session_repo, access, writer)
-            vitals = VitalsService(clock, VitalsRepository(store), writer, access)
-            sessions.sessionChanged.connect(vitals.set_session)
-            panel = VitalsPanel(vitals, sessions, clock)
+        for chair in range(2, PATIENTS + 2):  # chair 1: the demo's own session
+            bed = services.room.check_in(patient, room, chair, staff, None, by_staff_id=staff)
+            bed.session.transition(SessionState.BASELINE, staff)
+            bed.session.transition(SessionState.MONITORING, staff, t0=clock.now())
+            panel = VitalsPanel(bed.vitals, bed.session, clock)
             panel.resize(800, 600)
             panel.show()
-            record = sessions.check_in(patient, room, staff, None)
-            sessions.transition(SessionState.BASELINE, staff)
-            sessions.transition(SessionState.MONITORING, staff, t0=clock.now())
-            beds.append((sessions, vitals, panel, record.id))
+            beds.append((bed.session, bed.vitals, panel, bed.session_id))
         app.processEvents()
 
         gc.collect()
@@ -123,6 +117,7 @@ def main() -> None:
         redraw_drift = sys.getrefcount(None) - before_redraws
         for _, _, panel, _ in beds:
             panel.stop()
+        services.stop()
         db_mb = Path(f"{tmp}/bench.sqlite3").stat().st_size / 2**20
         store.close()
 
