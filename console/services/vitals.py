@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from console.clock import Clock
 from console.domain.audit import AuditAction
@@ -87,6 +87,10 @@ class VitalsService(QObject):
     checkRecorded = Signal()
     # the source shown on a parameter's tile and trend changed (Parameter)
     primaryChanged = Signal(object)
+    # the history asked for with load_history (session id, list[VitalPoint] in time order)
+    historyLoaded = Signal(int, object)
+    # a background read finished (session id, points or None, error text): internal, queued
+    _historyRead = Signal(int, object, str)
     # the database could not take a batch: it waits in the spool (str: the message)
     storeProblem = Signal(str)
 
@@ -123,6 +127,8 @@ class VitalsService(QObject):
         self._forget.setSingleShot(True)
         self._forget.setInterval(HISTORY_KEEP_MS)
         self._forget.timeout.connect(self._on_forget_timeout)
+        self._reading: set[int] = set()  # sessions whose history is being read off this thread
+        self._historyRead.connect(self._on_history_read)
 
     # ---- queries ---------------------------------------------------------------------------
     @property
@@ -142,6 +148,46 @@ class VitalsService(QObject):
                 return list(self._pending)
             self._forget.start()  # readers of one moment (panel, workflow, discharge) share it
         return self._stored[1] + self._pending
+
+    def load_history(self) -> None:
+        """Read the stored history off the GUI thread; ``historyLoaded`` brings it back.
+
+        A screen that opens uses this, so an 8-hour session's read never freezes the clock or
+        the alarms; a history read a moment ago is handed over at once.
+        """
+        session = self._session
+        if session is None:
+            return
+        stored = self._stored
+        if stored is not None and stored[0] == session.id:
+            self.historyLoaded.emit(session.id, stored[1] + self._pending)
+            return
+        if session.id in self._reading:
+            return
+        self._reading.add(session.id)
+        session_id, repository, relay = session.id, self._vitals, self._historyRead
+
+        def read() -> None:  # on a pool thread: the repository only, then a queued signal
+            try:
+                relay.emit(session_id, repository.history(session_id), "")
+            except StoreUnavailable as error:
+                relay.emit(session_id, None, str(error))
+
+        QThreadPool.globalInstance().start(read)
+
+    def _on_history_read(
+        self, session_id: int, points: list[VitalPoint] | None, error: str
+    ) -> None:
+        self._reading.discard(session_id)
+        if self._session is None or self._session.id != session_id:
+            return
+        if points is None:
+            self.storeProblem.emit(error)
+            self.historyLoaded.emit(session_id, list(self._pending))
+            return
+        self._stored = (session_id, points)
+        self._forget.start()
+        self.historyLoaded.emit(session_id, points + self._pending)
 
     def latest(self) -> dict[Parameter, VitalPoint]:
         """Each parameter's latest value from its primary source."""

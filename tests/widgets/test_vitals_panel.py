@@ -12,7 +12,7 @@ import pytest
 from console.clock import FakeClock
 from console.domain.lifecycle import SessionState
 from console.domain.sessions import ObservationCategory
-from console.domain.vitals import Parameter
+from console.domain.vitals import Parameter, VitalPoint
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService
 from console.store.spool import Spool
@@ -243,3 +243,35 @@ def test_the_pleth_strip_appears_only_for_a_monitor_that_sends_a_waveform(qtbot,
     assert room.panel.pleth.isHidden()
     room.vitals.ingest("nonin", [WaveformChunk("pleth", 75.0, tuple(range(25)))], room.clock.now())
     assert not room.panel.pleth.isHidden()
+
+
+def test_the_history_is_read_off_the_gui_thread_and_nothing_arriving_meanwhile_is_lost(
+    qtbot, room: Room, sqlite_clinic
+):
+    import threading
+
+    record = room.sessions.check_in(*room.check_in_ids)
+    base = room.clock.now()
+    sqlite_clinic.vitals.add_batch(
+        record.id,
+        [
+            VitalPoint(Parameter.SPO2, 90 + i % 5, base - timedelta(seconds=60 - i), "masimo")
+            for i in range(60)
+        ],
+    )
+    readers: list[str] = []
+    original = sqlite_clinic.vitals.history
+
+    def history(session_id: int):  # records which thread reads the database
+        readers.append(threading.current_thread().name)
+        return original(session_id)
+
+    room.vitals._vitals.history = history  # type: ignore[method-assign]
+    with qtbot.waitSignal(room.vitals.historyLoaded, timeout=5000):
+        room.sessions.open(record.id)
+        feed(room, Reading(Parameter.SPO2, 99, "%"))  # arrives while the history is read
+    qtbot.waitUntil(lambda: not room.panel._loading, timeout=5000)
+    assert readers and threading.main_thread().name not in readers
+    room.panel.trends.refresh()
+    times, values = room.panel.trends.series(Parameter.SPO2)
+    assert len(values) == 61 and values[-1] == 99

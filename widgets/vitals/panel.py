@@ -51,8 +51,8 @@ class VitalsPanel(QFrame):
         column.addWidget(self.pleth)
         column.addWidget(self.trends, 1)
 
-        # history() is read one event-loop turn after a session change, so that the vitals
-        # service (connected to the same signal) has loaded it whatever the connection order
+        # the history is asked for one event-loop turn after a session change, so that the
+        # vitals service (connected to the same signal) follows it whatever the connection order
         self._reload = QTimer(self)
         self._reload.setSingleShot(True)
         self._reload.setInterval(0)
@@ -68,9 +68,12 @@ class VitalsPanel(QFrame):
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
         sessions.observationAdded.connect(self._on_sessions_observation_added)
 
+        vitals.historyLoaded.connect(self._on_vitals_history_loaded)
+        self._loading = False  # a history read is under way: new points wait in _arrived
+        self._arrived: list[VitalPoint] = []
         self._on_sessions_session_changed(sessions.active)
         self._on_reload_timeout()
-        self._reload.stop()  # loaded just now: not again on the next turn
+        self._reload.stop()  # asked just now: not again on the next turn
         self._tick.start()
         self._apply_theme()
 
@@ -106,7 +109,10 @@ class VitalsPanel(QFrame):
             self._has_others = bool(others)
             self.tiles.set_others(others)
         self.tiles.refresh(self._clock.now())
-        self.trends.add_points(shown)
+        if self._loading:
+            self._arrived.extend(shown)  # drawn once the history is in
+        else:
+            self.trends.add_points(shown)
 
     def _on_vitals_primary_changed(self, _parameter: object) -> None:
         self._reload.start()  # the trend and tile of that parameter now follow another source
@@ -132,15 +138,31 @@ class VitalsPanel(QFrame):
         self._extra_markers = markers
 
     def _on_reload_timeout(self) -> None:
-        history = self._vitals.history() if self._session_id is not None else []
+        """Tiles at once; the trends once the history is read (off the GUI thread)."""
+        self.tiles.load(self._vitals.latest() if self._session_id is not None else {})
+        self.tiles.set_others(self._vitals.others() if self._session_id is not None else {})
+        self.refresh()
+        if self._session_id is None:
+            self._show_history([])
+            return
+        self._loading, self._arrived = True, []
+        self._vitals.load_history()
+
+    def _on_vitals_history_loaded(self, session_id: int, history: list[VitalPoint]) -> None:
+        if session_id != self._session_id or not self._loading:
+            return
+        last = history[-1].at if history else None
+        late = [p for p in self._arrived if last is None or p.at > last]  # not in the read
+        self._loading, self._arrived = False, []
+        self._show_history(history + late)
+
+    def _show_history(self, history: list[VitalPoint]) -> None:
         self.trends.reset()
         self.trends.load(p for p in history if self._vitals.is_primary(p))
         for observation in self._sessions.observations() if self._session_id else []:
             self.trends.add_observation(observation)
         for when, label in self._extra_markers() if self._session_id else []:
             self.trends.add_marker(when, label)
-        self.tiles.load(self._vitals.latest() if self._session_id is not None else {})
-        self.tiles.set_others(self._vitals.others() if self._session_id is not None else {})
         self.refresh()
 
     def _on_tick_timeout(self) -> None:
