@@ -273,5 +273,5 @@ def test_the_history_is_read_off_the_gui_thread_and_nothing_arriving_meanwhile_i
     qtbot.waitUntil(lambda: not room.panel._loading, timeout=5000)
     assert readers and threading.main_thread().name not in readers
     room.panel.trends.refresh()
-    times, values = room.panel.trends.series(Parameter.SPO2)
+    _, values = room.panel.trends.series(Parameter.SPO2)
     assert len(values) == 61 and values[-1] == 99
