@@ -228,6 +228,22 @@ class VitalsService(QObject):
         source = point.source_id
         return source == MANUAL_SOURCE or self._primary.get(point.parameter, source) == source
 
+    def for_trend(self, points: Iterable[VitalPoint]) -> list[VitalPoint]:
+        """The values a trend draws: the primary source's, and from before it began sending,
+        whichever source came before (a monitor moved to another port keeps its history).
+        """
+        points = list(points)
+        began: dict[Parameter, datetime] = {}
+        for point in points:
+            if self._primary.get(point.parameter) == point.source_id:
+                began.setdefault(point.parameter, point.at)
+
+        def drawn(point: VitalPoint) -> bool:
+            start = began.get(point.parameter)
+            return start is None or point.at < start or self.is_primary(point)
+
+        return [p for p in points if drawn(p)]
+
     def set_primary(self, parameter: Parameter, source: str) -> None:
         """Show ``source`` on the parameter's tile and trend (the user chose it)."""
         if source not in self._by_source.get(parameter, {}):

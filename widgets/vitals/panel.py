@@ -158,7 +158,7 @@ class VitalsPanel(QFrame):
 
     def _show_history(self, history: list[VitalPoint]) -> None:
         self.trends.reset()
-        self.trends.load(p for p in history if self._vitals.is_primary(p))
+        self.trends.load(self._vitals.for_trend(history))
         for observation in self._sessions.observations() if self._session_id else []:
             self.trends.add_observation(observation)
         for when, label in self._extra_markers() if self._session_id else []:

@@ -213,3 +213,19 @@ def test_a_primary_monitor_that_falls_silent_hands_its_tile_to_one_that_sends(
     vitals.ingest("masimo", [Reading(P.SPO2, 95, "%")], clock.now(), "/dev/ttyUSB1")
     assert vitals.primary(P.SPO2) == "/dev/ttyUSB1"  # re-plugged on another port: it takes over
     assert vitals.latest()[P.SPO2].value == 95
+
+
+def test_the_trend_keeps_a_moved_monitors_history_and_one_line_while_two_send(
+    qtbot, services, clock
+):
+    _, vitals, _ = services
+    start = clock.now()
+    for second in range(3):  # the oximeter on ttyUSB0 …
+        vitals.ingest("masimo", [Reading(P.SPO2, 97, "%")], start + timedelta(seconds=second))
+    clock.advance(timedelta(minutes=5))  # … re-plugged: it comes back as ttyUSB1
+    for second in range(3):
+        at = clock.now() + timedelta(seconds=second)
+        vitals.ingest("masimo", [Reading(P.SPO2, 95, "%")], at, "/dev/ttyUSB1")
+        vitals.ingest("ivy", [Reading(P.SPO2, 91, "%")], at, "/dev/ttyUSB2")  # a second monitor
+    drawn = vitals.for_trend(vitals.history())
+    assert [p.value for p in drawn] == [97, 97, 97, 95, 95, 95]
