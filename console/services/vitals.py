@@ -189,6 +189,21 @@ class VitalsService(QObject):
         self._forget.start()
         self.historyLoaded.emit(session_id, points + self._pending)
 
+    def history_before(self, moment: datetime) -> list[VitalPoint]:
+        """The values that arrived before ``moment`` (a dose's pre-dose part: a short read)."""
+        if self._session is None:
+            return []
+        stored = self._stored
+        if stored is not None and stored[0] == self._session.id:
+            points = stored[1] + self._pending
+        else:
+            try:
+                points = self._vitals.history(self._session.id, before=moment) + self._pending
+            except StoreUnavailable as error:
+                self.storeProblem.emit(str(error))
+                points = list(self._pending)
+        return [p for p in points if p.at < moment]
+
     def latest(self) -> dict[Parameter, VitalPoint]:
         """Each parameter's latest value from its primary source."""
         found: dict[Parameter, VitalPoint] = {}

@@ -468,8 +468,9 @@ class WorkflowService(QObject):
         if self._vitals_for == record.id or shown is None or shown.id != record.id:
             return
         self._vitals_for = record.id
-        history = self._vitals.history()
-        self._baseline = baseline_set(history, record.t0 or self._clock.now() + _EPSILON)
+        before = record.t0 or self._clock.now() + _EPSILON
+        history = self._vitals.history_before(before)  # the pre-dose part only: a short read
+        self._baseline = baseline_set(history, before)
         self._points = history if self._baseline is None and record.t0 is None else []
 
     # ---- slots -----------------------------------------------------------------------------

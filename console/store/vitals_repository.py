@@ -32,6 +32,16 @@ _COLUMNS = (
 )
 
 
+def _driver_time(value: datetime, sqlite: bool) -> object:
+    """A time as the driver stores it: SQLite keeps UTC text in SQLAlchemy's own format (so the
+    ORM reads these rows back); other databases take the aware UTC datetime.
+    """
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store: times must be timezone-aware")
+    utc = value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
+
+
 def _insert_points(connection: Connection, session_id: int, points: Sequence[VitalPoint]) -> None:
     """Insert many samples with one driver-level executemany (the ORM's per-row work is the
     bottleneck at tens of thousands of rows a second); times are converted once per distinct value.
@@ -47,12 +57,7 @@ def _insert_points(connection: Connection, session_id: int, points: Sequence[Vit
             return None
         found = converted.get(value)
         if found is None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to the store: times must be timezone-aware")
-            utc = value.astimezone(UTC)
-            # SQLite keeps UTC text in SQLAlchemy's own format, so the ORM reads these rows back
-            found = utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
-            converted[value] = found
+            found = converted[value] = _driver_time(value, sqlite)
         return found
 
     units = {parameter: info.unit for parameter, info in PARAMETERS.items()}
@@ -127,16 +132,23 @@ class VitalsRepository:
                     ],
                 )
 
-    def history(self, session_id: int) -> list[VitalPoint]:
-        """Every value of a session in time order (read through the driver: sessions are long)."""
+    def history(self, session_id: int, *, before: datetime | None = None) -> list[VitalPoint]:
+        """Every value of a session in time order, or only those that arrived ``before`` a time
+        (the pre-dose part of a long session is small). Read through the driver: sessions are long.
+        """
         with self._store.transaction() as tx:
             connection = tx.connection()
             marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            bound: tuple[object, ...] = (session_id,)
+            until = ""
+            if before is not None:
+                until = f" AND host_time < {marker}"
+                bound += (_driver_time(before, connection.dialect.name == "sqlite"),)
             rows = connection.exec_driver_sql(
                 "SELECT parameter, value, host_time, source, device_time, measurement_key, "
-                f"entered_by_id, device FROM vital_sample WHERE session_id = {marker} "
+                f"entered_by_id, device FROM vital_sample WHERE session_id = {marker}{until} "
                 "ORDER BY host_time, id",
-                (session_id,),
+                bound,
             ).fetchall()
         if connection.dialect.name != "sqlite":
             return [_point(r) for r in rows]

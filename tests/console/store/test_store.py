@@ -148,3 +148,20 @@ def test_utc_is_what_the_database_holds(clinic, store: Store):
         assert raw.startswith("2026-11-21 15:30:00")
     else:
         assert raw == at
+
+
+def test_history_before_a_moment_reads_only_what_arrived_earlier(clinic, clock):
+    from console.domain.vitals import Parameter, VitalPoint
+
+    session_id = clinic.check_in(clock.now())
+    start = clock.now()
+    points = [
+        VitalPoint(Parameter.HR, 60 + i, start + timedelta(seconds=i), "ivy", device="/dev/pts/1")
+        for i in range(10)
+    ]
+    clinic.vitals.add_batch(session_id, points)
+    moment = start + timedelta(seconds=4, microseconds=500_000)
+    before = clinic.vitals.history(session_id, before=moment)
+    assert [p.value for p in before] == [60, 61, 62, 63, 64]
+    assert clinic.vitals.history(session_id, before=start) == []
+    assert len(clinic.vitals.history(session_id)) == 10
