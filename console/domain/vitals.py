@@ -57,6 +57,10 @@ def is_possible(parameter: Parameter, value: float) -> bool:
 
 MANUAL_SOURCE = "manual"  # the source of hand-entered values
 
+#: What a trend draws of one value: parameter, value, POSIX seconds (UTC) and its source id
+#: (the device's port, or the source's name): light enough to read 8 hours of a session at once.
+TrendRow = tuple["Parameter", float, float, str]
+
 
 @dataclass(frozen=True, slots=True)
 class VitalPoint:
@@ -77,6 +81,10 @@ class VitalPoint:
         when no port is known). Two monitors on one patient are two sources.
         """
         return self.device or self.source
+
+    @property
+    def trend_row(self) -> TrendRow:
+        return (self.parameter, self.value, self.at.timestamp(), self.source_id)
 
 
 # Values a clinician sees often in an adult KAP session; outside them (but still possible) a manual

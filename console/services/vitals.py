@@ -17,6 +17,7 @@ from console.domain.sessions import SessionRecord
 from console.domain.vitals import (
     MANUAL_SOURCE,
     Parameter,
+    TrendRow,
     VitalPoint,
     validate_vitals,
 )
@@ -87,10 +88,10 @@ class VitalsService(QObject):
     checkRecorded = Signal()
     # the source shown on a parameter's tile and trend changed (Parameter)
     primaryChanged = Signal(object)
-    # the history asked for with load_history (session id, list[VitalPoint] in time order)
-    historyLoaded = Signal(int, object)
-    # a background read finished (session id, points or None, error text): internal, queued
-    _historyRead = Signal(int, object, str)
+    # the trend asked for with load_trend (session id, list[TrendRow] in time order)
+    trendLoaded = Signal(int, object)
+    # a background read finished (session id, rows or None, error text): internal, queued
+    _trendRead = Signal(int, object, str)
     # the database could not take a batch: it waits in the spool (str: the message)
     storeProblem = Signal(str)
 
@@ -128,7 +129,7 @@ class VitalsService(QObject):
         self._forget.setInterval(HISTORY_KEEP_MS)
         self._forget.timeout.connect(self._on_forget_timeout)
         self._reading: set[int] = set()  # sessions whose history is being read off this thread
-        self._historyRead.connect(self._on_history_read)
+        self._trendRead.connect(self._on_trend_read)
 
     # ---- queries ---------------------------------------------------------------------------
     @property
@@ -149,45 +150,34 @@ class VitalsService(QObject):
             self._forget.start()  # readers of one moment (panel, workflow, discharge) share it
         return self._stored[1] + self._pending
 
-    def load_history(self) -> None:
-        """Read the stored history off the GUI thread; ``historyLoaded`` brings it back.
+    def load_trend(self) -> None:
+        """Read the session's trend rows off the GUI thread; ``trendLoaded`` brings them back.
 
         A screen that opens uses this, so an 8-hour session's read never freezes the clock or
-        the alarms; a history read a moment ago is handed over at once.
+        the alarms.
         """
         session = self._session
-        if session is None:
-            return
-        stored = self._stored
-        if stored is not None and stored[0] == session.id:
-            self.historyLoaded.emit(session.id, stored[1] + self._pending)
-            return
-        if session.id in self._reading:
+        if session is None or session.id in self._reading:
             return
         self._reading.add(session.id)
-        session_id, repository, relay = session.id, self._vitals, self._historyRead
+        session_id, repository, relay = session.id, self._vitals, self._trendRead
 
         def read() -> None:  # on a pool thread: the repository only, then a queued signal
             try:
-                relay.emit(session_id, repository.history(session_id), "")
+                relay.emit(session_id, repository.trend_rows(session_id), "")
             except StoreUnavailable as error:
                 relay.emit(session_id, None, str(error))
 
         QThreadPool.globalInstance().start(read)
 
-    def _on_history_read(
-        self, session_id: int, points: list[VitalPoint] | None, error: str
-    ) -> None:
+    def _on_trend_read(self, session_id: int, rows: list[TrendRow] | None, error: str) -> None:
         self._reading.discard(session_id)
         if self._session is None or self._session.id != session_id:
             return
-        if points is None:
+        if rows is None:
             self.storeProblem.emit(error)
-            self.historyLoaded.emit(session_id, list(self._pending))
-            return
-        self._stored = (session_id, points)
-        self._forget.start()
-        self.historyLoaded.emit(session_id, points + self._pending)
+            rows = []
+        self.trendLoaded.emit(session_id, rows + [p.trend_row for p in self._pending])
 
     def history_before(self, moment: datetime) -> list[VitalPoint]:
         """The values that arrived before ``moment`` (a dose's pre-dose part: a short read)."""
@@ -243,21 +233,27 @@ class VitalsService(QObject):
         source = point.source_id
         return source == MANUAL_SOURCE or self._primary.get(point.parameter, source) == source
 
-    def for_trend(self, points: Iterable[VitalPoint]) -> list[VitalPoint]:
+    def for_trend(self, rows: Iterable[TrendRow]) -> list[TrendRow]:
         """The values a trend draws: the primary source's, and from before it began sending,
         whichever source came before (a monitor moved to another port keeps its history).
+        Manual values are always drawn (a hand-entered set is a check).
         """
-        points = list(points)
-        began: dict[Parameter, datetime] = {}
-        for point in points:
-            if self._primary.get(point.parameter) == point.source_id:
-                began.setdefault(point.parameter, point.at)
+        rows = list(rows)
+        began: dict[Parameter, float] = {}
+        for parameter, _, at, source in rows:
+            if self._primary.get(parameter) == source:
+                began.setdefault(parameter, at)
 
-        def drawn(point: VitalPoint) -> bool:
-            start = began.get(point.parameter)
-            return start is None or point.at < start or self.is_primary(point)
+        def drawn(row: TrendRow) -> bool:
+            parameter, _, at, source = row
+            start = began.get(parameter)
+            return (
+                start is None
+                or at < start
+                or source in (MANUAL_SOURCE, self._primary.get(parameter))
+            )
 
-        return [p for p in points if drawn(p)]
+        return [row for row in rows if drawn(row)]
 
     def set_primary(self, parameter: Parameter, source: str) -> None:
         """Show ``source`` on the parameter's tile and trend (the user chose it)."""

@@ -260,14 +260,14 @@ def test_the_history_is_read_off_the_gui_thread_and_nothing_arriving_meanwhile_i
         ],
     )
     readers: list[str] = []
-    original = sqlite_clinic.vitals.history
+    original = sqlite_clinic.vitals.trend_rows
 
-    def history(session_id: int):  # records which thread reads the database
+    def trend_rows(session_id: int):  # records which thread reads the database
         readers.append(threading.current_thread().name)
         return original(session_id)
 
-    room.vitals._vitals.history = history  # type: ignore[method-assign]
-    with qtbot.waitSignal(room.vitals.historyLoaded, timeout=5000):
+    room.vitals._vitals.trend_rows = trend_rows  # type: ignore[method-assign]
+    with qtbot.waitSignal(room.vitals.trendLoaded, timeout=5000):
         room.sessions.open(record.id)
         feed(room, Reading(Parameter.SPO2, 99, "%"))  # arrives while the history is read
     qtbot.waitUntil(lambda: not room.panel._loading, timeout=5000)

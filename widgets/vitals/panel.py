@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 from console.clock import Clock
 from console.domain.schedule import CheckState, ClockFace
 from console.domain.sessions import Observation, SessionRecord
-from console.domain.vitals import VitalPoint
+from console.domain.vitals import TrendRow, VitalPoint
 from console.services.sessions import SessionService
 from console.services.vitals import VitalsService, WaveformUpdate
 from widgets.vitals.pleth import PlethStrip
@@ -68,7 +68,7 @@ class VitalsPanel(QFrame):
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
         sessions.observationAdded.connect(self._on_sessions_observation_added)
 
-        vitals.historyLoaded.connect(self._on_vitals_history_loaded)
+        vitals.trendLoaded.connect(self._on_vitals_trend_loaded)
         self._loading = False  # a history read is under way: new points wait in _arrived
         self._arrived: list[VitalPoint] = []
         self._on_sessions_session_changed(sessions.active)
@@ -146,19 +146,20 @@ class VitalsPanel(QFrame):
             self._show_history([])
             return
         self._loading, self._arrived = True, []
-        self._vitals.load_history()
+        self._vitals.load_trend()
 
-    def _on_vitals_history_loaded(self, session_id: int, history: list[VitalPoint]) -> None:
+    def _on_vitals_trend_loaded(self, session_id: int, rows: list[TrendRow]) -> None:
         if session_id != self._session_id or not self._loading:
             return
-        last = history[-1].at if history else None
-        late = [p for p in self._arrived if last is None or p.at > last]  # not in the read
+        last = rows[-1][2] if rows else None
+        late = [p.trend_row for p in self._arrived]
+        late = [row for row in late if last is None or row[2] > last]  # not in the read
         self._loading, self._arrived = False, []
-        self._show_history(history + late)
+        self._show_history(rows + late)
 
-    def _show_history(self, history: list[VitalPoint]) -> None:
+    def _show_history(self, rows: list[TrendRow]) -> None:
         self.trends.reset()
-        self.trends.load(self._vitals.for_trend(history))
+        self.trends.load_rows(self._vitals.for_trend(rows))
         for observation in self._sessions.observations() if self._session_id else []:
             self.trends.add_observation(observation)
         for when, label in self._extra_markers() if self._session_id else []:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from console.clock import Clock
 from console.domain.sessions import Observation, SessionRecord
-from console.domain.vitals import Parameter, VitalPoint
+from console.domain.vitals import Parameter, TrendRow, VitalPoint
 from widgets.vitals.ring import FloatArray, RingBuffer
 from widgets.vitals.tiles import DAY, Palette
 
@@ -276,14 +276,18 @@ class TrendsWidget(pg.GraphicsLayoutWidget):  # type: ignore[misc]
 
     def load(self, points: Iterable[VitalPoint]) -> None:
         """Replace the trends with a session's history (one bulk copy per parameter)."""
+        self.load_rows(point.trend_row for point in points)
+
+    def load_rows(self, rows: Iterable[TrendRow]) -> None:
+        """Replace the trends with trend rows (parameter, value, POSIX seconds, source)."""
         grouped: dict[Parameter, tuple[list[float], list[float]]] = {p: ([], []) for p in PLOTTED}
-        for point in points:
-            if point.parameter in NIBP:
-                self._partial.setdefault(point.at.timestamp(), {})[point.parameter] = point.value
-            elif point.parameter in grouped:
-                times, values = grouped[point.parameter]
-                times.append(point.at.timestamp())
-                values.append(point.value)
+        for parameter, value, at, _ in rows:
+            if parameter in NIBP:
+                self._partial.setdefault(at, {})[parameter] = value
+            elif parameter in grouped:
+                times, values = grouped[parameter]
+                times.append(at)
+                values.append(value)
         for parameter, (times, values) in grouped.items():
             if parameter in NIBP:
                 continue

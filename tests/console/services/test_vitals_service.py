@@ -227,5 +227,5 @@ def test_the_trend_keeps_a_moved_monitors_history_and_one_line_while_two_send(
         at = clock.now() + timedelta(seconds=second)
         vitals.ingest("masimo", [Reading(P.SPO2, 95, "%")], at, "/dev/ttyUSB1")
         vitals.ingest("ivy", [Reading(P.SPO2, 91, "%")], at, "/dev/ttyUSB2")  # a second monitor
-    drawn = vitals.for_trend(vitals.history())
-    assert [p.value for p in drawn] == [97, 97, 97, 95, 95, 95]
+    drawn = vitals.for_trend(p.trend_row for p in vitals.history())
+    assert [value for _, value, _, _ in drawn] == [97, 97, 97, 95, 95, 95]

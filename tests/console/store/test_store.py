@@ -165,3 +165,24 @@ def test_history_before_a_moment_reads_only_what_arrived_earlier(clinic, clock):
     assert [p.value for p in before] == [60, 61, 62, 63, 64]
     assert clinic.vitals.history(session_id, before=start) == []
     assert len(clinic.vitals.history(session_id)) == 10
+
+
+def test_trend_rows_carry_posix_seconds_and_the_source_id(clinic, clock):
+    from console.domain.vitals import Parameter, VitalPoint
+
+    session_id = clinic.check_in(clock.now())
+    at = clock.now() + timedelta(seconds=1, microseconds=250_000)
+    clinic.vitals.add_batch(
+        session_id,
+        [
+            VitalPoint(Parameter.SPO2, 97, at, "masimo", device="/dev/ttyUSB1"),
+            VitalPoint(Parameter.SPO2, 95, at + timedelta(seconds=1), "manual", entered_by_id=1),
+        ],
+    )
+    rows = clinic.vitals.trend_rows(session_id)
+    assert [(p, v, s) for p, v, _, s in rows] == [
+        (Parameter.SPO2, 97, "/dev/ttyUSB1"),
+        (Parameter.SPO2, 95, "manual"),
+    ]
+    assert abs(rows[0][2] - at.timestamp()) < 0.001
+    assert abs(rows[1][2] - rows[0][2] - 1.0) < 0.001
