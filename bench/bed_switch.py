@@ -155,6 +155,7 @@ def main() -> None:
         beds = services.room.beds()
         assert len(beds) == BEDS, f"{len(beds)} beds loaded"
         window = open_window(app, services)
+        window.prebuild_views = False  # first: the cost of building a view on demand
         window.show_overview()
         monitors = Monitors(beds, 0, tracks=tracks, first_second=history_s)
         monitors.start()
@@ -182,8 +183,19 @@ def main() -> None:
                 previous = session_id
                 settle(app, 0.3)
 
+        # then the normal path: after a shift change the views are gone and built ahead, one at
+        # a time while the console idles; the nurse's Alt+N finds them ready
+        for session_id in list(window._views):
+            window._drop_view(session_id)
+        window.show_overview()
+        window.prebuild_views = True
+        window._prebuild.start()
+        settle(app, len(beds) * 0.8 + 2.0)
+        ahead = [show_and_paint(app, window, bed.session_id) for bed in beds]
+
         first_ms = [t * 1000 for t in first]
         switch_ms = [t * 1000 for t in switches]
+        ahead_ms = [t * 1000 for t in ahead]
         samples = history_s * len(CONTINUOUS) + (history_s // NIBP_EVERY_S + 1) * len(CUFF)
         print(
             f"B12 bed switch: {BEDS} live beds, {args.hours:g} h of history each "
@@ -191,8 +203,9 @@ def main() -> None:
         )
         row("metric", "figure", "target", "verdict")
         for label, times in (
-            (f"B12 first open (view built), {len(first_ms)} beds", first_ms),
-            (f"B12 switch between built views, {len(switch_ms)}×", switch_ms),
+            (f"B12 show a bed whose view was built ahead, {len(ahead_ms)}×", ahead_ms),
+            (f"B12 switch between views already shown, {len(switch_ms)}×", switch_ms),
+            (f"   view built on demand (building ahead off), {len(first_ms)}×", first_ms),
         ):
             p50, p95 = percentile(times, 50), percentile(times, 95)
             row(label + ", p50", f"{p50:.0f} ms", f"≤ {TARGET_MS:g} ms")

@@ -143,3 +143,6 @@ class DriverInfo:
     expected_period_s: float  # a valid reading arrives at least this often; the watchdog uses it
     help_text: str
     decoder_factory: Callable[[], Decoder]  # builds a fresh decoder for one connection
+    # Bytes the reader writes after every (re)connect, and again while the device stays silent:
+    # the request of a monitor that streams only when asked (b"": the device just talks).
+    connect_request: bytes = b""

@@ -186,10 +186,13 @@ class DeviceReader(QThread):
         """Read until interrupted or the port fails (raises); True if a valid reading arrived."""
         replying = getattr(decoder, "take_replies", None)
         period = self._driver.expected_period_s
+        request = self._driver.connect_request
         got_reading = False
         opened = self._monotonic()
-        last_valid = opened
+        last_valid = asked = opened
         coalesce = self._coalesce
+        if request:
+            port.write(request)
         self._set_state(ReaderState.CONNECTED, "")
         while not self.isInterruptionRequested():
             waiting = port.in_waiting
@@ -214,6 +217,9 @@ class DeviceReader(QThread):
                         self._last_reading = t_host
                         if self._state is not ReaderState.CONNECTED:
                             self._set_state(ReaderState.CONNECTED)
+            if request and now - max(last_valid, asked) > period:
+                port.write(request)  # no answer for a whole period: the device may have restarted
+                asked = now
             if self._state is ReaderState.CONNECTED and now - last_valid > period:
                 self._set_state(ReaderState.SILENT)
             elif (

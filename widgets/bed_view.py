@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -157,6 +158,15 @@ class BedView(QWidget):
         self.page_tabs.setCurrentIndex(1 if early else 0)
         self._on_clock_face_changed(bed.clock.face)
         self.vitals_area.show_check(bed.clock.face)
+        self.vitals_area.set_active(False)  # drawn from the moment it is shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.vitals_area.set_active(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.vitals_area.set_active(False)
 
     # ---- pages -----------------------------------------------------------------------------
     @property

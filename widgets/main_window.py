@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -38,6 +38,7 @@ from widgets.start_screen import StartScreen
 from widgets.theme import named
 
 MAX_BED_KEYS = 8  # Alt+1 … Alt+8 open a bed
+PREBUILD_MS = 300  # the pause between two bed views built ahead
 
 
 class WindowServices(Protocol):
@@ -148,6 +149,13 @@ class MainWindow(QMainWindow):
             self.gate.addWidget(page)
         self.setCentralWidget(self.gate)
 
+        # bed views are built ahead, one at a time while the console is idle, so showing a bed
+        # is a switch (tens of ms), not a build; off for a measurement of the build itself
+        self.prebuild_views = True
+        self._prebuild = QTimer(self)
+        self._prebuild.setSingleShot(True)
+        self._prebuild.setInterval(PREBUILD_MS)
+        self._prebuild.timeout.connect(self._on_prebuild_timeout)
         self.statusBar().addPermanentWidget(self.user_label)
         self.store_status = QLabel("")
         self.statusBar().addWidget(self.store_status, 1)
@@ -308,6 +316,8 @@ class MainWindow(QMainWindow):
         for action in self._gated_actions:
             action.setEnabled(open_console)
         self._forget_views_of_another_user(user.id if user is not None else None)
+        if open_console:
+            self._prebuild.start()
         self.alarm_strip.setEnabled(open_console)
         self.alarm_strip.refresh()
         self.gate.setCurrentWidget(page)
@@ -523,21 +533,25 @@ class MainWindow(QMainWindow):
 
     def show_bed(self, session_id: int) -> bool:
         """Show one bed in detail (its view is built the first time)."""
-        view = self._views.get(session_id)
+        view = self._views.get(session_id) or self._build_view(session_id)
         if view is None:
-            bed = self._room.bed(session_id)
-            if bed is None:
-                return False
-            view = BedView(bed, self._context)
-            view.setObjectName(f"bed-{session_id}")
-            self._views[session_id] = view
-            self._views_for = self.acting_staff_id()
-            self.bed_stack.addWidget(view)
+            return False
         self.bed_stack.setCurrentWidget(view)
         self.stack.setCurrentWidget(self.bed_stack)
         self.setWindowTitle(f"Vigil — {view.bed.label}")
         self._drop_closed_views()
         return True
+
+    def _build_view(self, session_id: int) -> BedView | None:
+        bed = self._room.bed(session_id)
+        if bed is None:
+            return None
+        view = BedView(bed, self._context)
+        view.setObjectName(f"bed-{session_id}")
+        self._views[session_id] = view
+        self._views_for = self.acting_staff_id()
+        self.bed_stack.addWidget(view)
+        return view
 
     def show_bed_number(self, number: int) -> bool:
         """Alt+1…8: the n-th bed as the overview orders them."""
@@ -599,6 +613,19 @@ class MainWindow(QMainWindow):
     def _on_room_beds_changed(self) -> None:
         if self.stack.currentWidget() is self.start_screen:
             self.start_screen.reload()
+        self._prebuild.start()
+
+    def _on_prebuild_timeout(self) -> None:
+        """Build the next bed's view while nobody waits for it (one per turn: the clock and
+        alarms keep their pace).
+        """
+        if not self.prebuild_views or self.acting_staff_id() is None:
+            return
+        missing = [b for b in self._room.beds() if b.session_id not in self._views]
+        if missing:
+            self._build_view(missing[0].session_id)
+            if len(missing) > 1:
+                self._prebuild.start()
 
     def _on_room_bed_closed(self, session_id: int) -> None:
         if self.bed_view is None or self.bed_view.bed.session_id != session_id:
@@ -671,6 +698,7 @@ class MainWindow(QMainWindow):
 
     def stop(self) -> None:
         """Stop the panels' timers (the window is going away)."""
+        self._prebuild.stop()
         for view in self._views.values():
             view.stop()
         self.overview.stop()

@@ -14,6 +14,7 @@ import math
 import os
 import random
 import socket
+import struct
 import time
 import tty
 from collections.abc import Callable
@@ -22,10 +23,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from devices.protocols.ge_s5 import wire as s5_wire
 from devices.simulator import encoders
 from devices.simulator.physiology import Condition, Vitals, ecg_sample, pleth_sample, vitals_at
 
-PROTOCOLS = ("masimo", "nonin", "ivy", "hl7")
+PROTOCOLS = ("masimo", "nonin", "ivy", "hl7", "s5")
 EVENTS = ("hypertensive", "desaturation", "sensor_off", "cable_pull", "garbage", "clock_skew")
 DEFAULT_DURATION_S = {"hypertensive": 120.0, "desaturation": 60.0, "sensor_off": 20.0}
 DEFAULT_CABLE_PULL_S = 3.0
@@ -177,13 +179,91 @@ class Hl7Source(_Clocked):
         return encoders.mllp_frame(message), 1.0 + 4.0 * random.Random(self._count).random()
 
 
+@dataclass
+class S5Source(_Clocked):
+    """GE S/5 computer interface: silent until the host asks, then what it asked for.
+
+    A displayed-values request sets the interval of the values records (and which classes they
+    carry); a waveform request starts (or stops) the 100 Hz pleth, one record a second. A pulled
+    cable ends both (the interface resets), so a host must ask again once the cable is back.
+    """
+
+    interval_s: float = 0.0  # displayed values every this many seconds (0: not asked)
+    classes: tuple[int, ...] = (0,)
+    pleth: bool = False
+    requests: int = 0  # host requests understood
+    _inbox: bytes = b""
+    _next_values_s: float = 0.0
+    _number: int = 0
+
+    def receive(self, data: bytes) -> None:
+        """Bytes the host wrote: framed request records."""
+        parts = (self._inbox + data).split(s5_wire.FLAG_BYTE)
+        self._inbox = parts.pop()[-4096:]
+        for part in parts:
+            record = s5_wire.unframe(part) if part else None
+            if record is not None:
+                self._request(record)
+
+    def _request(self, record: bytes) -> None:
+        _, main, _, _, subrecords = s5_wire.parse_header(record)
+        if not subrecords or subrecords[0][1] != s5_wire.SUB_REQUEST or len(record) < 49:
+            return
+        body = record[s5_wire.HEADER_LEN :]
+        if main == s5_wire.MAIN_PHDB and body[0] == s5_wire.SUB_DISPLAYED:
+            interval, bits = struct.unpack_from("<hI", body, 1)
+            self.interval_s = float(max(0, interval))
+            # bit 0 refuses the basic class, bits 1-3 ask for the extension classes
+            basic = () if bits & 1 else (0,)
+            self.classes = basic + tuple(c for c in (1, 2, 3) if bits >> c & 1)
+            self._next_values_s = 0.0
+            self.requests += 1
+        elif main == s5_wire.MAIN_WAVE and len(body) >= 12:
+            start = struct.unpack_from("<h", body)[0] == 0  # 0 starts, 1 stops
+            kinds = body[4:12]  # waveform types, the list ending at 0xFF
+            end = kinds.find(0xFF)
+            self.pleth = start and encoders.S5_PLETH in (kinds if end < 0 else kinds[:end])
+            self.requests += 1
+
+    def hang_up(self) -> None:
+        """The cable was pulled: whatever the host asked for ends."""
+        self.interval_s, self.pleth, self._inbox = 0.0, False, b""
+
+    def step(self, sim_s: float, state: SimState) -> tuple[bytes, float]:
+        if not self.interval_s and not self.pleth:
+            return b"", 0.1
+        t_dev = self.device_time(sim_s, state)
+        v = self.vitals(sim_s, state)
+        out = bytearray()
+        if self.pleth:
+            hr = float(v.pr or v.hr)
+            samples = [
+                encoders.S5_INVALID
+                if v.sensor_off
+                else (pleth_sample(sim_s + i / 100.0, hr) - 128) * 4
+                for i in range(100)
+            ]
+            out += encoders.s5_frame(encoders.s5_wave_record(samples, t_dev, self._next()))
+        if self.interval_s and sim_s >= self._next_values_s:
+            cuff = self.last_cuff(sim_s, state)
+            record = encoders.s5_values_record(v, t_dev, self._next(), cuff, self.classes)
+            out += encoders.s5_frame(record)
+            self._next_values_s = sim_s + self.interval_s
+        return bytes(out), 1.0
+
+    def _next(self) -> int:
+        self._number += 1
+        return self._number
+
+
 def make_source(protocol: str, start: datetime, t0_offset_min: float, seed: int = 1) -> Source:
-    """The source for ``protocol`` ("masimo", "nonin", "ivy", "hl7")."""
+    """The source for ``protocol`` ("masimo", "nonin", "ivy", "hl7", "s5")."""
     kinds: dict[str, Callable[..., Source]] = {
         "masimo": MasimoSource,
         "nonin": NoninSource,
         "ivy": IvySource,
         "hl7": Hl7Source,
+        "s5": S5Source,
     }
     return kinds[protocol](start=start, t0_offset_min=t0_offset_min, seed=seed)
 

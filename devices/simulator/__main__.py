@@ -90,6 +90,9 @@ def run(
             event = pending.pop(0)
             if event.name == "cable_pull":
                 link.hang_up()
+                hang_up = getattr(source, "hang_up", None)  # a source that keeps host requests
+                if hang_up is not None:
+                    hang_up()
                 replug_at = event.start_s + (event.arg or DEFAULT_CABLE_PULL_S)
             elif event.name == "garbage":
                 count = int(event.arg or DEFAULT_GARBAGE_BYTES)
@@ -103,7 +106,10 @@ def run(
             data, delay = source.step(next_step, scenario.state_at(next_step))
             link.write(data)
             next_step += delay
-        link.read_available()  # ACKs from an HL7 listener (or stray bytes on the pty): drained
+        incoming = link.read_available()  # HL7 ACKs, an S/5 host's requests, or stray bytes
+        receive = getattr(source, "receive", None)  # a source that answers the host
+        if incoming and receive is not None:
+            receive(incoming)
         wake = min([next_step] + [e.start_s for e in pending[:1]])
         time.sleep(min(0.05, max(0.0, (wake - sim) / speed)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -257,3 +258,113 @@ def hl7_oru(
     for n, (key, sub_id, value, t, method) in enumerate(observations, start=1):
         segments.append(_obx(n, key, sub_id, value, t, method))
     return "\r".join(segments).encode("utf-8") + b"\r"
+
+
+# ---------------------------------------------------------------- GE S/5 computer interface
+
+S5_FLAG = 0x7E
+S5_ESC = 0x7D
+S5_INVALID = -32767  # "no valid data": what the monitor sends for a value it does not have
+S5_DRI_LEVEL = 0x0A  # the interface level of the simulated monitor (2009 software)
+S5_PLUG_ID = 4242
+S5_ACTIVE = 0x3  # group status bits: present and active
+S5_PLETH = 8
+S5_AMBIENT_MMHG = 758.0
+
+
+def s5_frame(record: bytes) -> bytes:
+    """One record as the monitor sends it: 7E, the record and its 8-bit sum escaped, 7E."""
+    body = bytearray()
+    for byte in record + bytes((sum(record) & 0xFF,)):
+        if byte in (S5_FLAG, S5_ESC):
+            body += bytes((S5_ESC, byte ^ 0x20))
+        else:
+            body.append(byte)
+    return bytes((S5_FLAG,)) + bytes(body) + bytes((S5_FLAG,))
+
+
+def _s5_header(length: int, number: int, t: datetime, main: int, subs: Sequence[int]) -> bytes:
+    """The 40-byte record header; ``subs`` are (offset, type) pairs flattened."""
+    descriptors = list(subs) + [0, 0xFF] + [0, 0] * 8
+    return struct.pack(
+        "<hBBHIBBHh" + "hB" * 8,
+        length,
+        number & 0xFF,
+        S5_DRI_LEVEL,
+        S5_PLUG_ID,
+        int(t.timestamp()),
+        0,
+        0,
+        0,
+        main,
+        *descriptors[:16],
+    )
+
+
+def _s5_group(status: int, label: int, *values: int) -> bytes:
+    return struct.pack(f"<IH{len(values)}h", status, label, *values)
+
+
+def _s5_basic(vitals: Vitals, nibp: Nibp | None, amb_mmhg: float) -> bytes:
+    """The 270-byte basic class block with the simulated patient's values (mostly x100 fixed point)."""
+    bad = S5_INVALID
+    spo2 = bad if vitals.spo2 is None else vitals.spo2 * 100
+    pr = bad if vitals.pr is None else vitals.pr
+    et_pct = round(vitals.etco2 / amb_mmhg * 10_000)  # EtCO2 travels in % of ambient pressure
+    cuff = (
+        (bad, bad, bad, bad)
+        if nibp is None
+        else (nibp.sys * 100, nibp.dia * 100, nibp.mean * 100, nibp.pulse)
+    )
+    absent = _s5_group(0x1, 0, bad, bad, bad, bad)  # an invasive channel with no transducer
+    block = b"".join(
+        (
+            _s5_group(0x4B, 0x1200, vitals.hr, bad, bad, bad, vitals.rr),  # ECG (lead II)
+            absent * 4,  # P1-P4
+            _s5_group(S5_ACTIVE, 0x1, *cuff),  # NIBP
+            _s5_group(S5_ACTIVE, 0xB, round(vitals.temp * 100)),  # T1
+            _s5_group(0, 0, bad) * 3,  # T2-T4
+            _s5_group(S5_ACTIVE, 0, spo2, pr, bad, bad),  # SpO2 and pulse rate
+            _s5_group(0x107, 0x9, et_pct, 3, vitals.rr, round(amb_mmhg * 10)),  # CO2
+            _s5_group(0, 0, bad, bad) * 2,  # O2, N2O
+            _s5_group(0, 0, bad, bad, bad),  # anaesthetic agent
+            _s5_group(0, 0, *[bad] * 8),  # flow and volume
+            _s5_group(0, 0, bad, bad, bad, bad),  # cardiac output, wedge pressure
+            _s5_group(0, 0, bad, bad, bad),  # neuromuscular transmission
+            struct.pack("<3h", bad, bad, bad),  # ECG extras (no group header)
+            _s5_group(0, 0, bad),  # SvO2
+            absent * 2,  # P5, P6
+            bytes(2),  # reserved
+        )
+    )
+    return block
+
+
+def s5_values_record(
+    vitals: Vitals,
+    t_device: datetime,
+    number: int,
+    nibp: Nibp | None,
+    classes: Sequence[int] = (0,),
+) -> bytes:
+    """A displayed-values record: one 278-byte subrecord per class (0 basic; 1-3 extensions)."""
+    subs: list[int] = []
+    data = bytearray()
+    for cls in classes:
+        block = (
+            _s5_basic(vitals, nibp, S5_AMBIENT_MMHG)
+            if cls == 0
+            else struct.pack("<h", S5_INVALID) * 135
+        )
+        word = cls << 8 | S5_DRI_LEVEL << 4 | 1  # class, interface level, subtype "displayed"
+        subs += [len(data), 1]
+        data += (
+            struct.pack("<I", int(t_device.timestamp())) + block + struct.pack("<BBH", 0, 0, word)
+        )
+    return _s5_header(40 + len(data), number, t_device, 0, subs) + bytes(data)
+
+
+def s5_wave_record(pleth: Sequence[int], t_device: datetime, number: int) -> bytes:
+    """A waveform record carrying one pleth subrecord (x0.01 units, 100 Hz)."""
+    sub = struct.pack(f"<HHH{len(pleth)}h", len(pleth), 0, 0, *pleth)
+    return _s5_header(40 + len(sub), number, t_device, 1, (0, S5_PLETH)) + sub

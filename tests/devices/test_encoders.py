@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from console.domain.vitals import Parameter
-from devices.base import Decoded, DeviceEvent, Reading
+from devices.base import Decoded, DeviceEvent, Reading, WaveformChunk
 from devices.registry import available_drivers
 from devices.simulator import SimState, make_source
 from devices.simulator import encoders as enc
@@ -142,3 +142,61 @@ def test_clock_skew_moves_the_device_time() -> None:
     skewed, _ = source.step(11.0, SimState(skew_min=-30))
     assert b"20250304102040+0000" in plain
     assert b"20250304095041+0000" in skewed
+
+
+def test_s5_values_record_layout_and_round_trip() -> None:
+    from devices.protocols.ge_s5 import basic_fields, unframe
+
+    v = vitals_at(40, seed=6)
+    cuff = enc.Nibp(v.sbp, v.dbp, v.map, v.hr, T)
+    record = enc.s5_values_record(v, T, 7, cuff)
+    assert len(record) == 40 + 278  # one basic subrecord, as Vigil asks for
+    framed = enc.s5_frame(record)
+    assert unframe(framed[1:-1]) == record
+    fields = basic_fields(record)
+    assert fields["co2.amb_press"] == enc.S5_AMBIENT_MMHG
+    values = _values(_decode("s5", framed))
+    assert values[Parameter.HR] == v.hr
+    assert values[Parameter.SPO2] == v.spo2
+    assert values[Parameter.PR] == v.pr
+    assert (values[Parameter.NIBP_SYS], values[Parameter.NIBP_DIA]) == (v.sbp, v.dbp)
+    assert values[Parameter.NIBP_MEAN] == v.map
+    assert values[Parameter.RR] == v.rr
+    assert values[Parameter.ETCO2] == pytest.approx(v.etco2, abs=0.1)  # sent in %, back to mmHg
+    assert values[Parameter.TEMP] == pytest.approx(v.temp)
+
+
+def test_s5_sensor_off_sends_invalid_markers_and_no_pleth() -> None:
+    v = vitals_at(5, conditions=frozenset({Condition.SENSOR_OFF}))
+    values = _values(_decode("s5", enc.s5_frame(enc.s5_values_record(v, T, 1, None))))
+    assert Parameter.SPO2 not in values and Parameter.PR not in values
+    assert Parameter.NIBP_SYS not in values  # no cuff reading yet
+    wave = enc.s5_frame(enc.s5_wave_record([enc.S5_INVALID] * 100, T, 2))
+    assert _decode("s5", wave) == []
+
+
+def test_s5_source_is_silent_until_asked_and_forgets_on_a_pulled_cable() -> None:
+    from devices.protocols.ge_s5 import CONNECT_REQUEST, display_request, wave_request
+    from devices.simulator import S5Source
+
+    source = make_source("s5", T, 35.0, seed=3)
+    assert isinstance(source, S5Source)
+    assert source.step(0.0, SimState())[0] == b""
+    source.receive(CONNECT_REQUEST[:30])  # a request may arrive in pieces
+    source.receive(CONNECT_REQUEST[30:])
+    assert (source.interval_s, source.classes, source.pleth) == (5.0, (0,), True)
+    decoder = available_drivers()["s5"].decoder_factory()
+    items: list[Decoded] = []
+    sim = 0.0
+    for _ in range(11):
+        data, delay = source.step(sim, SimState())
+        items += decoder.feed(data)
+        sim += delay
+    hr = [i for i in items if isinstance(i, Reading) and i.parameter is Parameter.HR]
+    assert len(hr) == 3  # displayed values every 5 s: at 0, 5 and 10
+    assert sum(isinstance(i, WaveformChunk) for i in items) == 11  # the pleth every second
+    assert decoder.stats.bad_frames == 0
+    source.receive(display_request(10, classes=0b1110) + wave_request(start=False))
+    assert (source.interval_s, source.classes, source.pleth) == (10.0, (0, 1, 2, 3), False)
+    source.hang_up()
+    assert source.step(sim, SimState())[0] == b""

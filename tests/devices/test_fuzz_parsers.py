@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from itertools import pairwise
 
 import pytest
@@ -14,6 +15,8 @@ from devices.base import Decoded, Reading
 from devices.protocols.hl7 import frame
 from devices.protocols.ivy import HEADER, WAVEFORM_LEN
 from devices.registry import available_drivers
+from devices.simulator import encoders
+from devices.simulator.physiology import vitals_at
 
 DRIVERS = available_drivers()
 
@@ -48,6 +51,14 @@ HL7 = frame(
     b"20240301101500+0100\r"
     b"OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1|97|262688^MDC_DIM_PERCENT^MDC|||||R\r"
 )
+S5 = encoders.s5_frame(  # a displayed-values record with HR, SpO2, PR, NIBP, RR, EtCO2, T1
+    encoders.s5_values_record(
+        vitals_at(40, seed=2),
+        datetime(2024, 3, 1, 10, 15, tzinfo=UTC),
+        1,
+        encoders.Nibp(121, 75, 90, 80, datetime(2024, 3, 1, 10, 14, tzinfo=UTC)),
+    )
+)
 
 #: One valid frame per protocol, and what must separate it from junk (line protocols need the
 #: line end that a real device sends before its next line).
@@ -57,6 +68,7 @@ VALID: dict[str, tuple[bytes, bytes]] = {
     "nonin7": (nonin7_packet(140, 96), b""),
     "ivy": (IVY, b""),
     "hl7": (HL7, b""),
+    "s5": (S5, b""),  # each frame brings its own opening flag
 }
 MINE = sorted(VALID)
 

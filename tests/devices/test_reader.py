@@ -14,6 +14,7 @@ from console.domain.vitals import Parameter
 from devices.base import Decoded, DecoderStats, DriverInfo, Reading, SerialDefaults
 from devices.reader import DeviceReader, ReaderState, ReaderStatus, ReadingBatch
 from devices.registry import available_drivers
+from devices.transport import SerialPort, open_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 FIXED = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -136,7 +137,7 @@ def test_missing_port_is_disconnected_and_retried(qtbot, tmp_path, start_reader)
     assert "nothing" in reader.status().last_error
 
 
-@pytest.mark.parametrize("protocol", ["masimo", "nonin", "ivy", "hl7"])
+@pytest.mark.parametrize("protocol", ["masimo", "nonin", "ivy", "hl7", "s5"])
 def test_simulator_to_reader(qtbot, simulator, start_reader, protocol: str) -> None:
     driver = available_drivers()[protocol]
     port = simulator(protocol, "--speed", "4", "--t0-offset-min", "40")
@@ -161,3 +162,74 @@ def test_cable_pull_disconnects_and_the_reader_reconnects(qtbot, simulator, star
     states = rec.states()
     first_down = states.index(ReaderState.DISCONNECTED)
     assert ReaderState.CONNECTED in states[first_down:]
+
+
+class FreshPtys:
+    """A port opener handing the reader a new pty on every (re)connect; keeps each master."""
+
+    def __init__(self) -> None:
+        self.ends: list[tuple[int, int]] = []  # (master, the slave fd held open here)
+
+    def __call__(self, port: str, defaults: SerialDefaults) -> SerialPort:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        os.set_blocking(master, False)
+        self.ends.append((master, slave))
+        return open_port(os.ttyname(slave), defaults)
+
+    def received(self, index: int) -> bytes:
+        out = b""
+        while True:
+            try:
+                chunk = os.read(self.ends[index][0], 4096)
+            except (BlockingIOError, OSError):
+                return out
+            if not chunk:
+                return out
+            out += chunk
+
+    def pull(self, index: int) -> None:
+        """Close this pty's ends: the reader's next read fails as on an unplugged adapter."""
+        for fd in self.ends[index]:
+            os.close(fd)
+        self.ends[index] = (-1, -1)
+
+    def close(self) -> None:
+        for index, (master, _) in enumerate(self.ends):
+            if master >= 0:
+                self.pull(index)
+
+
+@pytest.fixture
+def fresh_ptys() -> Iterator[FreshPtys]:
+    """Request it before ``start_reader``: its ptys close after the readers have stopped."""
+    ptys = FreshPtys()
+    yield ptys
+    ptys.close()
+
+
+def test_connect_request_is_sent_on_every_connect_and_while_silent(
+    qtbot, fresh_ptys: FreshPtys, start_reader
+) -> None:
+    driver = DriverInfo(
+        "asked", "a monitor that talks when asked", SerialDefaults(), 0.4, "", LineDecoder,
+        connect_request=b"HELLO\n",
+    )  # fmt: skip
+    reader, rec = start_reader("fresh", driver, opener=fresh_ptys, backoff_initial_s=0.05)
+    got = bytearray()
+
+    def asked(index: int, times: int) -> bool:
+        if index >= len(fresh_ptys.ends):
+            return False
+        got.extend(fresh_ptys.received(index))
+        return got.count(b"HELLO\n") >= times
+
+    qtbot.waitUntil(lambda: asked(0, 1), timeout=3000)  # on connecting
+    os.write(fresh_ptys.ends[0][0], b"V=70\n")
+    qtbot.waitUntil(lambda: rec.values() == [70.0], timeout=3000)
+    qtbot.waitUntil(lambda: asked(0, 2), timeout=3000)  # no answer for a period: asked again
+    assert ReaderState.SILENT in rec.states()
+    fresh_ptys.pull(0)
+    qtbot.waitUntil(lambda: reader.status().reconnects >= 1, timeout=5000)
+    got.clear()
+    qtbot.waitUntil(lambda: asked(1, 1), timeout=3000)  # and on the port it reconnected to

@@ -85,6 +85,16 @@ class VitalsPanel(QFrame):
         self.trends.stop()
         self.pleth.stop()
 
+    def set_active(self, active: bool) -> None:
+        """False while the bed is not on screen: everything is kept, nothing is drawn."""
+        self.trends.set_active(active)
+        self.pleth.set_active(active)
+        if active:
+            self._tick.start()
+            self.refresh()
+        else:
+            self._tick.stop()
+
     def show_check(self, face: ClockFace | None) -> None:
         """Follow the session clock: the next vitals check is marked on the trends."""
         check = face.check if face is not None else None

@@ -52,6 +52,7 @@ class PlethStrip(pg.PlotWidget):  # type: ignore[misc]
         self.silence.setPos(WINDOW_S / 2, 0.5)
         plot.addItem(self.silence, ignoreBounds=True)
         plot.setYRange(0, 1, padding=0)
+        self._active = True  # drawing (False: a bed view built ahead, not on screen)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(FRAME_MS)
@@ -110,10 +111,16 @@ class PlethStrip(pg.PlotWidget):  # type: ignore[misc]
         self.curve.setData([], [])
         self.silence.setVisible(True)
 
+    def set_active(self, active: bool) -> None:
+        """False while the bed is not on screen: samples are kept, drawing waits until shown."""
+        self._active = active
+        if active:
+            self.redraw()
+
     def redraw(self) -> None:
         """Hand the sweep buffer to the curve and keep the trace filling the strip's height."""
         self._timer.stop()
-        if not self._dirty:
+        if not self._dirty or not self._active:
             return
         self._dirty = False
         self.curve.setData(self._x, self._y)

@@ -113,6 +113,7 @@ class TrendsWidget(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self._x_range: tuple[float, float] = (0.0, 0.0)
         self._dirty: set[Parameter] = set()
         self._partial: dict[float, dict[Parameter, float]] = {}  # NIBP values waiting for a pair
+        self._active = True  # drawing (False: a bed view built ahead, not on screen)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)
@@ -374,9 +375,17 @@ class TrendsWidget(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         left, right = self._x_range
         self._guides[key].setData(x=[left, right] * len(values), y=np.repeat(values, 2))
 
+    def set_active(self, active: bool) -> None:
+        """False while the bed is not on screen: data is kept, drawing waits until shown."""
+        self._active = active
+        if active:
+            self.refresh()
+
     def refresh(self) -> None:
         """Push the dirty rings into their items (setData on the items made once)."""
         self._timer.stop()
+        if not self._active:
+            return  # the dirty set is kept for when the bed is shown
         dirty, self._dirty = self._dirty, set()
         for parameter in dirty & self.curves.keys():
             t, v = self.rings[parameter].arrays()
