@@ -9,7 +9,7 @@ host times (the beds an eighth of a second apart), as fast as the loop goes; the
 runs between rounds, so each bed's own 500 ms batch timer commits what arrived since its last
 batch: the real ingest path decides the transactions, as it would replaying a capture.
 
-The floor: the same rows (values, text times, packed pleth) inserted with sqlite3 ``executemany``
+The floor: the same rows (values, integer sample times, packed pleth) inserted with sqlite3 ``executemany``
 into a copy of the same database (same schema and PRAGMAs, and as many transactions per bed as the
 replay made), timed around the inserts and commits only. Shared helpers for B6 and B12 (a seeded room, monitor messages) live
 here too.
@@ -46,6 +46,7 @@ from console.settings import Settings  # noqa: E402
 from console.store.account_repository import AccountRepository  # noqa: E402
 from console.store.database import Store  # noqa: E402
 from console.store.repositories import PeopleRepository  # noqa: E402
+from console.store.types import to_micros  # noqa: E402
 from devices.base import Reading, WaveformChunk  # noqa: E402
 from devices.simulator.physiology import pleth_sample  # noqa: E402
 
@@ -277,7 +278,7 @@ def floor(
     for second in range(seconds):
         for i, sid in enumerate(session_ids):
             at = START + timedelta(seconds=second + i / len(session_ids))
-            host = text(at)
+            host = to_micros(at)  # as the store keeps a sample's arrival
             port = f"/dev/ttyUSB{i}"
             values = tracks[i].values[second].tolist()
             rows = [

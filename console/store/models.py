@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from console.store.types import UTCDateTime
+from console.store.types import UTCDateTime, UTCMicros
 
 
 class Base(DeclarativeBase):
@@ -126,7 +126,7 @@ class VitalSampleRow(Base):
     value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(12))
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    host_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    host_time: Mapped[datetime] = mapped_column(UTCMicros)  # µs since 1970: compact, exact
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     measurement_key: Mapped[str | None] = mapped_column(String(80))
 

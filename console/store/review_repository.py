@@ -43,7 +43,7 @@ from console.store.models import (
     StaffRow,
 )
 from console.store.repositories import PeopleRepository, SessionRepository
-from console.store.vitals_repository import VitalsRepository
+from console.store.vitals_repository import EPOCH_SECONDS, VitalsRepository
 from console.store.workflow_repository import WorkflowRepository
 
 _CLOSED = (SessionState.DISCHARGED.value, SessionState.ABORTED.value)
@@ -172,13 +172,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-# seconds since the epoch, computed by the database (SQLite keeps UTC text with microseconds)
-_EPOCH = {
-    "sqlite": "CAST(strftime('%s', host_time) AS REAL) + CAST(substr(host_time, 20) AS REAL)",
-    "postgresql": "CAST(EXTRACT(EPOCH FROM host_time) AS DOUBLE PRECISION)",
-}
 
 
 class ReviewRepository:
@@ -340,14 +333,11 @@ class ReviewRepository:
         with self._store.transaction() as tx, _collector_paused():
             connection = tx.connection()
             dialect = connection.dialect
-            epoch = _EPOCH.get(dialect.name)
-            if epoch is None:  # another database: go through the ordinary mapping
-                return vital_series(self._vitals.history(session_id))
             marker = "?" if dialect.paramstyle == "qmark" else "%s"
             cursor = connection.connection.cursor()  # the driver's own cursor: plain tuples
             try:
                 cursor.execute(
-                    f"SELECT parameter, {epoch}, value, source = 'manual' FROM vital_sample "
+                    f"SELECT parameter, {EPOCH_SECONDS}, value, source = 'manual' FROM vital_sample "
                     f"WHERE session_id = {marker} ORDER BY host_time, id",
                     (session_id,),
                 )

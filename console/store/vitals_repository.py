@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, insert, select
 from console.domain.vitals import PARAMETERS, Parameter, TrendRow, VitalPoint
 from console.store.database import Store
 from console.store.models import VitalSampleRow, WaveformBlobRow
+from console.store.types import from_micros, to_micros
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,9 @@ class WaveformBlob:
     start_time: datetime
     samples: bytes
 
+
+#: A sample's arrival time in seconds since 1970, computed by the database (any dialect).
+EPOCH_SECONDS = "CAST(host_time AS DOUBLE PRECISION) / 1000000"
 
 _COLUMNS = (
     "session_id, source, device, parameter, value, unit, device_time, host_time, "
@@ -60,6 +64,14 @@ def _insert_points(connection: Connection, session_id: int, points: Sequence[Vit
             found = converted[value] = _driver_time(value, sqlite)
         return found
 
+    arrivals: dict[datetime, int] = {}
+
+    def micros(value: datetime) -> int:
+        found = arrivals.get(value)
+        if found is None:
+            found = arrivals[value] = to_micros(value)
+        return found
+
     units = {parameter: info.unit for parameter, info in PARAMETERS.items()}
     connection.exec_driver_sql(
         sql,
@@ -72,7 +84,7 @@ def _insert_points(connection: Connection, session_id: int, points: Sequence[Vit
                 p.value,
                 units[p.parameter],
                 stored(p.device_time),
-                stored(p.at),
+                micros(p.at),
                 p.entered_by_id,
                 p.measurement_key,
             )
@@ -143,24 +155,22 @@ class VitalsRepository:
             until = ""
             if before is not None:
                 until = f" AND host_time < {marker}"
-                bound += (_driver_time(before, connection.dialect.name == "sqlite"),)
+                bound += (to_micros(before),)
             rows = connection.exec_driver_sql(
                 "SELECT parameter, value, host_time, source, device_time, measurement_key, "
                 f"entered_by_id, device FROM vital_sample WHERE session_id = {marker}{until} "
                 "ORDER BY host_time, id",
                 bound,
             ).fetchall()
-        if connection.dialect.name != "sqlite":
-            return [_point(r) for r in rows]
-        parse = _parse_utc
+        sqlite = connection.dialect.name == "sqlite"
         parameters = {p.value: p for p in Parameter}
         return [
             VitalPoint(
                 parameters[r[0]],
                 r[1],
-                parse(r[2]),
+                from_micros(r[2]),
                 r[3],
-                parse(r[4]) if r[4] else None,
+                (_parse_utc(r[4]) if sqlite else r[4]) if r[4] else None,
                 r[5],
                 r[6],
                 r[7],
@@ -174,15 +184,9 @@ class VitalsRepository:
         """
         with self._store.transaction() as tx:
             connection = tx.connection()
-            sqlite = connection.dialect.name == "sqlite"
             marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-            seconds = (
-                "(julianday(host_time) - 2440587.5) * 86400.0"
-                if sqlite
-                else "CAST(EXTRACT(EPOCH FROM host_time) AS DOUBLE PRECISION)"
-            )
             rows = connection.exec_driver_sql(
-                f"SELECT parameter, value, {seconds}, COALESCE(NULLIF(device, ''), source) "
+                f"SELECT parameter, value, {EPOCH_SECONDS}, COALESCE(NULLIF(device, ''), source) "
                 f"FROM vital_sample WHERE session_id = {marker} ORDER BY host_time, id",
                 (session_id,),
             ).fetchall()

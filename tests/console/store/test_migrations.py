@@ -116,3 +116,49 @@ def test_the_table_models_agree_with_the_migrations(engine: Engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_sample_times_become_exact_microseconds_and_come_back(engine: Engine):
+    from datetime import UTC, datetime, timedelta
+
+    from console.store.vitals_repository import VitalsRepository
+
+    _MICROSECOND = timedelta(microseconds=1)
+
+    command.upgrade(alembic_config(engine), "0006")
+    at = "2026-03-08 06:30:00+00:00"
+    times = ["2026-03-08 06:31:02.123456", "2026-03-08 06:31:03.000000", "2026-03-08 06:31:03.5"]
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO staff (id, name, role) VALUES (1, 'Old Hand', 'nurse')",
+            "INSERT INTO room (id, name) VALUES (1, 'Room 1')",
+            "INSERT INTO patient (id, display_name, chart_id, date_of_birth, weight_kg, created_at)"
+            f" VALUES (1, 'J. D.', 'MRN-1', '1986-04-12', 72.5, '{at}')",
+            "INSERT INTO session (id, uid, patient_id, room_id, therapist_id, checked_in_at, state)"
+            f" VALUES (1, 'u-1', 1, 1, 1, '{at}', 'monitoring')",
+            *(
+                "INSERT INTO vital_sample (session_id, source, device, parameter, value, unit,"
+                f" host_time) VALUES (1, 'ivy', '/dev/pts/1', 'hr', {70 + n}, '/min', '{t}')"
+                for n, t in enumerate(times)
+            ),
+        ):
+            connection.execute(text(statement))
+    upgrade_to_head(engine)
+    expected = [
+        datetime(2026, 3, 8, 6, 31, 2, 123456, tzinfo=UTC),
+        datetime(2026, 3, 8, 6, 31, 3, tzinfo=UTC),
+        datetime(2026, 3, 8, 6, 31, 3, 500000, tzinfo=UTC),
+    ]
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT host_time FROM vital_sample ORDER BY id")).all()
+        indexes = inspect(connection).get_indexes("vital_sample")
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert [row[0] for row in stored] == [(t - epoch) // _MICROSECOND for t in expected]
+    assert [i["column_names"] for i in indexes] == [["session_id", "host_time"]]
+    store = Store(engine)
+    assert [p.at for p in VitalsRepository(store).history(1)] == expected
+    command.downgrade(alembic_config(engine), "0006")
+    with engine.connect() as connection:
+        back = connection.execute(text("SELECT host_time FROM vital_sample ORDER BY id")).all()
+    parsed = [v if isinstance(v, datetime) else datetime.fromisoformat(v) for (v,) in back]
+    assert [p.replace(tzinfo=UTC) if p.tzinfo is None else p for p in parsed] == expected
