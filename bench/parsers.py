@@ -7,6 +7,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -14,7 +15,9 @@ if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
 from devices.base import Decoder, Reading  # noqa: E402
-from devices.protocols import hl7, ivy, masimo, nonin  # noqa: E402
+from devices.protocols import ge_s5, hl7, ivy, masimo, nonin  # noqa: E402
+from devices.simulator import encoders  # noqa: E402
+from devices.simulator.physiology import vitals_at  # noqa: E402
 
 CHUNK = 4096  # what a reader gets from one read(in_waiting) on a busy port, roughly
 LINE_TARGET = 200_000.0
@@ -22,6 +25,17 @@ FRAME_TARGET = 500_000.0
 IVY_CAPTURE = (
     PROJECT.parent / "shared" / "fixtures" / "devices" / "ivy_450c_ansar_b" / "Ivy450C.1.data"
 )
+S5_CAPTURE = (
+    PROJECT.parent
+    / "shared"
+    / "fixtures"
+    / "devices"
+    / "ge_datex_s5_as3"
+    / "pycollect"
+    / "db02.raw"
+)
+S5_WIRE_BYTES_S = 19200 / 10  # the S/5 line at 19200 baud: about 1.9 KB/s
+S5_TARGET_FACTOR = 10_000.0  # B1 target: decode 10,000 times faster than the line delivers
 
 
 def masimo_stream(n: int) -> tuple[bytes, int]:
@@ -101,6 +115,28 @@ def hl7_stream(messages: int) -> tuple[bytes, int]:
     return b"".join(out), segments
 
 
+def s5_stream(repeat: int) -> tuple[bytes, int]:
+    """The real pycollect session (values records and 100 Hz pleth) repeated; frames in it."""
+    if S5_CAPTURE.exists():
+        raw = S5_CAPTURE.read_bytes()
+        one = raw[raw.index(b"\x7e") : raw.rindex(b"\x7e") + 1]  # whole frames only
+    else:  # the shared fixtures are absent: the simulator's records, one values + 5 pleth
+        one = s5_values_frame() + b"".join(
+            ge_s5.frame(encoders.s5_wave_record(list(range(-200, 200, 4)), S5_T, n))
+            for n in range(5)
+        )
+    counter = ge_s5.S5Decoder()
+    counter.feed(one)
+    return one * repeat, counter.stats.good_frames * repeat
+
+
+def s5_values_frame() -> bytes:
+    """One displayed-values frame as the simulator sends it."""
+    cuff = encoders.Nibp(121, 75, 90, 80, S5_T)
+    return encoders.s5_frame(encoders.s5_values_record(vitals_at(30), S5_T, 1, cuff))
+
+
+S5_T = datetime(2024, 3, 1, 10, 15, tzinfo=UTC)
 RUNS = 5  # best of: the machine is shared, and a run that overlaps other work is not the figure
 
 
@@ -165,6 +201,15 @@ def main() -> int:
         rate, _ = throughput(lambda f=fmt: nonin.NoninDecoder(f), data, n)  # type: ignore[misc]
         rows.append((name, "binary frames/s", rate, FRAME_TARGET, rate >= FRAME_TARGET))
 
+    data, n = s5_stream(60)
+    seconds = len(data) / throughput(ge_s5.S5Decoder, data, len(data))[0]
+    byte_target = S5_TARGET_FACTOR * S5_WIRE_BYTES_S
+    frame_target = byte_target * n / len(data)  # the same factor over the line's frame rate
+    rows.append(
+        ("s5", "bytes/s", len(data) / seconds, byte_target, len(data) / seconds >= byte_target)
+    )
+    rows.append(("s5", "frames/s", n / seconds, frame_target, n / seconds >= frame_target))
+
     print(f"B1 parser throughput (one core, 4 KiB chunks, best of {RUNS})")
     print(f"{'protocol':<9} {'unit':<16} {'figure':>12} {'target':>12}  verdict")
     for name, unit, rate, target, ok in rows:
@@ -180,13 +225,15 @@ def main() -> int:
         ("nonin7", lambda: nonin.NoninDecoder(7), nonin_packet(7, 72, 97, 10), b""),
         ("ivy", ivy.IvyDecoder, ivy_msg, b""),
         ("hl7", hl7.Hl7Decoder, hl7_stream(1)[0], b""),
+        ("s5", ge_s5.S5Decoder, s5_values_frame(), b""),
     ]
     for name, factory, frame, sep in resync_cases:
         lost = frames_lost_after_garbage(factory, frame, sep)
         print(f"{name:<9} {lost:>8} {'<= 1':>8}  {'PASS' if lost <= 1 else 'FAIL'}")
     print(
         "\n(a 'frame' is a line for Masimo, a 25-frame packet for Nonin — it is decoded whole —,"
-        " a message for Ivy and HL7; line protocols resync at the next line end)"
+        " a message for Ivy and HL7, a record for the S/5; line protocols resync at the next line"
+        " end; S/5 target: 10,000 x the 19200-baud line, ~1.9 KB/s)"
     )
     return 0
 

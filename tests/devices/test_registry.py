@@ -5,7 +5,7 @@ from __future__ import annotations
 from devices.base import DecoderStats, DriverInfo
 from devices.registry import available_drivers
 
-MINE = {"masimo", "nonin", "nonin7", "ivy", "hl7"}
+MINE = {"masimo", "nonin", "nonin7", "ivy", "hl7", "s5"}
 
 
 def test_all_parsers_registered() -> None:
@@ -36,3 +36,10 @@ def test_oximeter_watchdog_period() -> None:
     drivers = available_drivers()
     assert drivers["masimo"].expected_period_s == 10.0
     assert drivers["hl7"].serial.baudrate == 9600
+
+
+def test_the_s5_asks_for_its_data_on_its_own_line_settings() -> None:
+    s5 = available_drivers()["s5"]
+    assert (s5.serial.baudrate, s5.serial.parity, s5.serial.rtscts) == (19200, "E", True)
+    assert s5.connect_request  # the computer interface sends nothing until it is asked
+    assert all(not d.connect_request for n, d in available_drivers().items() if n != "s5")

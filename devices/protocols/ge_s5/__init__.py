@@ -34,7 +34,7 @@ DRIVER = DriverInfo(
     expected_period_s=3.0 * DISPLAY_INTERVAL_S,
     help_text=(
         "Connect the monitor's computer interface port (19200 baud, 8 data bits, even parity, "
-        "1 stop bit, RTS/CTS handshake: a null-modem cable with the handshake lines). The "
+        "1 stop bit, RTS/CTS handshake: the cable must carry RTS and CTS). The "
         "monitor sends only when asked: Vigil asks for the displayed values every "
         f"{DISPLAY_INTERVAL_S} s and the pleth wave on connecting and again after a reconnect. "
         "Vigil reads HR, SpO2 and pulse rate, NIBP, respiration rate, EtCO2 (converted to mmHg) "

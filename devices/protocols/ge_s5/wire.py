@@ -68,7 +68,7 @@ _SAMPLES: dict[int, struct.Struct] = {}
 #: Values at or below this are status codes (invalid, not updated, out of range, ...).
 INVALID_LIMIT = -32001
 
-DISPLAY_INTERVAL_S = 5  # displayed values every 5 s: the interval every interface level accepts
+DISPLAY_INTERVAL_S = 5  # displayed values every 5 s: the open reference tools call 5 s the minimum
 PLETH_RATE_HZ = 100.0
 WAVE_PLETH = 8
 #: Waveform subrecord types (the sample rate of each is fixed by the monitor).
