@@ -64,21 +64,27 @@ def engine(store_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+_AT = "2026-03-08 06:30:00+00:00"
+#: A staff member, a room, a patient and an open session, as an older schema holds them.
+_ONE_SESSION = (
+    "INSERT INTO staff (id, name, role) VALUES (1, 'Old Hand', 'nurse')",
+    "INSERT INTO room (id, name) VALUES (1, 'Room 1')",
+    "INSERT INTO patient (id, display_name, chart_id, date_of_birth, weight_kg, created_at)"
+    f" VALUES (1, 'J. D.', 'MRN-1', '1986-04-12', 72.5, '{_AT}')",
+    "INSERT INTO session (id, uid, patient_id, room_id, therapist_id, checked_in_at, state)"
+    f" VALUES (1, 'u-1', 1, 1, 1, '{_AT}', 'monitoring')",
+)
+
+
 def test_the_beds_migration_keeps_sessions_and_devices_and_leaves_the_new_columns_empty(
     engine: Engine,
 ):
     command.upgrade(alembic_config(engine), "0005")
-    at = "2026-03-08 06:30:00+00:00"
     with engine.begin() as connection:
         for statement in (
-            "INSERT INTO staff (id, name, role) VALUES (1, 'Old Hand', 'nurse')",
-            "INSERT INTO room (id, name) VALUES (1, 'Room 1')",
-            "INSERT INTO patient (id, display_name, chart_id, date_of_birth, weight_kg, created_at)"
-            f" VALUES (1, 'J. D.', 'MRN-1', '1986-04-12', 72.5, '{at}')",
-            "INSERT INTO session (id, uid, patient_id, room_id, therapist_id, checked_in_at, state)"
-            f" VALUES (1, 'u-1', 1, 1, 1, '{at}', 'monitoring')",
+            *_ONE_SESSION,
             "INSERT INTO session_device (id, session_id, protocol, port, attached_at)"
-            f" VALUES (1, 1, 'masimo', '/dev/ttyUSB0', '{at}')",
+            f" VALUES (1, 1, 'masimo', '/dev/ttyUSB0', '{_AT}')",
         ):
             connection.execute(text(statement))
     upgrade_to_head(engine)
@@ -126,16 +132,10 @@ def test_sample_times_become_exact_microseconds_and_come_back(engine: Engine):
     _MICROSECOND = timedelta(microseconds=1)
 
     command.upgrade(alembic_config(engine), "0006")
-    at = "2026-03-08 06:30:00+00:00"
     times = ["2026-03-08 06:31:02.123456", "2026-03-08 06:31:03.000000", "2026-03-08 06:31:03.5"]
     with engine.begin() as connection:
         for statement in (
-            "INSERT INTO staff (id, name, role) VALUES (1, 'Old Hand', 'nurse')",
-            "INSERT INTO room (id, name) VALUES (1, 'Room 1')",
-            "INSERT INTO patient (id, display_name, chart_id, date_of_birth, weight_kg, created_at)"
-            f" VALUES (1, 'J. D.', 'MRN-1', '1986-04-12', 72.5, '{at}')",
-            "INSERT INTO session (id, uid, patient_id, room_id, therapist_id, checked_in_at, state)"
-            f" VALUES (1, 'u-1', 1, 1, 1, '{at}', 'monitoring')",
+            *_ONE_SESSION,
             *(
                 "INSERT INTO vital_sample (session_id, source, device, parameter, value, unit,"
                 f" host_time) VALUES (1, 'ivy', '/dev/pts/1', 'hr', {70 + n}, '/min', '{t}')"
