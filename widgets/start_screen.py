@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
-    QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -21,7 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.people import PatientDraft
+from console.domain.people import (
+    DATE_FORMAT,
+    PatientDraft,
+    parse_date_of_birth,
+    parse_weight,
+    validate_patient,
+)
 from console.domain.room import MAX_CHAIRS
 from console.domain.sessions import SessionRecord
 from console.errors import PermissionDenied, StoreUnavailable, ValidationFailed
@@ -90,15 +95,18 @@ class StartScreen(QWidget):
         self.patient_pick.currentIndexChanged.connect(self._on_patient_pick_changed)
         self.name_edit = placeholder_edit("name or initials")
         self.chart_edit = placeholder_edit("MRN / chart id")
-        self.dob_edit = QDateEdit()
-        self.dob_edit.setDisplayFormat("yyyy-MM-dd")
-        self.dob_edit.setCalendarPopup(True)
-        self.dob_edit.setDate(QDate(1980, 1, 1))
-        self.weight_edit = QDoubleSpinBox()
-        self.weight_edit.setRange(0, 500)
-        self.weight_edit.setDecimals(1)
-        self.weight_edit.setSuffix(" kg")
-        self.weight_edit.setSpecialValueText("—")
+        # typed text, read by the domain's parsers: no default date, nothing guessed or dropped
+        self.dob_edit = placeholder_edit(DATE_FORMAT)
+        self.dob_edit.setToolTip(f"Year first: {DATE_FORMAT}, e.g. 1985-03-12")
+        self.weight_edit = placeholder_edit("kg, e.g. 72.5")
+        self._fields: dict[str, QLineEdit] = {
+            "display_name": self.name_edit,
+            "chart_id": self.chart_edit,
+            "date_of_birth": self.dob_edit,
+            "weight_kg": self.weight_edit,
+        }
+        for key, edit in self._fields.items():
+            edit.textEdited.connect(lambda _text, key=key: self._recheck(key))
         self.room_pick = QComboBox()
         self.room_pick.currentIndexChanged.connect(self._on_room_pick_changed)
         self.chair_pick = QComboBox()
@@ -126,6 +134,7 @@ class StartScreen(QWidget):
             form.addRow("", self.errors[key])
         form.addRow("Room", self.room_pick)
         form.addRow("Chair", self.chair_pick)
+        self.chair_pick.activated.connect(lambda _index: self._set_error("chair", ""))
         form.addRow("", self.errors["chair"])
         form.addRow("Therapist", self.therapist_pick)
         form.addRow("Medical staff", self.medical_pick)
@@ -223,8 +232,10 @@ class StartScreen(QWidget):
 
     def _on_patient_pick_changed(self) -> None:
         new = self.patient_pick.currentData() in (NEW_PATIENT, None)
-        for widget in (self.name_edit, self.chart_edit, self.dob_edit, self.weight_edit):
+        for key, widget in self._fields.items():
             widget.setEnabled(new)
+            if not new:
+                self._set_error(key, "")  # an existing patient: these fields are not used
 
     def _on_open_list_activated(self, item: QListWidgetItem) -> None:
         self.resumeRequested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
@@ -235,18 +246,58 @@ class StartScreen(QWidget):
             self._on_open_list_activated(item)
 
     def _show_errors(self, messages: dict[str, str]) -> None:
-        fields = {
-            "display_name": self.name_edit,
-            "chart_id": self.chart_edit,
-            "date_of_birth": self.dob_edit,
-            "weight_kg": self.weight_edit,
-        }
-        for key, label in self.errors.items():
-            text = messages.get(key, "")
-            label.setText(text)
-            label.setVisible(bool(text))
-            if key in fields:
-                set_invalid(fields[key], bool(text))
+        for key in self.errors:
+            self._set_error(key, messages.get(key, ""))
+
+    def _set_error(self, key: str, text: str) -> None:
+        """Show ``text`` beside the field ``key`` (marking the field), or clear it when empty."""
+        label = self.errors[key]
+        if label.text() == text:
+            return
+        label.setText(text)
+        label.setVisible(bool(text))
+        if key in self._fields:
+            set_invalid(self._fields[key], bool(text))
+
+    def _recheck(self, key: str) -> None:
+        """After an edit, a field showing a message is checked again: fixed, the message goes."""
+        if self.errors[key].text():
+            _draft, messages = self._read_patient(date.today())
+            self._set_error(key, messages.get(key, ""))
+
+    def _read_patient(self, today: date) -> tuple[PatientDraft, dict[str, str]]:
+        """The new patient as typed, and a message for every bad field (empty when valid).
+
+        A date or weight that cannot be read goes into the draft as None, which the domain
+        refuses, so such a draft is never stored; its message says what was wrong with the text.
+        """
+        unreadable: dict[str, str] = {}
+        dob: date | None = None
+        weight: float | None = None
+        try:
+            dob = parse_date_of_birth(self.dob_edit.text())
+        except ValidationFailed as failed:
+            unreadable.update((e.field, e.message) for e in failed.errors)
+        try:
+            weight = parse_weight(self.weight_edit.text())
+        except ValidationFailed as failed:
+            unreadable.update((e.field, e.message) for e in failed.errors)
+        draft = PatientDraft(
+            display_name=self.name_edit.text(),
+            chart_id=self.chart_edit.text(),
+            date_of_birth=dob,
+            weight_kg=weight,
+        )
+        messages = {e.field: e.message for e in validate_patient(draft, today)}
+        return draft, messages | unreadable
+
+    def _taken_chair(self, room_id: object, chair: object) -> str | None:
+        """The message for a chair the open sessions (as last read) show as taken, or None."""
+        for record in self._open:
+            if record.room_id == room_id and record.chair is not None and record.chair == chair:
+                who = self._patient_names.get(record.patient_id, "?")
+                return f"Chair {chair} is taken: {who} is checked in there."
+        return None
 
     def _on_check_in_clicked(self) -> None:
         self.check_in()
@@ -266,17 +317,22 @@ class StartScreen(QWidget):
         if self._actor is not None and actor is None:
             self._show_errors({"session": "Sign in first: a check-in carries your name."})
             return None
+        patient_id = self.patient_pick.currentData()
+        new = patient_id in (NEW_PATIENT, None)
+        # every bad field is named at once, and nothing is stored while any is bad
+        messages: dict[str, str] = {}
+        draft = None
+        if new:
+            draft, messages = self._read_patient(date.today())
+        taken = self._taken_chair(room, self.chair_pick.currentData())
+        if taken is not None:
+            messages["chair"] = taken
+        if messages:
+            self._show_errors(messages)
+            return None
         try:
-            patient_id = self.patient_pick.currentData()
-            if patient_id in (NEW_PATIENT, None):
-                qdate = self.dob_edit.date()
-                weight = self.weight_edit.value()
-                draft = PatientDraft(
-                    display_name=self.name_edit.text(),
-                    chart_id=self.chart_edit.text(),
-                    date_of_birth=date(qdate.year(), qdate.month(), qdate.day()),
-                    weight_kg=weight if weight > 0 else None,
-                )
+            if draft is not None:
+                # the service checks again against its own clock (and the chart id)
                 patient_id = self._people.register_patient(draft).id
             bed = self._room.check_in(
                 int(patient_id),
@@ -293,9 +349,8 @@ class StartScreen(QWidget):
             self._show_errors({"session": f"Not checked in: {error}"})
             return None
         self._show_errors({})
-        self.name_edit.clear()
-        self.chart_edit.clear()
-        self.weight_edit.setValue(0)
+        for edit in self._fields.values():
+            edit.clear()
         self.reload()
         self.checkedIn.emit(bed.session_id)
         return bed.session_id

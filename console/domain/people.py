@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date
 
-from console.errors import FieldError
+from console.errors import FieldError, ValidationFailed
 
 
 class StaffRole(enum.StrEnum):
@@ -57,6 +58,51 @@ class PatientDraft:
 
 MIN_WEIGHT_KG = 20.0
 MAX_WEIGHT_KG = 350.0
+EARLIEST_BIRTH = date(1900, 1, 1)
+DATE_FORMAT = "YYYY-MM-DD"  # how a date of birth is typed and shown
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_WEIGHT = re.compile(r"([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*(?:kg)?", re.IGNORECASE | re.ASCII)
+
+
+def parse_date_of_birth(text: str) -> date | None:
+    """A date of birth typed as YYYY-MM-DD (year first, as shown); None when left empty.
+
+    Anything else raises ValidationFailed naming ``date_of_birth``: no other order is guessed,
+    so 1985-03-12 is always the 12th of March.
+    """
+    typed = text.strip()
+    if not typed:
+        return None
+    match = _DATE.fullmatch(typed)
+    if match is None:
+        raise ValidationFailed(
+            [FieldError("date_of_birth", f"Type the date as {DATE_FORMAT}, e.g. 1985-03-12.")]
+        )
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValidationFailed(
+            [FieldError("date_of_birth", f"{typed} is not a date: check the month and day.")]
+        ) from None
+
+
+def parse_weight(text: str) -> float | None:
+    """A weight typed in kg ("72.5", "72,5" or "72.5 kg"); None when left empty.
+
+    Anything that is not a number raises ValidationFailed naming ``weight_kg``; whether the
+    number is a possible weight is for ``validate_patient``.
+    """
+    typed = text.strip()
+    if not typed:
+        return None
+    match = _WEIGHT.fullmatch(typed)
+    if match is None:
+        raise ValidationFailed(
+            [FieldError("weight_kg", f'"{typed}" is not a weight: type it in kg, e.g. 72.5.')]
+        )
+    return float(match.group(1).replace(",", "."))
 
 
 def validate_patient(draft: PatientDraft, today: date) -> list[FieldError]:
@@ -74,6 +120,8 @@ def validate_patient(draft: PatientDraft, today: date) -> list[FieldError]:
         errors.append(FieldError("date_of_birth", "Enter the date of birth."))
     elif draft.date_of_birth > today:
         errors.append(FieldError("date_of_birth", "The date of birth is in the future."))
+    elif draft.date_of_birth < EARLIEST_BIRTH:
+        errors.append(FieldError("date_of_birth", "Check the year: that is before 1900."))
     elif today.year - draft.date_of_birth.year > 120:
         errors.append(FieldError("date_of_birth", "Check the year: that is over 120 years ago."))
     if draft.weight_kg is None:

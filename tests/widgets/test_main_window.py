@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 
 from console.domain.lifecycle import SessionState
 
@@ -14,8 +14,8 @@ def test_check_in_with_bad_input_shows_messages_beside_fields_and_stores_nothing
 ):
     start = app.window.start_screen
     assert app.window.stack.currentWidget() is app.window.start_screen
-    start.weight_edit.setValue(0)
-    start.dob_edit.setDate(QDate(2030, 1, 1))
+    start.weight_edit.clear()
+    qtbot.keyClicks(start.dob_edit, "2030-01-01")
     qtbot.mouseClick(start.check_in_button, Qt.MouseButton.LeftButton)
     assert start.errors["display_name"].isVisible()
     assert "name or initials" in start.errors["display_name"].text()
@@ -32,8 +32,8 @@ def test_check_in_a_new_patient_opens_the_session_view(qtbot, app, sqlite_clinic
     start = app.window.start_screen
     qtbot.keyClicks(start.name_edit, "R. S.")
     qtbot.keyClicks(start.chart_edit, "MRN-77")
-    start.dob_edit.setDate(QDate(1979, 5, 6))
-    start.weight_edit.setValue(81.5)
+    qtbot.keyClicks(start.dob_edit, "1979-05-06")
+    qtbot.keyClicks(start.weight_edit, "81.5")
     qtbot.keyClick(app.window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert app.window.bed_view is not None
     record = app.sessions.active
@@ -48,7 +48,8 @@ def test_an_existing_chart_id_is_refused_beside_the_field(qtbot, app):
     start = app.window.start_screen
     qtbot.keyClicks(start.name_edit, "Dup")
     qtbot.keyClicks(start.chart_edit, "MRN-1")
-    start.weight_edit.setValue(70)
+    qtbot.keyClicks(start.dob_edit, "1979-05-06")
+    qtbot.keyClicks(start.weight_edit, "70")
     start.check_in()
     assert "exists" in start.errors["chart_id"].text()
 
