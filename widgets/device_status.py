@@ -1,4 +1,6 @@
-"""The device status panel: each connected monitor, the patient it is on, its state and counters."""
+"""The device status panel: a card per connected monitor with the patient it is on, its state,
+its counters and Disconnect, narrow enough for the bed view's tools pane (no sideways scroll).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -27,20 +31,7 @@ from widgets.connect_dialog import ConnectDialog, MoveDialog, patient_text
 from widgets.theme import named
 
 REFRESH_MS = 1000
-HEADERS = (
-    "Monitor",
-    "Port",
-    "Patient",
-    "State",
-    "Frames good / bad",
-    "Resyncs",
-    "Reconnects",
-    "Last reading",
-    "Last error",
-    "",
-    "",
-)
-ERROR_COLUMN = HEADERS.index("Last error")
+ELIDED_MIN_WIDTH = 60  # an elided label may shrink this far; its full text is in the tooltip
 
 STATE_TEXT: dict[ReaderState, str] = {
     ReaderState.CONNECTING: "connecting…",
@@ -53,7 +44,11 @@ STATE_TEXT: dict[ReaderState, str] = {
 # Colours that read on both the day (white) and night (near-black) panels; the themes may
 # override them with QLabel#deviceState[state="…"] rules of their own.
 STATE_QSS = """
-QWidget#deviceGrid { background: transparent; }
+QWidget#deviceCards { background: transparent; }
+QFrame#deviceCard { border: 1px solid rgba(122, 136, 150, 0.55); border-radius: 6px; }
+QLabel#deviceTitle { font-weight: 600; }
+QLabel#devicePort { font-size: 9pt; color: #7a8896; }
+QLabel#deviceCount { font-weight: 600; }
 QLabel#deviceState { font-weight: 600; }
 QLabel#deviceState[state="connected"] { color: #3c8d5a; }
 QLabel#deviceState[state="silent"] { color: #c08a1e; }
@@ -65,7 +60,6 @@ QLabel#devicePatient { font-weight: 600; }
 QLabel#devicePatient[bound="false"] { color: #c08a1e; }
 QLabel#deviceValues { font-size: 9pt; color: #7a8896; }
 """
-ERROR_CHARS = 60  # longer errors are cut in the row; the full text is in the tooltip
 
 
 def reading_age(last: datetime | None, now: datetime) -> str:
@@ -88,13 +82,56 @@ def values_text(values: dict[Parameter, float]) -> str:
     return f"{shown} — not recorded"
 
 
+class ElidedLabel(QLabel):
+    """One line that ends in "…" when narrower than its text (``text()`` stays whole); the
+    whole text is its tooltip. It never makes its card wider than the pane.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def elided(self) -> str:
+        """The text as drawn at the label's current width."""
+        return self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, max(0, self.contentsRect().width())
+        )
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), ELIDED_MIN_WIDTH), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            self.contentsRect(),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            self.palette(),
+            self.isEnabled(),
+            self.elided(),
+            self.foregroundRole(),
+        )
+        painter.end()
+
+
+def _caption(text: str) -> QLabel:
+    return named(QLabel(text), "deviceHeader")
+
+
 @dataclass(eq=False)
 class DeviceRow:
-    """The labels and button of one device's row."""
+    """The card of one device and the labels and buttons on it."""
 
     spec: DeviceSpec
+    card: QFrame
     protocol: QLabel
-    port: QLabel
+    port: ElidedLabel
     patient_cell: QWidget
     patient: QLabel
     values: QLabel
@@ -103,32 +140,18 @@ class DeviceRow:
     resyncs: QLabel
     reconnects: QLabel
     age: QLabel
-    error: QLabel
+    error: ElidedLabel
     move_button: QPushButton
     disconnect_button: QPushButton
     status: ReaderStatus | None = None
 
-    def widgets(self) -> tuple[QWidget, ...]:
-        return (
-            self.protocol,
-            self.port,
-            self.patient_cell,
-            self.state,
-            self.frames,
-            self.resyncs,
-            self.reconnects,
-            self.age,
-            self.error,
-            self.move_button,
-            self.disconnect_button,
-        )
-
 
 class DeviceStatusPanel(QFrame):
-    """Shows every device the manager reads and the patient it is on; Move/Assign and Disconnect
-    per row; "Connect monitor…" below (preselecting ``session_id``, the bed on screen, if any).
+    """Shows a card for every device the manager reads: the monitor and its port, its state,
+    the patient it is on (Move…/Assign…), its counters, its last error and Disconnect;
+    "Connect monitor…" below (preselecting ``session_id``, the bed on screen, if any).
 
-    An unassigned monitor's latest values are shown in its row, marked as not recorded.
+    An unassigned monitor's latest values are shown on its card, marked as not recorded.
     """
 
     # the user pressed "Connect monitor…" (no payload); the panel also opens the dialog
@@ -162,14 +185,10 @@ class DeviceStatusPanel(QFrame):
         self._unassigned: dict[str, dict[Parameter, float]] = {}
         self._values_dirty: set[str] = set()
 
-        self._grid_host = named(QWidget(), "deviceGrid")
-        self._grid = QGridLayout(self._grid_host)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setHorizontalSpacing(14)
-        self._grid.setVerticalSpacing(6)
-        for column, text in enumerate(HEADERS):
-            self._grid.addWidget(named(QLabel(text), "deviceHeader"), 0, column)
-        self._grid.setColumnStretch(ERROR_COLUMN, 1)
+        self._cards_host = named(QWidget(), "deviceCards")
+        self._cards = QVBoxLayout(self._cards_host)
+        self._cards.setContentsMargins(0, 0, 0, 0)
+        self._cards.setSpacing(8)
         self.empty_label = named(
             QLabel("No monitor connected. Vitals can still be entered by hand."), "placeholder"
         )
@@ -180,7 +199,7 @@ class DeviceStatusPanel(QFrame):
         bottom.addWidget(self.connect_button)
         layout = QVBoxLayout(self)
         layout.addWidget(named(QLabel("Monitors"), "panelTitle"))
-        layout.addWidget(self._grid_host)
+        layout.addWidget(self._cards_host)
         layout.addWidget(self.empty_label)
         layout.addStretch(1)
         layout.addLayout(bottom)
@@ -231,23 +250,24 @@ class DeviceStatusPanel(QFrame):
         dialog.open()
         return dialog
 
-    # ---- rows -----------------------------------------------------------------------------
+    # ---- cards --------------------------------------------------------------------------
     def _make_row(self, spec: DeviceSpec) -> DeviceRow:
         info = self._manager.drivers().get(spec.protocol)
-        protocol = QLabel(info.title.split(" (")[0] if info else spec.protocol)
-        protocol.setToolTip(info.title if info else spec.protocol)
-        button = named(QPushButton("Disconnect"), "secondary")
-        button.clicked.connect(
-            lambda _=False, port=spec.port: self._on_disconnect_button_clicked(port)
+        protocol = named(
+            QLabel(info.title.split(" (")[0] if info else spec.protocol), "deviceTitle"
         )
-        error = named(QLabel(""), "fieldError")
-        error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        error.setWordWrap(True)  # a long reason wraps instead of widening the whole panel
-        error.setMinimumWidth(180)
+        protocol.setToolTip(info.title if info else spec.protocol)
+        protocol.setWordWrap(True)
+        port = named(ElidedLabel(spec.port), "devicePort")
+        state = named(QLabel(""), "deviceState")
+        state.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
         bound = self._manager.bound_session(spec.port)
         patient = named(QLabel(patient_text(self._room, bound)), "devicePatient")
         patient.setProperty("bound", "true" if bound is not None else "false")
+        patient.setWordWrap(True)
         values = named(QLabel(""), "deviceValues")
+        values.setWordWrap(True)
         values.setVisible(bound is None)
         cell = QWidget()
         cell_layout = QVBoxLayout(cell)
@@ -258,38 +278,84 @@ class DeviceStatusPanel(QFrame):
         move = named(QPushButton("Move…" if bound is not None else "Assign…"), "secondary")
         move.setToolTip("Put this monitor on another patient (or on nobody).")
         move.clicked.connect(lambda _=False, port=spec.port: self._on_move_button_clicked(port))
+
+        frames = named(QLabel("0 / 0"), "deviceCount")
+        resyncs = named(QLabel("0"), "deviceCount")
+        reconnects = named(QLabel("0"), "deviceCount")
+        age = QLabel("")
+        error = named(ElidedLabel(""), "fieldError")
+        disconnect = named(QPushButton("Disconnect"), "secondary")
+        disconnect.setToolTip("Stop reading this monitor.")
+        disconnect.clicked.connect(
+            lambda _=False, port=spec.port: self._on_disconnect_button_clicked(port)
+        )
+
+        card = named(QFrame(), "deviceCard")
+        box = QVBoxLayout(card)
+        box.setContentsMargins(10, 8, 10, 8)
+        box.setSpacing(6)
+        heading = QGridLayout()
+        heading.setHorizontalSpacing(10)
+        heading.setVerticalSpacing(0)
+        heading.addWidget(protocol, 0, 0)
+        heading.addWidget(port, 1, 0)
+        heading.addWidget(state, 0, 1, 2, 1)
+        heading.setColumnStretch(0, 1)
+        box.addLayout(heading)
+        on = QHBoxLayout()
+        on.setSpacing(10)
+        on.addWidget(_caption("Patient"), 0, Qt.AlignmentFlag.AlignVCenter)
+        on.addWidget(cell, 1)
+        on.addWidget(move, 0, Qt.AlignmentFlag.AlignTop)
+        box.addLayout(on)
+        counters = QGridLayout()
+        counters.setHorizontalSpacing(16)
+        counters.setVerticalSpacing(0)
+        for column, (title, value) in enumerate(
+            (("Frames good / bad", frames), ("Resyncs", resyncs), ("Reconnects", reconnects))
+        ):
+            counters.addWidget(_caption(title), 0, column)
+            counters.addWidget(value, 1, column)
+        counters.addWidget(age, 0, 3, 2, 1, Qt.AlignmentFlag.AlignRight)
+        counters.setColumnStretch(3, 1)
+        box.addLayout(counters)
+        last = QHBoxLayout()
+        last.setSpacing(10)
+        last.addWidget(error, 1)
+        last.addWidget(disconnect)
+        box.addLayout(last)
         return DeviceRow(
             spec=spec,
+            card=card,
             protocol=protocol,
-            port=QLabel(spec.port),
+            port=port,
             patient_cell=cell,
             patient=patient,
             values=values,
-            state=named(QLabel(""), "deviceState"),
-            frames=QLabel("0 / 0"),
-            resyncs=QLabel("0"),
-            reconnects=QLabel("0"),
-            age=QLabel(""),
+            state=state,
+            frames=frames,
+            resyncs=resyncs,
+            reconnects=reconnects,
+            age=age,
             error=error,
             move_button=move,
-            disconnect_button=button,
+            disconnect_button=disconnect,
         )
 
     def _rebuild(self) -> None:
         for row in self.rows.values():
-            for widget in row.widgets():
-                self._grid.removeWidget(widget)
-                widget.deleteLater()
+            self._cards.removeWidget(row.card)
+            row.card.hide()
+            row.card.deleteLater()
         self.rows = {}
-        for line, spec in enumerate(self._manager.devices(), start=1):
+        for spec in self._manager.devices():
             row = self._make_row(spec)
             self.rows[spec.port] = row
-            for column, widget in enumerate(row.widgets()):
-                self._grid.addWidget(widget, line, column)
+            self._cards.addWidget(row.card)
             status = self._manager.status(spec.port)
             self._show_status(row, status)
             self._show_values(row)
-        self._grid_host.setVisible(bool(self.rows))
+        self._cards_host.setVisible(bool(self.rows))
         self.empty_label.setVisible(not self.rows)
 
     def _show_status(self, row: DeviceRow, status: ReaderStatus | None) -> None:
@@ -303,10 +369,7 @@ class DeviceStatusPanel(QFrame):
             row.frames.setText(f"{status.good_frames} / {status.bad_frames}")
             row.resyncs.setText(str(status.resyncs))
             row.reconnects.setText(str(status.reconnects))
-            text = status.last_error
-            short = text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
-            row.error.setText(short)
-            row.error.setToolTip(text)
+            row.error.setText(status.last_error)  # elided to the card; whole in the tooltip
         self._show_age(row)
 
     def _show_values(self, row: DeviceRow) -> None:

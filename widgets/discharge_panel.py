@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from PySide6.QtCore import QDateTime, QStandardPaths, QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
+    QDialog,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -37,8 +41,12 @@ from console.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
-from console.reports.escort_sheet import ClinicContact
-from console.reports.escort_sheet import write_escort_sheet as write_sheet
+from console.reports.escort_sheet import (
+    ClinicContact,
+    EscortFacts,
+    paint_escort_sheet,
+    write_escort_sheet_pdf,
+)
 from console.services.discharge import DischargeService, DischargeState, Mark
 from console.services.people import PeopleService
 from widgets.theme import named, placeholder_edit, set_invalid
@@ -89,7 +97,9 @@ class DischargePanel(QFrame):
     """Shows the active session's discharge and lets staff answer, confirm and sign it.
 
     ``actor`` gives the acting staff member's id (None: nobody chosen). ``clinic`` is what
-    the escort sheet prints about the clinic; ``escort_dir`` is where the button saves it.
+    the escort sheet prints about the clinic; ``escort_dir`` is the folder "Save as PDF…"
+    suggests (Documents when not given). The dialogs come from ``choose_printer`` and
+    ``choose_pdf_path``, which tests replace.
     """
 
     def __init__(
@@ -357,13 +367,23 @@ class DischargePanel(QFrame):
         self.discharge_button.clicked.connect(self._on_discharge_button_clicked)
         self.override_button = named(QPushButton("Discharge anyway"), "danger")
         self.override_button.clicked.connect(self._on_override_button_clicked)
-        self.print_button = named(QPushButton("Print escort sheet…"), "secondary")
-        self.print_button.clicked.connect(self._on_print_button_clicked)
         buttons.addWidget(self._input(self.discharge_button))
         buttons.addWidget(self._input(self.override_button))
         buttons.addStretch(1)
-        buttons.addWidget(self.print_button)
         box.addLayout(buttons)
+        sheet = QHBoxLayout()
+        sheet.addWidget(QLabel("Escort sheet:"))
+        self.print_button = named(QPushButton("Print…"), "secondary")
+        self.print_button.setAccessibleName("Print escort sheet")
+        self.print_button.setToolTip("Print the going-home sheet for the escort.")
+        self.print_button.clicked.connect(self._on_print_button_clicked)
+        self.save_pdf_button = named(QPushButton("Save as PDF…"), "secondary")
+        self.save_pdf_button.setAccessibleName("Save escort sheet as PDF")
+        self.save_pdf_button.setToolTip("Save the going-home sheet as a PDF file you choose.")
+        self.save_pdf_button.clicked.connect(self._on_save_pdf_button_clicked)
+        sheet.addWidget(self.print_button)
+        sheet.addWidget(self.save_pdf_button)
+        sheet.addStretch(1)
         box.addWidget(self._error(SIGN))
         self.signed_label = named(QLabel(""), "minimumMet")
         self.signed_label.setWordWrap(True)
@@ -375,6 +395,7 @@ class DischargePanel(QFrame):
         self.print_note.setWordWrap(True)
         box.addWidget(self.signed_label)
         box.addWidget(self.override_note)
+        box.addLayout(sheet)  # the escort sheet's buttons, then what became of the sheet
         box.addWidget(self.print_note)
         box.addWidget(self._error(PRINT))
         return box
@@ -384,8 +405,72 @@ class DischargePanel(QFrame):
     def state(self) -> DischargeState | None:
         return self._state
 
+    def suggested_pdf_path(self) -> Path | None:
+        """Where "Save as PDF…" proposes to save: <folder>/escort-sheet-<chart id>-<date>.pdf."""
+        state = self._state
+        if state is None:
+            return None
+        folder = self._escort_dir or Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        )
+        chart = self._people.patient(state.patient_id).chart_id
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", chart).strip("-.") or f"session-{state.session_id}"
+        stamp = (state.t0 or state.now).astimezone().strftime("%Y-%m-%d")
+        return folder / f"escort-sheet-{safe}-{stamp}.pdf"
+
     def write_escort_sheet(self, path: Path | str) -> Path | None:
         """Write the escort sheet PDF for the active session to ``path``; None with a message."""
+        facts = self._sheet_facts()
+        if facts is None:
+            return None
+        try:
+            written = write_escort_sheet_pdf(path, facts)
+        except (OSError, StoreUnavailable) as error:
+            self._show(PRINT, f"The escort sheet could not be written: {error}")
+            return None
+        self._show(PRINT, "")
+        self.print_note.setText(f"Escort sheet saved: {written}")
+        return written
+
+    def print_escort_sheet(self, printer: QPrinter) -> bool:
+        """Print the escort sheet on ``printer`` (as set up by the print dialog)."""
+        facts = self._sheet_facts()
+        if facts is None:
+            return False
+        printer.setDocName(facts.title)
+        printer.setCreator("Vigil")
+        if not paint_escort_sheet(printer, facts):
+            name = printer.printerName() or printer.outputFileName() or "the printer"
+            self._show(PRINT, f"The escort sheet could not be printed on {name}.")
+            return False
+        self._show(PRINT, "")
+        if printer.outputFormat() is QPrinter.OutputFormat.PdfFormat:
+            self.print_note.setText(f"Escort sheet saved: {printer.outputFileName()}")
+        else:
+            self.print_note.setText(f"Escort sheet sent to {printer.printerName()}.")
+        return True
+
+    # ---- dialogs (tests replace these two) ------------------------------------------------------
+    def choose_printer(self) -> QPrinter | None:
+        """The print dialog: the printer set up as chosen, or None when cancelled."""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print escort sheet")
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        return printer if accepted else None
+
+    def choose_pdf_path(self, suggested: Path) -> Path | None:
+        """The save dialog, starting at ``suggested``: the chosen file, or None when cancelled."""
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, "Save escort sheet as PDF", str(suggested), "PDF files (*.pdf)"
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        return path if path.suffix.lower() == ".pdf" else path.with_name(f"{path.name}.pdf")
+
+    def _sheet_facts(self) -> EscortFacts | None:
         state = self._state
         if state is None:
             self._show(PRINT, "No session is open.")
@@ -394,23 +479,20 @@ class DischargePanel(QFrame):
             self._show(PRINT, "The clinic's name and phone numbers are not set up for printing.")
             return None
         try:
-            written = write_sheet(
-                path,
-                patient_display_name=self._people.patient(state.patient_id).display_name,
-                clinic_name=self._clinic.name,
-                clinic_phone=self._clinic.phone,
-                crisis_line=self._clinic.crisis_line,
-                after_hours_phone=self._clinic.after_hours_phone,
-                integration_at=state.integration.at,
-                driver_name=state.ride.driver_name or "(not recorded)",
-                session_date=(state.t0 or state.now).astimezone().date(),
-            )
-        except (OSError, StoreUnavailable) as error:
-            self._show(PRINT, f"The escort sheet could not be written: {error}")
+            patient = self._people.patient(state.patient_id)
+        except StoreUnavailable as error:
+            self._show(PRINT, f"The escort sheet could not be prepared: {error}")
             return None
-        self._show(PRINT, "")
-        self.print_note.setText(f"Escort sheet saved: {written}")
-        return written
+        return EscortFacts(
+            patient_display_name=patient.display_name,
+            clinic_name=self._clinic.name,
+            clinic_phone=self._clinic.phone,
+            after_hours_phone=self._clinic.after_hours_phone,
+            integration_at=state.integration.at,
+            driver_name=state.ride.driver_name or "(not recorded)",
+            session_date=(state.t0 or state.now).astimezone().date(),
+            crisis_line=self._clinic.crisis_line,
+        )
 
     # ---- rendering ---------------------------------------------------------------------------
     def _name(self, staff_id: int) -> str:
@@ -799,20 +881,19 @@ class DischargePanel(QFrame):
         self._sign(self.override_edit.text())
 
     def _on_print_button_clicked(self) -> None:
-        state = self._state
-        folder = self._escort_dir or Path(
-            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        )
-        if state is None:
-            self._show(PRINT, "No session is open.")
+        if self._sheet_facts() is None:  # nothing to print: say why, without a dialog
             return
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            self._show(PRINT, f"The escort sheet could not be written: {error}")
+        printer = self.choose_printer()
+        if printer is not None:
+            self.print_escort_sheet(printer)
+
+    def _on_save_pdf_button_clicked(self) -> None:
+        if self._sheet_facts() is None:  # nothing to save: say why, without a dialog
             return
-        stamp = state.now.astimezone().strftime("%Y-%m-%d")
-        self.write_escort_sheet(folder / f"escort-sheet-session-{state.session_id}-{stamp}.pdf")
+        suggested = self.suggested_pdf_path()
+        path = self.choose_pdf_path(suggested) if suggested is not None else None
+        if path is not None:
+            self.write_escort_sheet(path)
 
     # ---- events ------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:

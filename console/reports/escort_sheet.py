@@ -8,7 +8,15 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 RESOLUTION_DPI = 300
 FONT_POINTS = (15, 14, 13, 12)  # the largest that keeps the sheet on one page wins
@@ -92,6 +100,92 @@ they still seem confused this evening, or anything else worries you.</li>
 """
 
 
+@dataclass(frozen=True, slots=True)
+class EscortFacts:
+    """Everything the sheet says about this patient's day (the rest is fixed advice)."""
+
+    patient_display_name: str
+    clinic_name: str
+    clinic_phone: str
+    after_hours_phone: str
+    integration_at: datetime | None
+    driver_name: str
+    session_date: date
+    crisis_line: str = "988"
+    emergency: str = "911"
+
+    @property
+    def title(self) -> str:
+        return f"Going home safely: {self.patient_display_name}"
+
+
+def paint_escort_sheet(device: QPagedPaintDevice, facts: EscortFacts) -> bool:
+    """Paint the sheet on one page of ``device`` (a QPdfWriter or a QPrinter), keeping its
+    paper size and giving it the sheet's margins. False when the device cannot be painted on
+    (e.g. a printer that cannot be opened).
+    """
+    device.setPageMargins(
+        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter
+    )
+    page = QSizeF(device.width(), device.height())  # the printable area in device pixels
+    document = QTextDocument()
+    document.documentLayout().setPaintDevice(device)
+    document.setPageSize(page)
+    document.setDocumentMargin(0)
+    for points in FONT_POINTS:
+        font = QFont()
+        font.setPointSize(points)
+        document.setDefaultFont(font)
+        document.setHtml(
+            escort_sheet_html(
+                patient_display_name=facts.patient_display_name,
+                clinic_name=facts.clinic_name,
+                clinic_phone=facts.clinic_phone,
+                crisis_line=facts.crisis_line,
+                after_hours_phone=facts.after_hours_phone,
+                integration_at=facts.integration_at,
+                driver_name=facts.driver_name,
+                session_date=facts.session_date,
+                emergency=facts.emergency,
+                font_points=points,
+            )
+        )
+        if document.pageCount() <= 1:
+            break
+    painter = QPainter()
+    if not painter.begin(device):
+        return False
+    try:
+        document.drawContents(painter)
+    finally:
+        painter.end()
+    return True
+
+
+def write_escort_sheet_pdf(path: Path | str, facts: EscortFacts) -> Path:
+    """Write the one-page escort sheet as a US Letter PDF at ``path`` (needs a
+    QGuiApplication); an unwritable place is an OSError.
+    """
+    target = Path(path)
+    with target.open("wb"):  # an unwritable place fails here, as a plain OSError
+        pass
+    writer = QPdfWriter(str(target))
+    writer.setResolution(RESOLUTION_DPI)
+    writer.setTitle(facts.title)
+    writer.setCreator("Vigil")
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.Letter),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    if not paint_escort_sheet(writer, facts):
+        raise OSError(f"Cannot write the escort sheet to {target}.")
+    return target
+
+
 def write_escort_sheet(
     path: Path | str,
     *,
@@ -106,51 +200,17 @@ def write_escort_sheet(
     emergency: str = "911",
 ) -> Path:
     """Write the one-page escort sheet as a PDF at ``path`` (needs a QGuiApplication)."""
-    target = Path(path)
-    with target.open("wb"):  # an unwritable place fails here, as a plain OSError
-        pass
-    writer = QPdfWriter(str(target))
-    writer.setResolution(RESOLUTION_DPI)
-    writer.setTitle(f"Going home safely: {patient_display_name}")
-    writer.setCreator("Vigil")
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.Letter),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-            QPageLayout.Unit.Millimeter,
-        )
+    return write_escort_sheet_pdf(
+        path,
+        EscortFacts(
+            patient_display_name=patient_display_name,
+            clinic_name=clinic_name,
+            clinic_phone=clinic_phone,
+            after_hours_phone=after_hours_phone,
+            integration_at=integration_at,
+            driver_name=driver_name,
+            session_date=session_date,
+            crisis_line=crisis_line,
+            emergency=emergency,
+        ),
     )
-    page = QSizeF(writer.width(), writer.height())  # the printable area in device pixels
-    document = QTextDocument()
-    document.documentLayout().setPaintDevice(writer)
-    document.setPageSize(page)
-    document.setDocumentMargin(0)
-    for points in FONT_POINTS:
-        font = QFont()
-        font.setPointSize(points)
-        document.setDefaultFont(font)
-        document.setHtml(
-            escort_sheet_html(
-                patient_display_name=patient_display_name,
-                clinic_name=clinic_name,
-                clinic_phone=clinic_phone,
-                crisis_line=crisis_line,
-                after_hours_phone=after_hours_phone,
-                integration_at=integration_at,
-                driver_name=driver_name,
-                session_date=session_date,
-                emergency=emergency,
-                font_points=points,
-            )
-        )
-        if document.pageCount() <= 1:
-            break
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise OSError(f"Cannot write the escort sheet to {target}.")
-    try:
-        document.drawContents(painter)
-    finally:
-        painter.end()
-    return target

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from console.domain.audit import AuditAction
 from console.domain.vitals import Parameter
@@ -17,6 +18,7 @@ from tests.widgets import room_fixtures
 from tests.widgets.room_fixtures import RoomRig
 from widgets.connect_dialog import NOT_RECORDED, patient_text
 from widgets.device_status import DeviceStatusPanel, reading_age, values_text
+from widgets.theme import apply_theme
 
 room_rig = room_fixtures.room_rig  # the two-bed room fixture, for pytest
 
@@ -251,3 +253,53 @@ def test_a_cable_pull_shows_disconnected_the_age_and_then_a_reconnect(
     qtbot.waitUntil(lambda: panel.rows[port].age.text() == "last reading 3 s ago", timeout=2500)
     qtbot.waitUntil(lambda: panel.rows[port].reconnects.text() == "1", timeout=15000)
     qtbot.waitUntil(lambda: panel.rows[port].state.text() == "connected", timeout=5000)
+
+
+PANE_WIDTH = 560  # the bed view's tools pane in a 1920 px window
+
+
+def test_two_cards_fit_the_tools_pane_with_disconnect_in_view(qtbot, room_rig, manager):
+    # in a scroll area as on the bed view, themed; long errors and an unassigned monitor's values
+    qapp = QApplication.instance()
+    apply_theme(qapp, "night")
+    widget = make_panel(qtbot, room_rig)
+    pane = QScrollArea()
+    pane.setWidgetResizable(True)
+    pane.setWidget(widget)
+    qtbot.addWidget(pane)
+    pane.resize(PANE_WIDTH, 900)
+    pane.show()
+    qtbot.waitExposed(pane)
+    ports = ["socket://127.0.0.1:9", "socket://127.0.0.1:19"]  # nothing listens on either
+    manager.connect_device(
+        DeviceSpec("masimo", ports[0]), room_rig.first.session_id, room_rig.nurse
+    )
+    manager.connect_device(DeviceSpec("masimo", ports[1]))
+    for port in ports:
+        qtbot.waitUntil(lambda p=port: "127.0.0.1" in widget.rows[p].error.text(), timeout=5000)
+    widget._unassigned[ports[1]] = {p: 97.0 for p in (Parameter.SPO2, Parameter.PR, Parameter.HR)}
+    widget._values_dirty.add(ports[1])
+    widget.refresh()
+    qtbot.wait(50)  # the layouts settle
+
+    assert widget.minimumSizeHint().width() <= PANE_WIDTH
+    assert pane.horizontalScrollBar().maximum() == 0  # nothing to scroll sideways
+    visible = pane.viewport().rect()
+    assert widget.width() <= visible.width()
+    assert len(widget.rows) == 2
+    for port, row in widget.rows.items():
+        assert row.card.isVisible()
+        for item in (row.state, row.patient, row.move_button, row.frames, row.reconnects, row.age):
+            assert item.isVisible()
+            assert item.text()
+        button = row.disconnect_button
+        assert button.isVisible()
+        box = button.rect().translated(button.mapTo(pane.viewport(), button.rect().topLeft()))
+        assert visible.contains(box), (port, box, visible)
+        assert row.error.toolTip() == row.error.text()
+        assert row.error.elided().endswith("…") or row.error.elided() == row.error.text()
+        assert row.error.geometry().right() < button.geometry().left()
+    assert widget.rows[ports[1]].values.text().startswith("SpO2 97")
+    assert widget.rows[ports[1]].move_button.text() == "Assign…"
+    widget.stop()
+    qapp.setStyleSheet("")

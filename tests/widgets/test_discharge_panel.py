@@ -6,9 +6,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
 
 from console.clock import FakeClock
@@ -302,16 +305,89 @@ def test_esketamine_shows_the_rems_facts(qtbot, room):
     assert "35 min" in panel.rems_text.text()
 
 
-def test_the_escort_sheet_is_written_from_the_panel(qtbot, room, tmp_path):
-    written = room.panel.write_escort_sheet(tmp_path / "sheet.pdf")
-    assert written == tmp_path / "sheet.pdf"
-    assert written.read_bytes().startswith(b"%PDF")
-    room.click(qtbot, room.panel.print_button)
-    saved = list((tmp_path / "sheets").glob("*.pdf"))
-    assert len(saved) == 1
-    assert str(saved[0]) in room.panel.print_note.text()
-    assert room.panel.write_escort_sheet(tmp_path / "missing" / "x.pdf") is None
+def pdf_text(path) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+
+
+def test_save_as_pdf_writes_where_chosen_and_cancelling_writes_nothing(
+    qtbot, room, tmp_path, monkeypatch
+):
+    panel = room.panel
+    offered: list[Path] = []
+    chosen: list[Path | None] = [None]
+
+    def choose(suggested: Path) -> Path | None:
+        offered.append(suggested)
+        return chosen[0]
+
+    monkeypatch.setattr(panel, "choose_pdf_path", choose)
+    stamp = room.clock.now().astimezone().strftime("%Y-%m-%d")
+    room.click(qtbot, panel.save_pdf_button)  # cancelled
+    assert offered == [tmp_path / "sheets" / f"escort-sheet-MRN-1-{stamp}.pdf"]
+    assert list(tmp_path.rglob("*.pdf")) == []
+    assert not (tmp_path / "sheets").exists()  # nothing is made without asking
+    assert panel.print_note.text() == ""
+
+    chosen[0] = tmp_path / "chosen" / "for-sam.pdf"
+    chosen[0].parent.mkdir()
+    room.click(qtbot, panel.save_pdf_button)
+    assert list(tmp_path.rglob("*.pdf")) == [chosen[0]]
+    text = pdf_text(chosen[0])
+    assert "Going home safely today" in text
+    assert "Escort: Sam Rivera" in text and "J. D." in text
+    assert "(555) 010-4400" in text and "crisis line 988" in text
+    assert panel.print_note.text() == f"Escort sheet saved: {chosen[0]}"
+    assert room.open_errors() == {}
+
+    chosen[0] = tmp_path / "missing" / "x.pdf"  # a folder that is not there
+    room.click(qtbot, panel.save_pdf_button)
     assert "could not be written" in room.open_errors()["print"]
+    assert not chosen[0].exists()
+
+
+def test_printing_goes_through_the_chosen_printer_and_cancelling_prints_nothing(
+    qtbot, room, tmp_path, monkeypatch
+):
+    panel = room.panel
+    printers: list[QPrinter | None] = [None]
+    asked: list[int] = []
+
+    def choose() -> QPrinter | None:
+        asked.append(1)
+        return printers[0]
+
+    monkeypatch.setattr(panel, "choose_printer", choose)
+    room.click(qtbot, panel.print_button)  # the print dialog cancelled
+    assert asked == [1]
+    assert list(tmp_path.rglob("*.pdf")) == []
+    assert panel.print_note.text() == "" and room.open_errors() == {}
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)  # "print to file", as accepted
+    target = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(target))
+    printers[0] = printer
+    room.click(qtbot, panel.print_button)
+    assert asked == [1, 1]
+    assert list(tmp_path.rglob("*.pdf")) == [target]
+    reader = PdfReader(target)
+    assert len(reader.pages) == 1
+    text = pdf_text(target)
+    assert "Escort: Sam Rivera" in text and "must not drive" in text
+    assert reader.metadata is not None and reader.metadata.title == "Going home safely: J. D."
+    assert panel.print_note.text() == f"Escort sheet saved: {target}"
+
+
+def test_without_a_session_or_clinic_no_dialog_opens(qtbot, room, monkeypatch):
+    panel = room.panel
+    opened: list[str] = []
+    monkeypatch.setattr(panel, "choose_printer", lambda: opened.append("print"))
+    monkeypatch.setattr(panel, "choose_pdf_path", lambda _s: opened.append("save"))
+    monkeypatch.setattr(panel, "_clinic", None)
+    room.click(qtbot, panel.print_button)
+    room.click(qtbot, panel.save_pdf_button)
+    assert opened == []
+    assert "not set up for printing" in room.open_errors()["print"]
 
 
 def test_the_refresh_timer_runs_only_while_shown(qtbot, room):
