@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -25,6 +27,8 @@ from console.services.alarms import AlarmService
 from widgets.theme import named
 
 ACKNOWLEDGE_KEYS = "Ctrl+Shift+A"  # Ctrl+A stays "select all" in the text fields
+ACKNOWLEDGE_TEXT = "Acknowledge alarms"  # what the keys do (the window's keyboard list)
+CALM_TEXT = "No alarm on this bed."
 NOBODY_ACTING = "Choose who is acting to acknowledge."
 #: The IEC 60601-1-8 priority markers, shown before the message so priority never rests on colour.
 MARKERS: dict[Priority, str] = {Priority.HIGH: "!!!", Priority.MEDIUM: "!!", Priority.LOW: "!"}
@@ -58,7 +62,11 @@ class AlarmBanner(QFrame):
 
     The colour comes from the theme through the ``priority`` property ("high", "medium", "low")
     on the bar and its labels (QFrame#alarmBanner[priority="high"], QLabel#alarmMessage[...]).
+    Put it in an AlarmSlot so that its coming and going moves nothing on the page.
     """
+
+    # the bar was shown (True: an alarm stands) or hidden (False: calm)
+    shownChanged = Signal(bool)
 
     def __init__(
         self,
@@ -88,6 +96,7 @@ class AlarmBanner(QFrame):
         self.acknowledge_button.clicked.connect(self._on_acknowledge_button_clicked)
         self.shortcut = QShortcut(QKeySequence(ACKNOWLEDGE_KEYS), self)
         self.shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.shortcut.setWhatsThis(ACKNOWLEDGE_TEXT)
         self.shortcut.activated.connect(self._on_shortcut_activated)
 
         text = QVBoxLayout()
@@ -135,6 +144,7 @@ class AlarmBanner(QFrame):
             self.current = None
             self.notice.hide()
             self.hide()
+            self.shownChanged.emit(False)
             return
         top = active[0]
         self.current = top
@@ -155,6 +165,7 @@ class AlarmBanner(QFrame):
                 label.setProperty("priority", level)
                 _repolish(label)
         self.show()
+        self.shownChanged.emit(True)
 
     def _on_alarms_alarms_changed(self, active: tuple[ActiveAlarm, ...]) -> None:
         self._show(active)
@@ -164,6 +175,79 @@ class AlarmBanner(QFrame):
 
     def _on_shortcut_activated(self) -> None:
         self.acknowledge_all()
+
+
+def _invalidate(layout: QLayout) -> None:
+    layout.invalidate()
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        inner = item.layout() if item is not None else None
+        if inner is not None:
+            _invalidate(inner)
+
+
+_RESTYLED = (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.Polish)
+
+
+class AlarmSlot(QWidget):
+    """The banner's reserved place: as tall as the banner whether an alarm stands or not.
+
+    When calm a quiet line says so; the bar appears over the same space, so nothing below it
+    moves (a click never lands on another control because an alarm came or went).
+    """
+
+    def __init__(self, banner: AlarmBanner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.banner = banner
+        self.calm = named(QLabel(CALM_TEXT), "placeholder")
+        self.calm.setIndent(14)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.calm, 0, 0)
+        grid.addWidget(banner, 0, 0)
+        banner.shownChanged.connect(self._on_banner_shown_changed)
+        self._on_banner_shown_changed(not banner.isHidden())
+        # a theme change restyles the bar: measure again once every widget has its new style
+        self._measure = QTimer(self)
+        self._measure.setSingleShot(True)
+        self._measure.setInterval(0)
+        self._measure.timeout.connect(self._reserve)
+        banner.installEventFilter(self)
+        self._reserve()
+
+    def _reserve(self) -> None:
+        """Fix the height to the banner's with every line filled (the theme may change it)."""
+        banner = self.banner
+        banner.ensurePolished()
+        filled = (banner.marker, banner.message, banner.others)
+        kept = [label.text() for label in filled]
+        for label in filled:
+            label.setText(label.text() or "!!!")
+        layout = banner.layout()
+        assert layout is not None
+        _invalidate(layout)  # a hidden bar's nested layouts keep sizes from the last theme
+        height = max(banner.sizeHint().height(), self.calm.sizeHint().height())
+        for label, text in zip(filled, kept, strict=True):
+            label.setText(text)
+        if self.height() != height or self.minimumHeight() != height:
+            self.setFixedHeight(height)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._reserve()
+        super().showEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in _RESTYLED:
+            self._measure.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.banner and event.type() in _RESTYLED:
+            self._measure.start()
+        return False
+
+    def _on_banner_shown_changed(self, shown: bool) -> None:
+        self.calm.setHidden(shown)
 
 
 class AlarmList(QFrame):

@@ -31,11 +31,11 @@ from console.services.devices import DeviceManager
 from console.services.people import PeopleService
 from console.services.room import Room
 from widgets.adverse_event_form import AdverseEventForm
-from widgets.alarm_banner import AlarmBanner, AlarmList
+from widgets.alarm_banner import AlarmBanner, AlarmList, AlarmSlot
 from widgets.device_status import DeviceStatusPanel
 from widgets.observation_panel import ObservationPanel
 from widgets.rating_form import RatingForm
-from widgets.session_actions import SessionActions
+from widgets.session_actions import SessionActions, StepButton
 from widgets.session_header import SessionHeader
 from widgets.theme import named
 from widgets.vitals.panel import VitalsPanel
@@ -122,18 +122,31 @@ class BedView(QWidget):
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
         body.setSizes([880, 560])
+        # each lifecycle step also has its button on the page where it belongs
+        self.recovery_step = StepButton(self.actions_panel, SessionState.RECOVERY)
+        self.baseline_step = StepButton(self.actions_panel, SessionState.BASELINE)
+        monitoring = QWidget()
+        monitoring_layout = QVBoxLayout(monitoring)
+        monitoring_layout.setContentsMargins(0, 0, 0, 0)
+        monitoring_layout.addWidget(self.recovery_step)
+        monitoring_layout.addWidget(body, 1)
         self.alarm_banner = AlarmBanner(bed.alarms, actor, staff_name=staff_name)
+        self.alarm_slot = AlarmSlot(self.alarm_banner)  # the page never moves for an alarm
         # the pre-dose and discharge pages are built when first shown: a quicker first paint
         self._editable = True
         self._predose_panel: PreDosePanel | None = None
         self._dose_form: DoseForm | None = None
         self._discharge_panel: DischargePanel | None = None
         self._predose_page = QWidget()
-        QHBoxLayout(self._predose_page).setContentsMargins(0, 0, 0, 0)
+        predose_layout = QVBoxLayout(self._predose_page)
+        predose_layout.setContentsMargins(0, 0, 0, 0)
+        predose_layout.addWidget(self.baseline_step)
+        self._predose_forms = QHBoxLayout()
+        predose_layout.addLayout(self._predose_forms, 1)
         self._discharge_page = QWidget()
         QVBoxLayout(self._discharge_page).setContentsMargins(0, 0, 0, 0)
         self.pages = QStackedWidget()
-        for page in (body, self._predose_page, self._discharge_page):
+        for page in (monitoring, self._predose_page, self._discharge_page):
             self.pages.addWidget(page)
         self.page_tabs = QTabBar()
         for title in PAGE_TITLES:
@@ -144,7 +157,7 @@ class BedView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.header)
-        layout.addWidget(self.alarm_banner)
+        layout.addWidget(self.alarm_slot)
         layout.addWidget(self.closed_note)
         layout.addWidget(self.page_tabs)
         layout.addWidget(self.pages, 1)
@@ -204,11 +217,9 @@ class BedView(QWidget):
         c = self._context
         self._predose_panel = PreDosePanel(self.bed.workflow, c.people, c.actor)
         self._dose_form = DoseForm(self.bed.workflow, c.clock, c.actor, staff_name=c.staff_name)
-        layout = self._predose_page.layout()
-        assert layout is not None
         for form in (self._predose_panel, self._dose_form):
             form.setEnabled(self._editable)
-            layout.addWidget(scrolled(form))
+            self._predose_forms.addWidget(scrolled(form))
 
     def show_page(self, index: int) -> None:
         """Monitoring (0), pre-dose and dose (1) or discharge (2), under the header."""
@@ -222,7 +233,7 @@ class BedView(QWidget):
     def focus_rating(self) -> None:
         self.show_page(0)
         self.tools.setCurrentWidget(self.rating_form)
-        self.rating_form.setFocus()
+        self.rating_form.focus_value()
 
     def focus_vitals(self) -> None:
         self.show_page(0)

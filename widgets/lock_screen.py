@@ -207,6 +207,12 @@ class LockScreen(QWidget):
         else:
             self.switch_username_edit.setFocus()
 
+    def focus_switch_user(self) -> None:
+        """Shift change (Ctrl+Shift+L): the cursor in the user-name field, never a password."""
+        self.switch_password_edit.clear()
+        self.switch_username_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.switch_username_edit.selectAll()
+
     def unlock(self) -> bool:
         """Unlock with the typed password (same user); errors show beside the field."""
         self.unlock_form.clear()

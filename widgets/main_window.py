@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
+    QLayout,
     QMainWindow,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QTabWidget,
@@ -29,11 +31,13 @@ from console.services.people import PeopleService
 from console.services.review import ReviewService
 from console.services.room import Room
 from console.services.sessions import SessionService
+from widgets.alarm_banner import ACKNOWLEDGE_KEYS, ACKNOWLEDGE_TEXT
 from widgets.alarm_strip import AlarmStrip
 from widgets.bed_view import PAGE_TITLES, BedView, ViewContext
 from widgets.lock_screen import LockScreen
 from widgets.login_screen import LoginScreen
 from widgets.room_overview import RoomOverview
+from widgets.shortcuts_help import KeyRow, ShortcutsHelp, key_rows
 from widgets.start_screen import StartScreen
 from widgets.theme import named
 
@@ -55,6 +59,35 @@ class WindowServices(Protocol):
     review: ReviewService
     exports: ExportService
     scales: dict[str, Any]
+
+
+class WindowWideKeys(QObject):
+    """Keys that win over the text field with the cursor (installed on the application).
+
+    A QLineEdit claims Ctrl+Shift+→ ("select the next word") before any shortcut is tried; for
+    the actions given here the claim is refused, so the action runs wherever the cursor is in
+    the window.
+    """
+
+    def __init__(self, window: QWidget, actions: list[QAction]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._actions = actions
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self._window:
+            return False
+        pressed = QKeySequence(event.keyCombination())
+        for action in self._actions:
+            if action.isEnabled() and any(
+                pressed.matches(keys) == QKeySequence.SequenceMatch.ExactMatch
+                for keys in action.shortcuts()
+            ):
+                event.ignore()  # not the field's: the window's shortcut runs
+                return True
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -160,6 +193,15 @@ class MainWindow(QMainWindow):
         self.store_status = QLabel("")
         self.statusBar().addWidget(self.store_status, 1)
         self._build_actions()
+        # an unmaximised window keeps the size it was given: content that grows (a banner, a
+        # longer page) scrolls or shares the space, it never stretches the window taller
+        window_layout = self.layout()
+        assert window_layout is not None
+        window_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._window_keys = WindowWideKeys(self, [self.action_next])
+        application = QCoreApplication.instance()
+        if application is not None:
+            application.installEventFilter(self._window_keys)
 
         sessions.storeProblem.connect(self._on_sessions_store_problem)
         sessions.storeRecovered.connect(self._on_sessions_store_recovered)
@@ -205,8 +247,10 @@ class MainWindow(QMainWindow):
         self.action_connect = QAction("Connect monitor…", self)
         self.action_connect.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.action_connect.triggered.connect(self._on_connect_triggered)
-        self.action_next = QAction("Next step", self)
+        self.action_next = QAction("Next lifecycle step", self)
         self.action_next.setShortcut(QKeySequence("Ctrl+Shift+Right"))
+        # window-wide, even from a text field (WindowWideKeys keeps QLineEdit from claiming it)
+        self.action_next.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.action_next.triggered.connect(self._on_next_triggered)
         self.action_overview = QAction("Room overview", self)
         self.action_overview.setShortcut(QKeySequence("Ctrl+Home"))
@@ -220,8 +264,9 @@ class MainWindow(QMainWindow):
             self.bed_actions.append(bed_action)
         self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.bed_stack, self.show_overview)
         self.escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.escape.setWhatsThis("Room overview")
         self.action_quit = QAction("Quit", self)
-        self.action_quit.setShortcut(QKeySequence.StandardKey.Quit)
+        self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))  # on every platform, as documented
         self.action_quit.triggered.connect(self.close)
         for action in (
             self.action_overview,
@@ -243,7 +288,7 @@ class MainWindow(QMainWindow):
         self.action_lock.triggered.connect(self.lock)
         self.action_switch = QAction("Switch user (shift change)", self)
         self.action_switch.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.action_switch.triggered.connect(self.lock)  # the lock screen offers the switch
+        self.action_switch.triggered.connect(self.switch_user)
         self.action_sign_out = QAction("Sign out", self)
         self.action_sign_out.triggered.connect(self.sign_out)
         self.action_records = QAction("Past sessions and audit trail", self)
@@ -269,6 +314,11 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         for action in self.page_actions:
             view.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.action_help = QAction("Keyboard shortcuts", self)
+        self.action_help.setShortcut(QKeySequence("F1"))
+        self.action_help.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.action_help)
         # usable only while someone is signed in and the screen is not locked
         self._gated_actions = [
             self.action_overview,
@@ -359,6 +409,31 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         self._accounts.lock()
+
+    def switch_user(self) -> None:
+        """Shift change: lock, with the cursor in the switch panel's user-name field."""
+        self._accounts.lock()
+        if self.gate.currentWidget() is self.lock_screen:
+            self.lock_screen.focus_switch_user()
+
+    def keyboard_shortcuts(self) -> list[KeyRow]:
+        """Every key of the window with what it does, read from the actions themselves."""
+        actions: list[QAction] = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if isinstance(menu, QMenu):
+                actions.extend(menu.actions())
+        actions.extend(self.actions())
+        rows = key_rows(actions, [self.escape, *self.findChildren(QShortcut)])
+        acknowledge = KeyRow((QKeySequence(ACKNOWLEDGE_KEYS).toString(),), ACKNOWLEDGE_TEXT)
+        return rows if acknowledge in rows else [*rows, acknowledge]
+
+    def show_shortcuts(self) -> ShortcutsHelp:
+        """F1: the list of keys (generated from the actions), as a small dialog."""
+        dialog = ShortcutsHelp(self.keyboard_shortcuts(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def sign_out(self) -> None:
         self._accounts.sign_out()

@@ -21,6 +21,11 @@ STEP_TEXT = {
 }
 # steps that need a form of their own (the dose sets T0; discharge needs its checklist)
 FORM_FOR = {SessionState.MONITORING: "dose", SessionState.DISCHARGED: "discharge"}
+# the steps that also get a button on the page where they belong (see StepButton)
+PAGE_STEP_TEXT = {
+    SessionState.BASELINE: "Start the baseline  (Ctrl+Shift+→)",
+    SessionState.RECOVERY: "Start recovery  (Ctrl+Shift+→)",
+}
 
 
 class SessionActions(QFrame):
@@ -28,6 +33,8 @@ class SessionActions(QFrame):
 
     # the form a step needs ("dose" or "discharge"), for the window to bring forward
     formRequested = Signal(str)
+    # the next lifecycle step changed (SessionState, or None when the session is closed)
+    nextChanged = Signal(object)
 
     def __init__(
         self,
@@ -77,6 +84,12 @@ class SessionActions(QFrame):
         closed = record is not None and not record.state.is_open
         self.title.setText("Session closed — read-only" if closed else "Session")
         self._say("")
+        self.nextChanged.emit(self._next)
+
+    @property
+    def next_step(self) -> SessionState | None:
+        """The state the next step leads to (None: the session is closed)."""
+        return self._next
 
     def advance(self) -> bool:
         """Take the next lifecycle step (or open its form); returns whether the state changed."""
@@ -110,3 +123,40 @@ class SessionActions(QFrame):
             self._say(str(error))
             return
         self.abort_reason.clear()
+
+
+class StepButton(QWidget):
+    """One lifecycle step's button on the page where it belongs (the baseline on the pre-dose
+    page, recovery on the monitoring page); shown only while that step is the next one.
+
+    It takes the step through ``SessionActions.advance`` (the same checks and refusals as the
+    "Session steps" tab and Ctrl+Shift+→); a refusal shows beside the button.
+    """
+
+    def __init__(
+        self, actions: SessionActions, step: SessionState, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._actions = actions
+        self._step = step
+        self.button = QPushButton(PAGE_STEP_TEXT[step])
+        self.button.clicked.connect(self._on_button_clicked)
+        self.message = named(QLabel(""), "actionError")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 6)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.button)
+        actions.nextChanged.connect(self._on_actions_next_changed)
+        self._on_actions_next_changed(actions.next_step)
+
+    def _on_actions_next_changed(self, step: SessionState | None) -> None:
+        self.setHidden(step is not self._step)
+        self.message.hide()
+
+    def _on_button_clicked(self) -> None:
+        if self._actions.advance():
+            return
+        self.message.setText(self._actions.message.text())
+        self.message.setVisible(bool(self.message.text()))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
@@ -20,7 +20,14 @@ from console.services.vitals import DeviceCondition, VitalsService
 from console.store.spool import Spool
 from console.store.writer import DurableWriter
 from devices.base import Reading
-from widgets.alarm_banner import NOBODY_ACTING, AlarmBanner, AlarmList, local_time
+from widgets.alarm_banner import (
+    CALM_TEXT,
+    NOBODY_ACTING,
+    AlarmBanner,
+    AlarmList,
+    AlarmSlot,
+    local_time,
+)
 from widgets.theme import apply_theme
 
 MOAAS = load_definitions([])["moaas"]
@@ -50,7 +57,7 @@ def rig(qtbot, clock, sqlite_clinic, tmp_path):
     acting: list[int | None] = [None]
     window = QWidget()
     banner = AlarmBanner(service, lambda: acting[0], staff_name=lambda i: NAMES[i])
-    QVBoxLayout(window).addWidget(banner)
+    QVBoxLayout(window).addWidget(AlarmSlot(banner))
     qtbot.addWidget(window)
     window.resize(900, 120)
     window.show()
@@ -70,9 +77,76 @@ def banner_colour(banner: AlarmBanner) -> QColor:
     return image.pixelColor(image.width() - 3, image.height() - 3)
 
 
+def settle() -> None:
+    """Let a theme's restyling, the slot's measuring and the layouts that follow run."""
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def slot_of(banner: AlarmBanner) -> AlarmSlot:
+    slot = banner.parentWidget()
+    assert isinstance(slot, AlarmSlot)
+    return slot
+
+
 def test_the_banner_is_hidden_while_nothing_alarms(rig):
     assert rig.banner.isHidden()
     assert rig.banner.current is None
+    calm = slot_of(rig.banner).calm
+    assert calm.isVisible() and calm.text() == CALM_TEXT
+
+
+@pytest.mark.parametrize("theme", ["day", "night"])
+def test_the_slot_keeps_the_banners_height_with_or_without_an_alarm(qtbot, rig, clock, theme):
+    apply_theme(QApplication.instance(), theme)
+    slot = slot_of(rig.banner)
+    settle()
+    calm_height, calm_top = slot.height(), slot.y()
+    assert calm_height >= rig.banner.sizeHint().height() > 0
+    rig.service.on_points([point(clock, P.SPO2, 86), point(clock, P.HR, 130)])
+    rig.acting[0] = 5
+    rig.banner.acknowledge_all()  # every line of the bar filled: message, "+1 more", who
+    settle()
+    assert rig.banner.isVisible() and slot.calm.isHidden()
+    assert rig.banner.others.text() == "+1 more" and rig.banner.acknowledged.text()
+    assert (slot.height(), slot.y()) == (calm_height, calm_top)
+    assert rig.banner.geometry() == slot.rect()  # the bar fills the reserved space, no more
+    rig.service.on_points([point(clock, P.SPO2, 97), point(clock, P.HR, 80)])
+    settle()
+    assert rig.banner.isHidden() and slot.calm.isVisible()
+    assert (slot.height(), slot.y()) == (calm_height, calm_top)
+
+
+def test_an_alarm_coming_and_going_moves_nothing_and_the_window_keeps_its_size(
+    qtbot, app, sqlite_clinic
+):
+    window = app.window
+    window.showNormal()
+    window.resize(1280, 760)
+    view = app.open(sqlite_clinic.check_in(app.clock.now()))
+    QApplication.processEvents()
+    size = window.size()
+
+    def places() -> tuple[QPoint, QPoint, int]:
+        QApplication.processEvents()  # the layouts settle
+        origin = QPoint(0, 0)
+        return (view.page_tabs.mapTo(window, origin), view.pages.mapTo(window, origin), size)
+
+    for page_key in (Qt.Key.Key_F5, Qt.Key.Key_F6, Qt.Key.Key_F7):
+        qtbot.keyClick(window, page_key)
+        before = places()
+        app.alarms.on_points([point(app.clock, P.SPO2, 85), point(app.clock, P.HR, 135)])
+        assert view.alarm_banner.isVisible()
+        assert places() == before
+        assert window.size() == size
+        app.alarms.on_points([point(app.clock, P.SPO2, 97), point(app.clock, P.HR, 80)])
+        assert view.alarm_banner.isHidden() and view.alarm_slot.calm.isVisible()
+        assert places() == before
+        assert window.size() == size
+    # a problem line above the console may squeeze the page; it never stretches the window
+    window.show_problem("The database is not answering; entries are kept and retried.")
+    QApplication.processEvents()
+    assert window.size() == size
 
 
 def test_an_abnormal_reading_shows_text_and_colour_and_a_normal_one_hides_it(qtbot, rig, clock):
@@ -97,6 +171,7 @@ def test_an_abnormal_reading_shows_text_and_colour_and_a_normal_one_hides_it(qtb
     rig.service.on_rating(MOAAS, 4)
     rig.service.on_points([point(clock, P.NIBP_SYS, 150)])
     assert rig.banner.isHidden()
+    assert slot_of(rig.banner).calm.isVisible()  # the calm line holds the bar's place
 
 
 def test_night_colours_are_dim_variants_of_the_same_hues(qtbot, rig, clock):

@@ -179,3 +179,16 @@ def test_typing_anywhere_counts_as_activity(qtbot, rig, clock):
         assert rig.accounts.check_idle()
     finally:
         app.removeEventFilter(watcher)
+
+
+def test_switch_user_puts_the_cursor_in_the_user_name_never_the_password(qtbot, rig):
+    rig.accounts.lock()
+    screen = rig.screen
+    screen.switch_password_edit.setText("left over")
+    screen.activateWindow()
+    qtbot.waitUntil(screen.isActiveWindow, timeout=2000)
+    screen.focus_switch_user()
+    assert QApplication.focusWidget() is screen.switch_username_edit
+    assert screen.switch_password_edit.text() == ""
+    qtbot.keyClicks(QApplication.focusWidget(), "alex")
+    assert screen.switch_username_edit.text() == "alex" and screen.password_edit.text() == ""
