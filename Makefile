@@ -10,7 +10,7 @@ RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench screenshots sysdeps clean help
+.PHONY: run test lint bench screenshots sysdeps rundeps clean help
 
 help:
 	@echo "make run          open the console in demo mode (creates .venv)"
@@ -45,7 +45,20 @@ sysdeps: | $(BIN)/python
 	    echo "Qt needs system libraries: sudo apt-get install $$pkgs"; exit 1; \
 	  fi; }
 
-run: $(RUN_STAMP)
+# a window also needs Qt's X11 (xcb) libraries: installed when we can, else named (main.py
+# names them again, with how to get a screen, if the window still cannot open)
+rundeps: | $(RUN_STAMP)
+	@pkgs="$$($(BIN)/python -c 'from console.preflight import missing_window_packages as m; print(" ".join(m()))')"; \
+	if [ -n "$$pkgs" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Qt's window libraries: $$pkgs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	  else \
+	    echo "A Qt window needs: sudo apt-get install $$pkgs"; \
+	  fi; \
+	fi
+
+run: $(RUN_STAMP) rundeps
 	$(BIN)/python main.py --demo
 
 test: $(TEST_STAMP) sysdeps

@@ -40,6 +40,13 @@ def _missing(libraries: dict[str, str]) -> list[str]:
     return packages
 
 
+def missing_window_packages() -> list[str]:
+    """The Debian packages a Qt window on X11 needs that this machine lacks (for `make run`)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    return sorted(set(_missing(QT_LIBRARIES) + _missing(XCB_LIBRARIES)))
+
+
 def display_problem(environ: dict[str, str] | None = None) -> str | None:
     """A message naming what stops a window from opening here, or None when it can open."""
     env = dict(os.environ) if environ is None else environ

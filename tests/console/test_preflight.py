@@ -42,3 +42,19 @@ def test_the_program_says_what_is_missing_instead_of_a_qt_traceback(tmp_path):
     assert result.returncode == 3
     assert "cannot open a window" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_make_run_is_told_the_window_packages_this_machine_lacks(monkeypatch):
+    import ctypes
+
+    from console import preflight
+
+    real = ctypes.CDLL
+
+    def cdll(name, *args, **kwargs):
+        if name in ("libxcb-icccm.so.4", "libxcb-keysyms.so.1"):
+            raise OSError(f"{name}: cannot open shared object file")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(preflight.ctypes, "CDLL", cdll)
+    assert preflight.missing_window_packages() == ["libxcb-icccm4", "libxcb-keysyms1"]
