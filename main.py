@@ -503,8 +503,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
         services.accounts.sign_in(DEMO_SIGN_IN, DEMO_PASSWORD)
         window.statusBar().showMessage(
-            f"Demo: signed in as the nurse. Other accounts: alex (therapist), casey (supervisor),"
-            f" admin — all with the password {DEMO_PASSWORD}. Ctrl+L locks, Ctrl+Shift+L switches."
+            "Demo: signed in as the nurse. Other accounts: alex, sam (therapists), priya"
+            f" (physician), casey (supervisor), admin — password {DEMO_PASSWORD}. F1: every key."
         )
     from widgets.lock_screen import ActivityWatcher
 

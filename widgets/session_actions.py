@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from console.domain.lifecycle import SessionState, allowed_targets
@@ -147,7 +147,8 @@ class StepButton(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
         layout.addWidget(self.message, 1)
-        layout.addWidget(self.button)
+        # the button keeps its own width, at the right: not a full-width bar to brush against
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignRight)
         actions.nextChanged.connect(self._on_actions_next_changed)
         self._on_actions_next_changed(actions.next_step)
 
