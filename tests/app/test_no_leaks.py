@@ -8,20 +8,16 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
-    QApplication,
     QLineEdit,
     QPlainTextEdit,
     QTextEdit,
 )
 
 from console.domain.people import PatientDraft, StaffRole
-from console.settings import Settings
 from console.store.account_repository import AccountRepository
-from main import build_services
-from tests.widgets.conftest import _CHEAP, PASSWORD, App, give_accounts
+from main import Services
+from tests.widgets.conftest import _CHEAP, PASSWORD, App, give_accounts, open_console
 from widgets.bed_view import BedView
-from widgets.main_window import MainWindow
-from widgets.theme import apply_theme
 
 TextField = QLineEdit | QPlainTextEdit | QTextEdit
 
@@ -63,24 +59,17 @@ def room_app(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Ap
     second = c.people.add_patient(
         PatientDraft("K. L.", "MRN-2", c.patient.date_of_birth, 64.0), clock.now()
     )
-    services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
-    services.room.load()
-    services.accounts.sign_in("nurse", PASSWORD)
-    for chair, patient in ((1, c.patient.id), (2, second.id)):
-        services.room.check_in(
-            patient, c.room.id, chair, c.therapist.id, c.nurse.id, by_staff_id=c.nurse.id
-        )
-    qapp = QApplication.instance()
-    apply_theme(qapp, "day")
-    window = MainWindow(services, 120, "day")
-    qtbot.addWidget(window)
-    window.show_home()
-    window.show()
-    qtbot.waitExposed(window)
-    yield App(window, services, clock)
-    window.stop()
-    services.stop()
-    qapp.setStyleSheet("")
+
+    def two_beds(services: Services) -> None:
+        for chair, patient in ((1, c.patient.id), (2, second.id)):
+            services.room.check_in(
+                patient, c.room.id, chair, c.therapist.id, c.nurse.id, by_staff_id=c.nurse.id
+            )
+
+    with open_console(
+        qtbot, sqlite_store, clock, tmp_path, "nurse", before_window=two_beds
+    ) as running:
+        yield running
 
 
 def beds(app: App) -> tuple[int, int]:

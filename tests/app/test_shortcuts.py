@@ -20,12 +20,8 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from console.domain.lifecycle import SessionState
 from console.domain.vitals import MANUAL_FIELDS
-from console.settings import Settings
-from main import build_services
-from tests.widgets.conftest import PASSWORD, App, give_accounts
-from widgets.main_window import MainWindow
+from tests.widgets.conftest import PASSWORD, App, give_accounts, open_console
 from widgets.shortcuts_help import ShortcutsHelp
-from widgets.theme import apply_theme
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -37,23 +33,13 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def app(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[App]:
     """The real window, unmaximised, the therapist signed in."""
     give_accounts(sqlite_clinic)
-    services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
-    services.room.load()
-    services.accounts.sign_in("therapist", PASSWORD)
-    qapp = QApplication.instance()
-    apply_theme(qapp, "day")
-    window = MainWindow(services, 120, "day")
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show_start()
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-    yield App(window, services, clock)
-    window.stop()
-    services.stop()
-    qapp.setStyleSheet("")
+    with open_console(
+        qtbot, sqlite_store, clock, tmp_path, "therapist", size=(1400, 900)
+    ) as running:
+        window = running.window
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        yield running
 
 
 def advance_stored(c, session_id: int, clock, *steps: SessionState) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -92,23 +93,48 @@ class App:
         return self.view
 
 
+@contextmanager
+def open_console(
+    qtbot,
+    store,
+    clock,
+    tmp_path,
+    user: str,
+    *,
+    theme: str = "day",
+    size: tuple[int, int] | None = None,
+    before_window: Callable[[Services], object] | None = None,
+) -> Iterator[App]:
+    """The real window over the services main.py builds, ``user`` signed in, as main.py opens
+    it (the only bed, the overview, or the start screen); stopped and unthemed afterwards."""
+    services = build_services(store, clock, tmp_path / "spool.jsonl", Settings())
+    services.room.load()
+    services.accounts.sign_in(user, PASSWORD)
+    if before_window is not None:
+        before_window(services)
+    qapp = QApplication.instance()
+    apply_theme(qapp, theme)
+    window = MainWindow(services, 120, theme)
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    window.show_home()
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        yield App(window, services, clock)
+    finally:
+        window.stop()
+        services.stop()
+        qapp.setStyleSheet("")
+
+
 @pytest.fixture
 def app(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[App]:
     """Signed in as the clinic's therapist; ``app.sign_in("nurse")`` hands over to the nurse."""
     give_accounts(sqlite_clinic)
-    services = build_services(sqlite_store, clock, tmp_path / "spool.jsonl", Settings())
-    services.room.load()
-    services.accounts.sign_in("therapist", PASSWORD)
-    qapp = QApplication.instance()
-    apply_theme(qapp, "day")
-    window = MainWindow(services, 120, "day")
-    qtbot.addWidget(window)
-    window.show_start()
-    window.show()
-    qtbot.waitExposed(window)
-    yield App(window, services, clock)
-    services.stop()
-    qapp.setStyleSheet("")
+    with open_console(qtbot, sqlite_store, clock, tmp_path, "therapist") as running:
+        yield running
 
 
 @pytest.fixture
