@@ -68,7 +68,6 @@ class Settings:
     theme: str = "day"  # "day" or "night"
     window_geometry: str = ""  # base64 of QWidget.saveGeometry()
     window_state: str = ""  # base64 of QMainWindow.saveState()
-    last_session_id: int | None = None
     min_monitoring_min: int = 120
     idle_lock_min: int = 10  # the screen locks after this many minutes without input
     first_check_min: int = 40
@@ -119,11 +118,7 @@ def load_settings(path: Path) -> Settings:
                 log.warning("setting %s has a bad value %r: default used", f.name, value)
             else:
                 values[f.name] = rooms
-        elif (
-            default is None
-            or isinstance(value, type(default))
-            or (f.name == "last_session_id" and (value is None or isinstance(value, int)))
-        ):
+        elif isinstance(value, type(default)):
             values[f.name] = value
         else:
             log.warning("setting %s has a bad value %r: default used", f.name, value)

@@ -19,9 +19,7 @@ from console.errors import FieldError, ValidationFailed
 from console.services.access import Access
 from console.settings import Settings, save_settings
 
-PREFERENCES = frozenset(
-    {"schema", "theme", "window_geometry", "window_state", "last_session_id", "rooms"}
-)
+PREFERENCES = frozenset({"schema", "theme", "window_geometry", "window_state", "rooms"})
 _MINUTES = {
     "min_monitoring_min": (60, 480),
     "idle_lock_min": (1, 120),

@@ -7,9 +7,9 @@ from console.settings import SETTINGS_SCHEMA, AppPaths, Settings, load_settings,
 
 def test_settings_round_trip_with_a_schema_version(tmp_path):
     path = tmp_path / "settings.json"
-    save_settings(path, Settings(theme="night", last_session_id=7, check_interval_min=10))
+    save_settings(path, Settings(theme="night", rooms=(7,), check_interval_min=10))
     loaded = load_settings(path)
-    assert loaded.theme == "night" and loaded.last_session_id == 7
+    assert loaded.theme == "night" and loaded.rooms == (7,)
     assert loaded.schedule().interval.total_seconds() == 600
     assert json.loads(path.read_text())["schema"] == SETTINGS_SCHEMA
 
@@ -48,3 +48,9 @@ def test_bad_watched_rooms_fall_back_to_every_room(tmp_path, caplog):
         loaded = load_settings(path)
         assert loaded.rooms == () and loaded.theme == "night", bad
         assert "setting rooms has a bad value" in caplog.text
+
+
+def test_a_file_from_before_beds_still_loads(tmp_path):
+    path = tmp_path / "settings.json"  # it remembered the one session on screen; beds need not
+    path.write_text(json.dumps({"schema": 1, "theme": "night", "last_session_id": 7}))
+    assert load_settings(path) == Settings(theme="night")
