@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from console.clock import Clock
 from console.domain.alarms import DEFAULT_LIMITS, AlarmEvent, LimitSet, effective_limits
 from console.domain.doses_record import needs_rems_item
+from console.domain.events import RatingEntry
 from console.domain.people import Patient
 from console.domain.predose import BpGate
 from console.domain.scales import ScaleDefinition
@@ -184,11 +185,10 @@ class Bed(QObject):
         if self.is_open:  # a closed record no longer changes
             self.discharge.set_esketamine(needs_rems_item(self.workflow.doses()))
 
-    def _on_workflow_rating_added(self, entry: object) -> None:
-        scale_id = getattr(entry, "scale_id", None)
-        definition = self.workflow.scales.get(str(scale_id))
+    def _on_workflow_rating_added(self, entry: RatingEntry) -> None:
+        definition = self.workflow.scales.get(entry.scale_id)
         if definition is not None:
-            self.alarms.on_rating(definition, int(getattr(entry, "value")))  # noqa: B009
+            self.alarms.on_rating(definition, entry.value)
 
     def _on_workflow_dose_recorded(self, *_: object) -> None:
         self._follow_doses()
