@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -315,6 +316,13 @@ class DurableWriter:
             log.warning("database unavailable, entry spooled: %s", error)
             return Outcome.QUEUED
         return Outcome.SAVED
+
+    def when_durable(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once every entry written before this call is committed or spooled.
+
+        Writes are synchronous today, so that is now; a writer thread keeps the same promise.
+        """
+        callback()
 
     def flush(self) -> int:
         """Move spooled entries into the database, oldest first; return how many still wait."""
