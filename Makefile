@@ -76,6 +76,8 @@ bench: $(TEST_STAMP) sysdeps
 screenshots: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshots.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_review_screenshots.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_rems_screenshot.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_station_screenshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -16,16 +16,22 @@ from console.settings import AppPaths
 
 if TYPE_CHECKING:
     from console.clock import Clock
+    from console.instance_lock import InstanceLock
+    from console.outbound.sender import OutboundSender
     from console.services.access import Access
     from console.services.accounts import AccountService, PasswordSigner
+    from console.services.alarm_sound import RoomOutput
     from console.services.audit_log import AuditLog
+    from console.services.clinic_settings import ClinicSettings
     from console.services.devices import DeviceManager
     from console.services.exports import ExportService
     from console.services.people import PeopleService
+    from console.services.rems import RemsService
     from console.services.review import ReviewService
     from console.services.room import Room
     from console.services.room_sound import RoomSound
     from console.services.sessions import SessionService
+    from console.services.store_status import StoreStatus
     from console.settings import Settings
     from console.store.audit_repository import AuditRepository
     from console.store.database import Store
@@ -38,6 +44,7 @@ log = logging.getLogger("vigil")
 DEMO_PROTOCOLS = ("ivy", "masimo")
 EXIT_STORE = 2
 EXIT_DISPLAY = 3
+EXIT_RUNNING = 4  # another console already has this database open
 ACCOUNT_JOBS = (
     "accounts",
     "add-account",
@@ -61,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="demo mode: a separate demo database with sample data"
     )
     parser.add_argument(
+        "--demo-reset",
+        action="store_true",
+        help="demo mode, with the demo database rebuilt from scratch first",
+    )
+    parser.add_argument(
         "--home", type=Path, help="keep data and settings in this folder (also VIGIL_HOME)"
     )
     parser.add_argument("--session", type=int, help="open this session at start")
@@ -79,15 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("name", nargs="?", help="a name, a staff id or a user name")
     staff.add_argument("--role", choices=["therapist", "nurse", "physician", "supervisor", "admin"])
     staff.add_argument("--username", default="")
+    staff.add_argument("--admin", default="", help="the admin vouching (password asked)")
     admin = sub.add_parser("create-admin", help="create an admin account (password asked)")
     admin.add_argument("--username", required=True)
     admin.add_argument("--name", required=True)
+    admin.add_argument("--admin", default="", help="an existing admin vouching (password asked)")
+    glass = sub.add_parser(
+        "break-glass",
+        help="no admin can sign in: reset or create an admin account (needs the audit key file)",
+    )
+    glass.add_argument("--username", required=True)
+    glass.add_argument("--reason", required=True)
+    glass.add_argument("--name", default="", help="the new admin's name, if the account is new")
     export = sub.add_parser(
-        "export", help="vigil export --session ID --format pdf|csv|fhir --out FILE --user NAME"
+        "export", help="vigil export --session ID --format pdf|csv|fhir|rems --out FILE --user NAME"
     )
     export.add_argument("--session", dest="export_session", type=int, required=True)
     export.add_argument(
-        "--format", dest="export_format", choices=["pdf", "csv", "fhir"], required=True
+        "--format", dest="export_format", choices=["pdf", "csv", "fhir", "rems"], required=True
     )
     export.add_argument("--out", dest="export_out", type=Path, required=True, metavar="FILE")
     export.add_argument(
@@ -98,25 +119,61 @@ def build_parser() -> argparse.ArgumentParser:
     room = sub.add_parser("room", help="list or add rooms")
     room.add_argument("action", choices=["list", "add"])
     room.add_argument("name", nargs="?")
+    from console.cli_station import add_station_parser
+
+    add_station_parser(sub)  # vigil station: every room live, on the clinic's PostgreSQL
     return parser
 
 
 def database_url(args: argparse.Namespace, paths: AppPaths) -> str:
     if args.db:
         return str(args.db)
-    return f"sqlite:///{paths.demo_database if args.demo else paths.database}"
+    demo = args.demo or getattr(args, "demo_reset", False)
+    return f"sqlite:///{paths.demo_database if demo else paths.database}"
 
 
 def setup_logging(paths: AppPaths) -> None:
-    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    """Log to the data folder (the log readable by its owner only) and to the terminal."""
+    from console.store.files import private_dir, private_file
+
+    private_dir(paths.data_dir)
+    log_file = paths.data_dir / "vigil.log"
+    private_file(log_file)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=[
-            logging.FileHandler(paths.data_dir / "vigil.log", encoding="utf-8"),
+            logging.FileHandler(log_file, encoding="utf-8"),
             logging.StreamHandler(),
         ],
     )
+
+
+def watch_writer(writer: DurableWriter, sessions: SessionService) -> StoreStatus:
+    """The writer's problems (database locked or gone, disk full, an entry set aside) reach the
+    window's banner through the session service's signals, on the GUI thread.
+    """
+    from console.services.store_status import StoreStatus
+
+    status = StoreStatus(writer, sessions)
+    status.problem.connect(sessions.storeProblem)
+    status.quarantined.connect(sessions.storeProblem)
+    status.recovered.connect(sessions.storeRecovered)
+    status.pendingChanged.connect(sessions.pendingChanged)
+    return status
+
+
+def open_store_for_gui(url: str) -> Store:
+    """Open the console's database: a 0-byte or damaged SQLite file is refused and named."""
+    from console.store.database import Store
+
+    return Store.open(url, check=True)
+
+
+def start_notices(settings_problems: list[str], services: Services) -> list[str]:
+    """What went wrong at start-up without stopping it, in one banner sentence."""
+    found = [*settings_problems, *services.writer.notices]
+    return [" ".join(found)] if found else []
 
 
 def run_db_command(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -176,7 +233,11 @@ def run_account_command(args: argparse.Namespace, paths: AppPaths) -> int:
         return EXIT_STORE
     try:
         if args.command == "create-admin":
-            return create_admin_job(store, args.username, args.name)
+            return create_admin_job(store, args.username, args.name, admin=args.admin)
+        if args.command == "break-glass":
+            from console.cli_jobs import break_glass_job
+
+            return break_glass_job(store, args.username, args.reason, name=args.name)
         settings = load_settings(paths.settings)
         return export_job(
             store,
@@ -222,7 +283,12 @@ def run_people_command(args: argparse.Namespace, paths: AppPaths) -> int:
             from console.cli_jobs import account_job
 
             return account_job(
-                store, args.action, args.name or "", username=args.username, role=args.role or ""
+                store,
+                args.action,
+                args.name or "",
+                username=args.username,
+                role=args.role or "",
+                admin=args.admin,
             )
         elif args.command == "staff":
             for member in people.staff():
@@ -260,21 +326,40 @@ class Services:
     scales: dict[str, Any]
     workflow_repo: WorkflowRepository
     settings: Settings
+    clinic_settings: ClinicSettings
+    store_status: StoreStatus | None = None
+    rems: RemsService | None = None
+    outbound: OutboundSender | None = None  # the HL7 interface's sender (the real program only)
 
     def start(self) -> None:
         self.room.start()
+        if self.outbound is not None:
+            self.outbound.start()
 
     def stop(self) -> None:
         self.accounts.stop()
         self.room.stop()
         self.devices.stop_all()
         self.sound.stop()
+        if self.outbound is not None:
+            self.outbound.stop()
+        self.writer.stop()  # what the database cannot take in a moment waits in the spool
 
 
 def build_services(
-    store: Store, clock: Clock, spool_path: Path, settings: Settings, sound_dir: Path | None = None
+    store: Store,
+    clock: Clock,
+    spool_path: Path,
+    settings: Settings,
+    sound_dir: Path | None = None,
+    *,
+    settings_path: Path | None = None,
+    sound_output: RoomOutput | None = None,
 ) -> Services:
     """Create the services over ``store`` and connect their signals (the only wiring there is).
+
+    Clinic settings changed on screen are saved to ``settings_path`` (default: beside the spool).
+    ``sound_output`` replaces the room's loudspeaker (tests: a silent stand-in with a problem).
 
     Call ``services.room.load()`` next: it opens a bed for every open session of the watched
     rooms and reconnects their monitors.
@@ -282,16 +367,19 @@ def build_services(
     from datetime import timedelta
 
     from console.domain.predose import BpGate
+    from console.domain.rems import RemsSetting
     from console.domain.scales import load_definitions
     from console.domain.sessions import SessionRecord
     from console.services.access import Access, AuditTrail
     from console.services.accounts import AccountService, PasswordSigner
-    from console.services.alarm_sound import AlarmSound, QtAlarmSound, SilentSound
+    from console.services.alarm_sound import QtAlarmSound, SilentSound
     from console.services.audit_log import AuditLog
     from console.services.bed import Bed, BedParts
+    from console.services.clinic_settings import ClinicSettings
     from console.services.devices import DeviceManager
     from console.services.exports import ExportOptions, ExportService
     from console.services.people import PeopleService
+    from console.services.rems import RemsService
     from console.services.review import ReviewService
     from console.services.room import Room
     from console.services.room_sound import RoomSound
@@ -301,6 +389,7 @@ def build_services(
     from console.store.binding_repository import BindingRepository
     from console.store.discharge_repository import DischargeRepository
     from console.store.dose_repository import DoseRepository
+    from console.store.rems_repository import RemsRepository
     from console.store.repositories import PeopleRepository, SessionRepository
     from console.store.review_repository import ReviewRepository
     from console.store.spool import Spool
@@ -313,13 +402,29 @@ def build_services(
     vitals_repo = VitalsRepository(store)
     audit_repo = AuditRepository(store)
     writer = DurableWriter(
-        Targets(session_repo, vitals_repo, workflow_repo, audit_repo), Spool(spool_path)
+        Targets(session_repo, vitals_repo, workflow_repo, audit_repo, store), Spool(spool_path)
     )
     access = Access(people_repo, AuditTrail(clock, writer))
     sessions = SessionService(clock, people_repo, session_repo, access, writer)
-    devices = DeviceManager(clock, BindingRepository(store), access)
-    output: AlarmSound = QtAlarmSound(sound_dir) if sound_dir is not None else SilentSound()
+    store_status = watch_writer(writer, sessions)
+    devices = DeviceManager(
+        clock,
+        BindingRepository(store),
+        access,
+        device_years=(settings.device_years_from, settings.device_years_to),
+    )
+    output: RoomOutput = sound_output or (
+        QtAlarmSound(sound_dir) if sound_dir is not None else SilentSound()
+    )
     sound = RoomSound(output)
+    sound.set_volume(settings.alarm_volume)
+    clinic_settings = ClinicSettings(
+        settings,
+        settings_path or spool_path.with_name("settings.json"),
+        access,
+        limits=workflow_repo,
+        clock=clock,
+    )
     accounts = AccountService(
         clock,
         AccountRepository(store),
@@ -352,9 +457,27 @@ def build_services(
     )
 
     def make_bed(record: SessionRecord) -> Bed:
-        return Bed(record, parts, sound.for_bed(record.id))
+        """A bed with the clinic's rules as they are now (a change applies to later sessions)."""
+        now = clinic_settings.current
+        rules = replace(
+            parts,
+            gate=now.bp_gate(),
+            dose_limits=now.dose_limits(),
+            schedule=now.schedule(),
+            min_monitoring=timedelta(minutes=now.min_monitoring_min),
+        )
+        bed = Bed(record, rules, sound.for_bed(record.id))
+        bed.vitals.follow_store(store_status)  # readings and notes not stored yet are marked
+        bed.session.follow_store(store_status)
+        return bed
 
-    room = Room(sessions, make_bed, devices, access, settings.rooms)
+    def follow_settings(now: Settings) -> None:
+        sound.set_volume(now.alarm_volume)
+        accounts.set_idle_timeout(timedelta(minutes=max(1, now.idle_lock_min)))
+
+    clinic_settings.changed.connect(follow_settings)
+
+    room = Room(sessions, make_bed, devices, access, settings.rooms, writer=writer)
     room.bedClosed.connect(sound.release)
     return Services(
         clock=clock,
@@ -381,6 +504,15 @@ def build_services(
         scales=scales,
         workflow_repo=workflow_repo,
         settings=settings,
+        clinic_settings=clinic_settings,
+        store_status=store_status,
+        rems=RemsService(
+            clock,
+            review_repo,
+            RemsRepository(store),
+            access,
+            setting=RemsSetting(settings.clinic_name),
+        ),
     )
 
 
@@ -399,8 +531,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from console.demo import seed_demo
     from console.errors import VigilError
     from console.services.devices import DeviceSpec
-    from console.settings import load_settings, save_settings
-    from console.store.database import Store
+    from console.settings import load_settings_checked
     from widgets.main_window import MainWindow
     from widgets.theme import apply_theme
 
@@ -427,28 +558,54 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     sys.excepthook = crash_handler
 
     settings_path = paths.settings
-    settings = load_settings(settings_path)
+    settings, settings_problems = load_settings_checked(settings_path)
     url = database_url(args, paths)
-    if args.demo and not args.db:
-        # every demo starts from a fresh sample clinic, with the session 55 minutes in
-        for leftover in paths.data_dir.glob(f"{paths.demo_database.name}*"):
-            leftover.unlink()
+    demo = args.demo or args.demo_reset
+    instance = claim_database(url, settings.rooms, script=args.script)
+    if instance is None:
+        return EXIT_RUNNING
+    if args.demo_reset and not args.db:
+        # on purpose only: a fresh sample clinic, with the session 55 minutes in
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            paths.demo_database.with_name(paths.demo_database.name + suffix).unlink(missing_ok=True)
         paths.spool(url).unlink(missing_ok=True)
     try:
-        store = Store.open(url)
+        store = open_store_for_gui(url)
     except VigilError as error:
         log.error("database %s: %s", url, error)
         print(f"vigil: {error}", file=sys.stderr)
         if not args.script:
             QMessageBox.critical(None, "Vigil — database", str(error))
+        instance.release()
         return EXIT_STORE
 
+    if demo and args.db:
+        from console.cli_jobs import demo_guard_problem
+
+        problem = demo_guard_problem(store)  # demo data never goes into a clinic's database
+        if problem:
+            print(f"vigil: {problem}", file=sys.stderr)
+            if not args.script:
+                QMessageBox.critical(None, "Vigil — demo", problem)
+            store.close()
+            instance.release()
+            return EXIT_STORE
     clock = SystemClock()
     services = build_services(
-        store, clock, paths.spool(store.url), settings, sound_dir=paths.data_dir / "sounds"
+        store,
+        clock,
+        paths.spool(store.url),
+        settings,
+        sound_dir=paths.data_dir / "sounds",
+        settings_path=settings_path,
     )
+    services.writer.start()  # from here on the GUI thread never waits on a database write
+    from console.outbound.sender import OutboundSender
+
+    # the HL7 interface (off until an admin turns it on); sends on its own thread and connection
+    services.outbound = OutboundSender(store.engine.url.render_as_string(hide_password=False))
     sessions, devices, room = services.sessions, services.devices, services.room
-    if args.demo:
+    if demo:
         from console.store.account_repository import AccountRepository
         from console.store.repositories import PeopleRepository, SessionRepository
         from console.store.vitals_repository import VitalsRepository
@@ -461,13 +618,17 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
             services.workflow_repo,
             AccountRepository(store),
         )
+        from console.demo_esketamine import seed_demo_esketamine
+
+        seed_demo_esketamine(store, clock)  # a discharged esketamine session: the REMS form
     sessions.catch_up()
     start_problems = room.load()  # a bed for every open session, their monitors reconnected
+    start_problems += start_notices(settings_problems, services)
 
     theme = apply_theme(app, args.theme or settings.theme)
     from console.reports.escort_sheet import ClinicContact
 
-    if args.demo and not settings.clinic_name:
+    if demo and not settings.clinic_name:
         contact = ClinicContact("Vigil Demo Clinic", "(555) 010-4400", "(555) 010-4499")
     elif settings.clinic_name:
         contact = ClinicContact(
@@ -481,11 +642,11 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     window = MainWindow(services, settings.min_monitoring_min, theme, clinic=contact)
     window.restore(settings.window_geometry, settings.window_state)
 
+    instance.listen(window.bring_forward, window)
+
     def remember(**changes: object) -> None:
-        nonlocal settings
-        settings = replace(settings, **changes)  # type: ignore[arg-type]
-        try:
-            save_settings(settings_path, settings)
+        try:  # one owner of the file: clinic changes made meanwhile are kept
+            services.clinic_settings.remember(**changes)
         except OSError as error:
             log.warning("settings not saved: %s", error)
 
@@ -498,7 +659,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         shown = window.show_bed(args.session) or window.open_session(args.session)
     if not shown:
         window.show_home()
-    if args.demo:
+    if demo:
         from console.demo import DEMO_PASSWORD, DEMO_SIGN_IN
 
         services.accounts.sign_in(DEMO_SIGN_IN, DEMO_PASSWORD)
@@ -511,13 +672,17 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     activity = ActivityWatcher(services.accounts, app)
     app.installEventFilter(activity)
     services.start()
+    from console.station.heartbeat import Heartbeat
+
+    heartbeat = Heartbeat(store, clock, settings.rooms)  # for the clinic station (PostgreSQL only)
+    heartbeat.start()
     if settings.window_geometry:
         window.show()
     else:
         window.showMaximized()  # first start: the whole screen; later starts restore the geometry
 
     simulators = []
-    if args.demo and not args.no_simulator:
+    if demo and not args.no_simulator:
         from devices.simulator_process import SimulatorError, start_simulator
 
         def start_demo_monitors() -> None:
@@ -542,7 +707,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.script:
         from widgets.script_driver import ScriptDriver
 
-        driver = ScriptDriver(window)
+        driver = ScriptDriver(window, when_durable=services.writer.when_durable)
         app.aboutToQuit.connect(driver.deleteLater)
     if args.quit_after_paint:
         from PySide6.QtCore import QEvent, QObject
@@ -560,11 +725,37 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         first_paint = FirstPaint(window)
         window.installEventFilter(first_paint)
     code = app.exec()
+    heartbeat.stop()
     services.stop()
     for simulator in simulators:
         simulator.stop()
     store.close()
+    instance.release()
     return code
+
+
+def claim_database(url: str, rooms: tuple[int, ...], *, script: bool) -> InstanceLock | None:
+    """Hold the database for this console; None (told, the first brought forward) if another
+    console already has it open.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    from console.instance_lock import InstanceLock, ask_to_raise, lock_path
+
+    instance = InstanceLock(lock_path(url, rooms))
+    if instance.acquire():
+        return instance
+    raised = ask_to_raise(instance.path)
+    message = (
+        "Vigil is already open on this database"
+        + (" (its window was brought to the front)." if raised else ".")
+        + " Use that console: a second one would write over it."
+    )
+    log.warning("second start refused: %s", message)
+    print(f"vigil: {message}", file=sys.stderr)
+    if not raised and not script:
+        QMessageBox.warning(None, "Vigil — already open", message)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -578,6 +769,9 @@ def main(argv: list[str] | None = None) -> int:
             return replay_main(argv[index + 1 :])
     args = build_parser().parse_args(argv)
     paths = AppPaths.default(args.home)
+    from console.store.audit_key import use_config_dir
+
+    use_config_dir(paths.config_dir)  # the audit key's folder unless VIGIL_AUDIT_KEY says
     setup_logging(paths)
     if args.command == "db":
         return run_db_command(args, paths)
@@ -585,8 +779,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_people_command(args, paths)
     if args.command == "audit":
         return run_audit_command(args, paths)
-    if args.command in ("create-admin", "export"):
+    if args.command in ("create-admin", "export", "break-glass"):
         return run_account_command(args, paths)
+    if args.command == "station":
+        from widgets.station_app import run_station
+
+        return run_station(args, paths)
     return run_gui(args, paths)
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from console.clock import Clock
 from console.domain.accounts import (
+    LockoutPolicy,
     check_not_last_admin,
     normalize_username,
     validate_new_account,
@@ -32,7 +35,23 @@ _LABELS = {
     "password": "password",
     "repeat": "repeated password",
     "account": "account",
+    "admin": "admin",
+    "reason": "reason",
+    "key": "audit key",
 }
+NEEDS_ADMIN = (
+    "An active admin exists: run this with --admin USER (that admin's password is asked). "
+    "If no admin can sign in any more, see `vigil break-glass --help`."
+)
+WRONG_ADMIN = "That admin user name or password is not right."
+
+
+@dataclass(frozen=True, slots=True)
+class AdminProof:
+    """The admin who runs an account job from the command line, and their password."""
+
+    username: str
+    password: str
 
 
 def describe_errors(failed: ValidationFailed) -> str:
@@ -59,21 +78,74 @@ def read_new_password(
     return line.rstrip("\r\n"), None
 
 
-def _audit(
+def audit_job(
     store: Store,
     clock: Clock,
     action: AuditAction,
     username: str,
     detail: dict[str, Any],
+    actor_id: int | None = None,
 ) -> None:
     AuditRepository(store).append(
         at=clock.now(),
-        actor_id=None,  # nobody is signed in on the command line
+        actor_id=actor_id,  # the admin who vouched for the job (None while there is none)
         action=action.value,
         entity="account",
         entity_id=username[:40],
         detail={**detail, **VIA},
     )
+
+
+def authorize(store: Store, clock: Clock, admin: AdminProof | None, job: str) -> int | None:
+    """The staff id of the admin vouching for ``job``; None while no active admin exists (set-up).
+
+    A wrong password counts toward that admin's lockout, like a wrong one at the console; every
+    refusal is audited.
+    """
+    accounts = AccountRepository(store)
+    if accounts.active_admins() == 0:
+        return None
+    if admin is None or not admin.username.strip():
+        audit_job(store, clock, AuditAction.DENIED, job, {"job": job, "message": NEEDS_ADMIN})
+        raise ValidationFailed([FieldError("admin", NEEDS_ADMIN)])
+    policy, now = LockoutPolicy(), clock.now()
+    found = accounts.find(admin.username)
+    account = found.account if found is not None else None
+    facts: dict[str, Any] = {"job": job, "admin": normalize_username(admin.username)}
+    if found is None or account is None:
+        audit_job(
+            store, clock, AuditAction.LOGIN_FAILED, admin.username, {**facts, "reason": "unknown"}
+        )
+        raise ValidationFailed([FieldError("admin", WRONG_ADMIN)])
+    if account.locked_until is not None and policy.is_locked(account.locked_until, now):
+        audit_job(
+            store, clock, AuditAction.LOGIN_FAILED, account.username, {**facts, "reason": "locked"}
+        )
+        raise ValidationFailed([FieldError("admin", f"{account.username} is locked out for now.")])
+    try:
+        matches = bool(found.password_hash) and PasswordHasher().verify(
+            found.password_hash, admin.password
+        )
+    except (VerificationError, InvalidHashError):
+        matches = False
+    if not matches:
+        if account.active:
+            accounts.record_failure(account.staff.id, policy, now)
+        audit_job(
+            store,
+            clock,
+            AuditAction.LOGIN_FAILED,
+            account.username,
+            {**facts, "reason": "wrong password"},
+        )
+        raise ValidationFailed([FieldError("admin", WRONG_ADMIN)])
+    if not account.active or account.staff.role is not StaffRole.ADMIN:
+        message = f"{account.username} is not an active admin."
+        audit_job(store, clock, AuditAction.DENIED, account.username, {**facts, "message": message})
+        raise ValidationFailed([FieldError("admin", message)])
+    if account.failed_logins:
+        accounts.reset_failures(account.staff.id)
+    return account.staff.id
 
 
 def create_admin(
@@ -85,15 +157,16 @@ def create_admin(
     repeat: str | None = None,
     *,
     hasher: PasswordHasher | None = None,
+    admin: AdminProof | None = None,
 ) -> str:
     """Create an admin account; returns the message to print, raises ValidationFailed.
 
-    Allowed even when accounts exist: it is the way back in when every admin has forgotten
-    their password or is locked out, and whoever can run it can open the database anyway.
+    The first admin needs nobody's word; once an active admin exists, ``admin`` must be one
+    (their password checked). The way back in when no admin can sign in is ``break_glass``.
     It is audited ("account-create", via the command line).
     """
     return add_account(
-        store, clock, username, name, StaffRole.ADMIN, password, repeat, hasher=hasher
+        store, clock, username, name, StaffRole.ADMIN, password, repeat, hasher=hasher, admin=admin
     )
 
 
@@ -107,19 +180,22 @@ def add_account(
     repeat: str | None = None,
     *,
     hasher: PasswordHasher | None = None,
+    admin: AdminProof | None = None,
 ) -> str:
     """A new staff member with an account (`vigil staff add-account`)."""
+    actor = authorize(store, clock, admin, "add-account")
     errors = validate_new_account(username, name, password, repeat)
     if errors:
         raise ValidationFailed(errors)
     hasher = hasher if hasher is not None else default_hasher()
     account = AccountRepository(store).create(username, name, role, hasher.hash(password))
-    _audit(
+    audit_job(
         store,
         clock,
         AuditAction.ACCOUNT_CREATE,
         account.username,
         {"staff_id": account.staff.id, "name": account.staff.name, "role": role.value},
+        actor,
     )
     return (
         f"created {role.value} account {account.username} for {account.staff.name} "
@@ -136,8 +212,10 @@ def give_account(
     repeat: str | None = None,
     *,
     hasher: PasswordHasher | None = None,
+    admin: AdminProof | None = None,
 ) -> str:
     """A user name and password for a staff member added without one (`vigil staff add`)."""
+    actor = authorize(store, clock, admin, "give-account")
     errors = [
         *validate_username(username),
         *validate_password(password, username=username, repeat=repeat),
@@ -149,12 +227,13 @@ def give_account(
         raise ValidationFailed([FieldError("account", f"There is no staff member {staff_id}.")])
     hasher = hasher if hasher is not None else default_hasher()
     account = accounts.give_account(staff_id, username, hasher.hash(password))
-    _audit(
+    audit_job(
         store,
         clock,
         AuditAction.ACCOUNT_CREATE,
         account.username,
         {"staff_id": staff_id, "name": account.staff.name, "role": account.staff.role.value},
+        actor,
     )
     return f"{account.staff.name} signs in as {account.username}"
 
@@ -176,8 +255,10 @@ def reset_password(
     repeat: str | None = None,
     *,
     hasher: PasswordHasher | None = None,
+    admin: AdminProof | None = None,
 ) -> str:
     """Set a new password (and lift any lockout): `vigil staff reset-password USER`."""
+    actor = authorize(store, clock, admin, "reset-password")
     accounts = AccountRepository(store)
     account = _existing(accounts, username)
     errors = validate_password(password, username=account.username, repeat=repeat)
@@ -186,33 +267,39 @@ def reset_password(
     hasher = hasher if hasher is not None else default_hasher()
     accounts.set_password(account.staff.id, hasher.hash(password))
     accounts.reset_failures(account.staff.id)
-    _audit(
+    audit_job(
         store,
         clock,
         AuditAction.ACCOUNT_CHANGE,
         account.username,
         {"staff_id": account.staff.id, "change": "password reset"},
+        actor,
     )
     return f"new password set for {account.username} ({account.staff.name})"
 
 
-def unlock(store: Store, clock: Clock, username: str) -> str:
+def unlock(store: Store, clock: Clock, username: str, *, admin: AdminProof | None = None) -> str:
     """Lift a lockout after wrong passwords: `vigil staff unlock USER`."""
+    actor = authorize(store, clock, admin, "unlock")
     accounts = AccountRepository(store)
     account = _existing(accounts, username)
     accounts.reset_failures(account.staff.id)
-    _audit(
+    audit_job(
         store,
         clock,
         AuditAction.ACCOUNT_CHANGE,
         account.username,
         {"staff_id": account.staff.id, "change": "unlocked"},
+        actor,
     )
     return f"{account.username} ({account.staff.name}) is unlocked"
 
 
-def set_active(store: Store, clock: Clock, username: str, active: bool) -> str:
+def set_active(
+    store: Store, clock: Clock, username: str, active: bool, *, admin: AdminProof | None = None
+) -> str:
     """`vigil staff deactivate USER` / `vigil staff reactivate USER`."""
+    actor = authorize(store, clock, admin, "reactivate" if active else "deactivate")
     accounts = AccountRepository(store)
     account = _existing(accounts, username)
     if not active:
@@ -223,12 +310,13 @@ def set_active(store: Store, clock: Clock, username: str, active: bool) -> str:
             raise ValidationFailed(errors)
     accounts.set_active(account.staff.id, active)
     change = "reactivated" if active else "deactivated"
-    _audit(
+    audit_job(
         store,
         clock,
         AuditAction.ACCOUNT_CHANGE,
         account.username,
         {"staff_id": account.staff.id, "change": change},
+        actor,
     )
     return f"{account.username} ({account.staff.name}) is {change}"
 

@@ -1,4 +1,4 @@
-"""``vigil export --session ID --format pdf|csv|fhir --out FILE``: one audited export, no window.
+"""``vigil export --session ID --format pdf|csv|fhir|rems --out FILE``: one audited export, no window.
 
 main.py parses the arguments and authenticates the staff member; this module does the export.
 A PDF needs a QGuiApplication: when none exists one is created here on the offscreen platform
@@ -52,6 +52,8 @@ def run_export(
     ExportFailed (no such session, unknown format, unwritable place): print the message and
     exit with status 1.
     """
+    if fmt == "rems":
+        return _export_rems(store, clock, access, session_id, out, staff_id, options)
     if fmt == "pdf":
         ensure_gui_application()
     result = export_session(
@@ -69,3 +71,29 @@ def run_export(
         f"Wrote the {FORMAT_NAMES[fmt]} of session {session_id} ({result.summary}, "
         f"{result.size:,} bytes) to {result.path}\nSHA-256 {result.sha256}"
     )
+
+
+def _export_rems(
+    store: Store,
+    clock: Clock,
+    access: Access,
+    session_id: int,
+    out: Path | str,
+    staff_id: int | None,
+    options: ExportOptions | None,
+) -> str:
+    """``--format rems``: the esketamine REMS monitoring form, filled from the record (audited)."""
+    from console.domain.rems import RemsSetting
+    from console.services.rems import RemsService
+    from console.store.rems_repository import RemsRepository
+
+    ensure_gui_application()
+    service = RemsService(
+        clock,
+        ReviewRepository(store),
+        RemsRepository(store),
+        access,
+        setting=RemsSetting((options or ExportOptions()).clinic_name),
+    )
+    path = service.write_pdf(session_id, out, staff_id)
+    return f"Wrote the REMS monitoring form of session {session_id} to {path}"

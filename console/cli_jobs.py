@@ -1,6 +1,6 @@
-"""The command-line jobs behind `vigil create-admin`, `vigil staff <account job>`, `vigil export`.
+"""Command-line jobs: `vigil create-admin`, `vigil staff <account job>`, `vigil export`, ….
 
-Each opens the store, does one job, prints its outcome and returns the exit status; main.py
+Also `vigil break-glass` and the guard that keeps `--demo` out of a clinic database. Each opens the store, does one job, prints its outcome and returns the exit status; main.py
 only parses the arguments and calls them.
 """
 
@@ -9,10 +9,14 @@ from __future__ import annotations
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.clock import SystemClock
 from console.errors import ValidationFailed, VigilError
 from console.store.database import Store
+
+if TYPE_CHECKING:
+    from console.cli_accounts import AdminProof
 
 EXIT_FAILED = 1
 
@@ -24,19 +28,31 @@ def _password(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def create_admin_job(store: Store, username: str, name: str) -> int:
+def _admin_proof(admin: str) -> AdminProof | None:
+    """The vouching admin (``--admin``) and their password, asked before anything else."""
+    from console.cli_accounts import AdminProof
+
+    if not admin:
+        return None
+    return AdminProof(admin, _password(f"Password of admin {admin}: "))
+
+
+def create_admin_job(store: Store, username: str, name: str, *, admin: str = "") -> int:
     from console.cli_accounts import create_admin, describe_errors, read_new_password
 
+    proof = _admin_proof(admin)
     password, repeat = read_new_password()
     try:
-        print(create_admin(store, SystemClock(), username, name, password, repeat))
+        print(create_admin(store, SystemClock(), username, name, password, repeat, admin=proof))
     except ValidationFailed as failed:
         print(describe_errors(failed), file=sys.stderr)
         return EXIT_FAILED
     return 0
 
 
-def account_job(store: Store, action: str, name: str, *, username: str = "", role: str = "") -> int:
+def account_job(
+    store: Store, action: str, name: str, *, username: str = "", role: str = "", admin: str = ""
+) -> int:
     """`vigil staff accounts|add-account|give-account|reset-password|unlock|deactivate|…`."""
     from console import cli_accounts as jobs
     from console.domain.people import StaffRole
@@ -45,29 +61,86 @@ def account_job(store: Store, action: str, name: str, *, username: str = "", rol
     try:
         if action == "accounts":
             print(jobs.list_accounts(store, clock))
-        elif action == "add-account":
-            if not role or not username:
-                print("vigil: give --role and --username", file=sys.stderr)
-                return EXIT_FAILED
+            return 0
+        if action == "add-account" and (not role or not username):
+            print("vigil: give --role and --username", file=sys.stderr)
+            return EXIT_FAILED
+        if action == "give-account" and (not name.isdigit() or not username):
+            print("vigil: give the staff id and --username", file=sys.stderr)
+            return EXIT_FAILED
+        proof = _admin_proof(admin)
+        if action == "add-account":
             password, repeat = jobs.read_new_password()
-            print(jobs.add_account(store, clock, username, name, StaffRole(role), password, repeat))
+            print(
+                jobs.add_account(
+                    store, clock, username, name, StaffRole(role), password, repeat, admin=proof
+                )
+            )
         elif action == "give-account":
-            if not name.isdigit() or not username:
-                print("vigil: give the staff id and --username", file=sys.stderr)
-                return EXIT_FAILED
             password, repeat = jobs.read_new_password()
-            print(jobs.give_account(store, clock, int(name), username, password, repeat))
+            print(
+                jobs.give_account(store, clock, int(name), username, password, repeat, admin=proof)
+            )
         elif action == "reset-password":
             password, repeat = jobs.read_new_password()
-            print(jobs.reset_password(store, clock, name, password, repeat))
+            print(jobs.reset_password(store, clock, name, password, repeat, admin=proof))
         elif action == "unlock":
-            print(jobs.unlock(store, clock, name))
+            print(jobs.unlock(store, clock, name, admin=proof))
         else:
-            print(jobs.set_active(store, clock, name, action == "reactivate"))
+            print(jobs.set_active(store, clock, name, action == "reactivate", admin=proof))
     except ValidationFailed as failed:
         print(jobs.describe_errors(failed), file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+def break_glass_job(store: Store, username: str, reason: str, *, name: str = "") -> int:
+    """`vigil break-glass --username U --reason ...`: reset (or create) an admin account."""
+    from console.cli_accounts import describe_errors, read_new_password
+    from console.cli_break_glass import break_glass
+
+    password, repeat = read_new_password()
+    try:
+        print(
+            break_glass(
+                store,
+                SystemClock(),
+                username,
+                reason,
+                password,
+                repeat,
+                name=name,
+                os_user=_os_user(),
+            )
+        )
+    except ValidationFailed as failed:
+        print(describe_errors(failed), file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def demo_guard_problem(store: Store) -> str:
+    """Why ``--demo`` must not seed ``store`` ("" when it is empty or already the demo's)."""
+    from sqlalchemy import select
+
+    from console.store.models import PatientRow, StaffRow
+
+    with store.transaction() as tx:
+        if tx.scalar(select(StaffRow.id).limit(1)) is None:
+            return ""
+        if tx.scalar(select(PatientRow.id).where(PatientRow.chart_id.like("DEMO-%")).limit(1)):
+            return ""
+    return (
+        f"{store.url} is a clinic database, not the demo's: --demo never puts demo data or demo "
+        "accounts into it. Run `vigil --demo` without --db."
+    )
 
 
 def export_job(

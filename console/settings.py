@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +14,8 @@ from typing import Any
 
 import platformdirs
 
+from console.domain.doses import DEFAULT_LIMIT_MG, DEFAULT_LIMIT_MG_PER_KG, DoseLimits
+from console.domain.predose import BpGate
 from console.domain.schedule import ScheduleConfig
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,17 @@ class Settings:
     gate_warn_dia: int = 90
     gate_hold_sys: int = 160
     gate_hold_dia: int = 100
+    gate_window_min: int = 15  # the BP gate judges the latest full pre-dose set of these minutes
+    # dose slip guard: session limits per "drug/route" (placeholders until the medical director
+    # sets them); above one, a dose needs a confirmation with a reason
+    dose_limit_mg_per_kg: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_LIMIT_MG_PER_KG)
+    )
+    dose_limit_mg: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LIMIT_MG))
+    alarm_volume: float = 0.5  # the alarm tones' volume, 0.05..1 (never off)
+    # a device time outside these years is not believed: the arrival time is used (and flagged)
+    device_years_from: int = 2000
+    device_years_to: int = 2100
     rooms: tuple[int, ...] = ()  # the room ids this console watches; empty: every room
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -94,36 +108,163 @@ class Settings:
             grace=timedelta(minutes=self.check_grace_min),
         )
 
+    def bp_gate(self) -> BpGate:
+        return BpGate(
+            self.gate_warn_sys,
+            self.gate_warn_dia,
+            self.gate_hold_sys,
+            self.gate_hold_dia,
+            timedelta(minutes=self.gate_window_min),
+        )
+
+    def dose_limits(self) -> DoseLimits:
+        """The slip guard's limits; unknown "drug/route" keys and bad numbers are skipped."""
+        return DoseLimits.from_settings(self.dose_limit_mg_per_kg, self.dose_limit_mg)
+
+
+#: the range each number setting must be in (the same as the clinic settings screen allows)
+RANGES: dict[str, tuple[float, float]] = {
+    "schema": (1, SETTINGS_SCHEMA),
+    "min_monitoring_min": (60, 480),
+    "idle_lock_min": (1, 120),
+    "first_check_min": (5, 120),
+    "check_interval_min": (5, 60),
+    "check_grace_min": (0, 30),
+    "hl7_port": (1, 65535),
+    "gate_warn_sys": (100, 250),
+    "gate_hold_sys": (100, 250),
+    "gate_warn_dia": (50, 150),
+    "gate_hold_dia": (50, 150),
+    "gate_window_min": (5, 60),
+    "alarm_volume": (0.05, 1.0),
+    "device_years_from": (1990, 2100),
+    "device_years_to": (2000, 2200),
+}
+CHOICES: dict[str, tuple[str, ...]] = {"theme": ("day", "night")}
+TEXT_MAX = 200  # names and phone numbers
+GEOMETRY_MAX = 20_000  # the window's saved geometry and state (base64)
+
 
 def load_settings(path: Path) -> Settings:
     """Read settings; a missing, corrupt or partly wrong file gives defaults for what is wrong."""
+    return load_settings_checked(path)[0]
+
+
+def load_settings_checked(path: Path) -> tuple[Settings, list[str]]:
+    """Read settings and say, in a sentence each, what was wrong and fell back to its default
+    (a wrong type, a value out of its range, a scale file that is missing).
+    """
     if not path.exists():
-        return Settings()
+        return Settings(), []
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(raw, dict):
-            raise ValueError("not an object")
+            raise ValueError("not a JSON object")
     except (OSError, ValueError) as error:
-        log.warning("settings file %s unreadable (%s): using defaults", path, error)
-        return Settings()
+        message = f"The settings file {path} is unreadable ({error}): the defaults are used."
+        log.warning(message)
+        return Settings(), [message]
     defaults = Settings()
     values: dict[str, Any] = {}
+    problems: list[str] = []
     for f in dataclasses.fields(Settings):
         if f.name not in raw:
             continue
         value, default = raw[f.name], getattr(defaults, f.name)
-        if f.name == "rooms":
-            rooms = _room_ids(value)
-            if rooms is None:
-                log.warning("setting %s has a bad value %r: default used", f.name, value)
-            else:
-                values[f.name] = rooms
-        elif isinstance(value, type(default)):
-            values[f.name] = value
+        checked, problem = _checked(f.name, value, default)
+        if problem:
+            shown = json.dumps(value, default=repr)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            message = f"Setting {f.name} = {shown} {problem}: the default is used."
+            log.warning("setting %s has a bad value %s (%s): default used", f.name, shown, problem)
+            problems.append(message)
         else:
-            log.warning("setting %s has a bad value %r: default used", f.name, value)
+            values[f.name] = checked
     values["schema"] = SETTINGS_SCHEMA
-    return Settings(**values)
+    settings = Settings(**values)
+    for kind in ("sys", "dia"):
+        warn, hold = f"gate_warn_{kind}", f"gate_hold_{kind}"
+        if getattr(settings, warn) >= getattr(settings, hold):
+            problems.append(
+                f"Settings {warn} and {hold}: the warning level must be below the hold; "
+                "the defaults are used for both."
+            )
+            settings = dataclasses.replace(
+                settings, **{warn: getattr(defaults, warn), hold: getattr(defaults, hold)}
+            )
+    if settings.device_years_from >= settings.device_years_to:
+        problems.append(
+            "Settings device_years_from and device_years_to: the first year must be before the "
+            "last; the defaults are used for both."
+        )
+        settings = dataclasses.replace(
+            settings,
+            device_years_from=defaults.device_years_from,
+            device_years_to=defaults.device_years_to,
+        )
+    return settings, problems
+
+
+def _checked(name: str, value: Any, default: Any) -> tuple[Any, str]:
+    """The value to use, or a reason it cannot be used."""
+    if name == "rooms":
+        rooms = _room_ids(value)
+        return (rooms, "") if rooms is not None else (None, "is not a list of room numbers")
+    if name == "scale_files":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, "is not a list of file names"
+        missing = [v for v in value if not Path(v).is_file()]
+        if missing:
+            return None, f"names a scale file that is missing ({missing[0]})"
+        from console.domain.scales import ScaleFileError, load_definitions
+
+        try:
+            load_definitions([Path(v) for v in value])
+        except ScaleFileError as error:
+            return None, f"names a scale file that cannot be used ({error})"
+        return value, ""
+    if isinstance(default, bool):
+        return (value, "") if isinstance(value, bool) else (None, "is not true or false")
+    if isinstance(default, int | float) and not isinstance(value, bool):
+        expected_int = isinstance(default, int)
+        if expected_int and not isinstance(value, int):
+            return None, "is not a whole number"
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            return None, "is not a number"
+        low, high = RANGES.get(name, (-math.inf, math.inf))
+        if not low <= value <= high:
+            return None, f"is out of its range ({low:g} to {high:g})"
+        return (int(value) if expected_int else float(value)), ""
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            return None, "is not text"
+        limit = GEOMETRY_MAX if name.startswith("window_") else TEXT_MAX
+        if len(value) > limit:
+            return None, f"is longer than {limit} characters"
+        if name in CHOICES and value not in CHOICES[name]:
+            return None, f"is not one of {', '.join(CHOICES[name])}"
+        return value, ""
+    if isinstance(default, dict) and name != "extra":
+        return _checked_table(name, value, default)
+    if isinstance(value, type(default)) and not isinstance(value, bool):
+        return value, ""
+    return None, f"is not a {type(default).__name__}"
+
+
+def _checked_table(name: str, value: Any, default: dict[str, Any]) -> tuple[Any, str]:
+    """A table of numbers by name (dose limits): text keys, finite numbers not below 0 (and in
+    the setting's range when it has one).
+    """
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        return None, "is not a table of names"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in default.values()):
+        low, high = RANGES.get(name, (0.0, math.inf))
+        for key, number in value.items():
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                return None, f"has {key} that is not a number"
+            if not math.isfinite(number) or not low <= number <= high:
+                return None, f"has {key} out of its range ({low:g} to {high:g})"
+    return value, ""
 
 
 def _room_ids(value: Any) -> tuple[int, ...] | None:
@@ -136,8 +277,18 @@ def _room_ids(value: Any) -> tuple[int, ...] | None:
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write settings atomically (a kill mid-write leaves the old file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write settings atomically (a kill mid-write leaves the old file), readable by their
+    owner only.
+    """
+    from console.store.files import private_dir
+
+    private_dir(path.parent)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(dataclasses.asdict(settings), indent=2), encoding="utf-8")
+    temporary.unlink(missing_ok=True)
+    data = json.dumps(dataclasses.asdict(settings), indent=2).encode("utf-8")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
     temporary.replace(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from console.domain.vitals import Parameter
@@ -16,6 +16,27 @@ from console.domain.vitals import Parameter
 # and equality/hash only between two items of the same class (a Reading never equals a plain
 # tuple or a DeviceEvent with the same contents). A hot path may build one with
 # ``tuple.__new__(Reading, (parameter, value, unit, t_device, flags, measurement_key))``.
+
+
+#: Years a device clock may plausibly read; a device time outside them is dropped (the reading
+#: is kept, with no device time and the DEVICE_TIME_REJECTED flag). A clinic can pass its own.
+DEVICE_YEARS: tuple[int, int] = (2000, 2100)
+DEVICE_TIME_REJECTED = "device_time_rejected"  # the flag on a Reading whose device time was dropped
+MAX_UNKNOWN_FIELDS = 64  # distinct unknown field names a decoder keeps (and logs) at most
+
+
+def plausible_time(t: datetime | None, years: tuple[int, int] = DEVICE_YEARS) -> bool:
+    """True when ``t`` lies within ``years`` (inclusive) and converts to UTC without overflow."""
+    if t is None:
+        return False
+    low, high = years
+    if not low <= t.year <= high:
+        return False
+    try:
+        t.astimezone(UTC)
+    except (OverflowError, ValueError, OSError):
+        return False
+    return True
 
 
 class Reading(NamedTuple):
@@ -84,16 +105,23 @@ Decoded = Reading | WaveformChunk | DeviceEvent
 class OnceLog:
     """Logs each kind of input problem once per decoder (unknown fields, odd codes), not per frame."""
 
-    __slots__ = ("_logger", "_seen")
+    __slots__ = ("_limit", "_logger", "_seen")
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(self, logger: logging.Logger, limit: int = 256) -> None:
         self._logger = logger
         self._seen: set[str] = set()
+        self._limit = limit  # distinct keys remembered; past it, further new keys are not logged
 
     def __call__(self, key: str, message: str, *args: object) -> None:
-        if key not in self._seen:
-            self._seen.add(key)
-            self._logger.warning(message, *args)
+        if key in self._seen:
+            return
+        if len(self._seen) >= self._limit:
+            if "(limit)" not in self._seen:
+                self._seen.add("(limit)")
+                self._logger.warning("(more input problems of new kinds are not logged)")
+            return
+        self._seen.add(key)
+        self._logger.warning(message, *args)
 
 
 @dataclass(slots=True)
@@ -105,6 +133,18 @@ class DecoderStats:
     resyncs: int = 0
     unknown_fields: set[str] = field(default_factory=set)
     out_of_range: int = 0  # values dropped because they lie outside the physical bounds
+    unknown_dropped: int = 0  # unknown field names not kept (past MAX_UNKNOWN_FIELDS)
+    times_rejected: int = 0  # device times dropped as implausible (the readings were kept)
+
+    def note_unknown(self, name: str) -> bool:
+        """Count an unknown field name; True when it is new and kept (the set stays bounded)."""
+        if name in self.unknown_fields:
+            return False
+        if len(self.unknown_fields) >= MAX_UNKNOWN_FIELDS:
+            self.unknown_dropped += 1
+            return False
+        self.unknown_fields.add(name)
+        return True
 
 
 class Decoder(Protocol):

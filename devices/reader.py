@@ -68,6 +68,9 @@ class ReadingBatch:
     source: str
     items: tuple[Decoded, ...]
     t_host: datetime
+    # called (from any thread, once) when the readings are stored or will never be: the sender's
+    # acknowledgement waits for it (an MLLP listener holding its ACKs); None: nothing waits
+    ack: Callable[[], None] | None = None
 
 
 class _Counters:

@@ -1,8 +1,9 @@
 """Renders the session browser and the review screen offscreen to docs/browser.png and docs/review.png.
 
 A small clinic is seeded through the real repositories: three weeks of sessions with their flags,
-and one closed 2.5-hour session with two doses, notes, a desaturation alarm, nausea treated with
-ondansetron and a signed discharge. Run: ``.venv/bin/python docs/make_review_screenshots.py``.
+and one closed 2.5-hour session with two doses, notes, a desaturation alarm, a breathing-rate
+alarm that flaps (one episode line), nausea treated with ondansetron and a signed discharge.
+Run: ``.venv/bin/python docs/make_review_screenshots.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QItemSelectionModel  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QSplitter, QWidget  # noqa: E402
 
 from console.clock import FakeClock  # noqa: E402
 from console.domain.alarms import AlarmEvent, EventKind, Priority  # noqa: E402
@@ -235,6 +236,11 @@ def seed_featured(clinic: Clinic) -> int:
             )
         )
     desaturation = (t0 + timedelta(minutes=31), t0 + timedelta(minutes=33, seconds=30))
+    # deep in the dissociation the breathing slows and wavers around the RR limit of 10 /min:
+    # an alarm that flaps, raised and cleared again and again (one episode line in the review)
+    slow_breathing = (t0 + timedelta(minutes=62), t0 + timedelta(minutes=84))
+    rr_alarm: list[AlarmEvent] = []
+    rr_low: float | None = None
     points: list[VitalPoint] = []
     at, second = start, 0
     while at < end:
@@ -244,11 +250,24 @@ def seed_featured(clinic: Clinic) -> int:
             else frozenset()
         )
         v = vitals_at((at - t0).total_seconds() / 60, seed=7, conditions=conditions)
+        rr = v.rr
+        if slow_breathing[0] <= at < slow_breathing[1]:
+            phase = int((at - slow_breathing[0]).total_seconds()) // 40
+            rr = (9.0, 11.0, 8.0, 11.0, 9.0, 10.0, 7.0, 12.0)[phase % 8]
+            if rr < 10 and rr_low is None:
+                rr_low = rr
+                rr_alarm.append(_rr_event(EventKind.RAISED, len(rr_alarm), rr, at))
+            elif rr >= 10 and rr_low is not None:
+                rr_alarm.append(_rr_event(EventKind.CLEARED, len(rr_alarm), rr_low, at))
+                rr_low = None
+        elif rr_low is not None:
+            rr_alarm.append(_rr_event(EventKind.CLEARED, len(rr_alarm), rr_low, at))
+            rr_low = None
         points += [
             VitalPoint(Parameter.HR, v.hr, at, "ivy"),
             VitalPoint(Parameter.PR, v.pr or v.hr, at, "ivy"),
             VitalPoint(Parameter.SPO2, v.spo2 or 97, at, "ivy"),
-            VitalPoint(Parameter.RR, v.rr, at, "ivy"),
+            VitalPoint(Parameter.RR, rr, at, "ivy"),
             VitalPoint(Parameter.ETCO2, v.etco2, at, "ivy"),
         ]
         if second % 300 == 0:
@@ -295,24 +314,34 @@ def seed_featured(clinic: Clinic) -> int:
                 _uid(), sid, "moaas", value, "", t0 + timedelta(minutes=minutes), clinic.nurse.id
             )
         )
-    message = "SpO2 86 % below the 88 % limit"
+    message = "SpO2 86 < 88"
     raised = desaturation[0] + timedelta(seconds=12)
+    spo2 = "limit:spo2@ivy"
+    ack = raised + timedelta(seconds=25)
     clinic.workflow.add_alarm_events(
         sid,
         [
-            AlarmEvent(EventKind.RAISED, 1, "spo2:low", Priority.HIGH, message, raised),
+            AlarmEvent(EventKind.RAISED, 1, spo2, Priority.HIGH, message, raised),
             AlarmEvent(
-                EventKind.ACKNOWLEDGED,
-                1,
-                "spo2:low",
-                Priority.HIGH,
-                message,
-                raised + timedelta(seconds=25),
-                clinic.nurse.id,
+                EventKind.ACKNOWLEDGED, 1, spo2, Priority.HIGH, message, ack, clinic.nurse.id
             ),
-            AlarmEvent(EventKind.CLEARED, 1, "spo2:low", Priority.HIGH, message, desaturation[1]),
+            AlarmEvent(EventKind.CLEARED, 1, spo2, Priority.HIGH, message, desaturation[1]),
         ],
     )
+    first_rr = rr_alarm[0]
+    rr_alarm.insert(
+        1,
+        AlarmEvent(
+            EventKind.ACKNOWLEDGED,
+            first_rr.alarm_id,
+            first_rr.key,
+            first_rr.priority,
+            first_rr.message,
+            first_rr.at + timedelta(seconds=15),
+            clinic.nurse.id,
+        ),
+    )
+    clinic.workflow.add_alarm_events(sid, rr_alarm)
     clinic.note(
         sid,
         raised + timedelta(minutes=1),
@@ -335,6 +364,11 @@ def seed_featured(clinic: Clinic) -> int:
         )
     )
     return sid
+
+
+def _rr_event(kind: EventKind, n: int, value: float, at: datetime) -> AlarmEvent:
+    """An event of the RR-low alarm as the board would log it ("RR 9 < 10", medium)."""
+    return AlarmEvent(kind, 100 + n // 2, "limit:rr@ivy", Priority.MEDIUM, f"RR {value:g} < 10", at)
 
 
 def seed_history(clinic: Clinic) -> None:
@@ -434,15 +468,24 @@ def main() -> None:
         review.show()
         review.open_session(featured)
         model = review.timeline_model
-        alarm = next(
-            r for r in range(model.rowCount()) if model.entry(r).kind is TimelineKind.ALARM
+        alarm = next(  # the flapping alarm's episode line
+            r
+            for r in range(model.rowCount())
+            if model.entry(r).kind is TimelineKind.ALARM and "times" in model.entry(r).text
         )
         review.timeline.selectionModel().select(
             model.index(alarm, 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
-        review.timeline.scrollTo(model.index(max(alarm - 4, 0), 0))
+        splitter = review.findChild(QSplitter)
+        assert splitter is not None
+        splitter.setSizes([520, 846])  # room for the episode line in the timeline
+        for _ in range(5):
+            app.processEvents()
+        review.timeline.scrollTo(
+            model.index(alarm, 0), QAbstractItemView.ScrollHint.PositionAtCenter
+        )
         _shoot(app, review, "review")
         store.close()
 

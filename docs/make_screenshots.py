@@ -7,6 +7,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,40 @@ def more_beds(store: Store, clock: SystemClock) -> None:
         )
 
 
+def dose_confirmation(app: QApplication, bed: Any, clock: SystemClock, nurse: int | None) -> Any:
+    """The slip guard holding a 360 mg IM booster for a typed reason (dose-confirm-*.png)."""
+    from datetime import timedelta
+
+    from console.domain.doses import DoseDraft, Drug, Route
+    from widgets.dose_form import DoseForm
+
+    if nurse is not None:  # the booster a minute ago that the slip follows
+        started = clock.now() - timedelta(minutes=1)
+        bed.workflow.record_dose(
+            DoseDraft(Drug.KETAMINE, Route.IM, 36, started, lot="K-2291"), nurse
+        )
+    form = DoseForm(bed.workflow, clock, lambda: nurse)
+    form.resize(760, 640)
+    form.show()
+    form.route.setCurrentIndex(form.route.findData(Route.IM))
+    form.amount.setText("360")
+    form.lot.setText("K-2291")
+    form.record()  # the Enter that used to store it: now the confirmation opens
+    settle(app, 0.3)
+    shoot(app, form, "dose-confirm", ("day", "night"))
+    return form
+
+
+def dose_corrected(app: QApplication, form: Any, bed: Any, nurse: int) -> None:
+    """The slip stored with its reason, then marked entered in error (dose-corrected-*.png)."""
+    form.confirm_reason.setText("Booster as planned")
+    dose = form.confirm()
+    bed.workflow.mark_entered_in_error(dose.uid, "Typed 360 for 36", nurse, DEMO_PASSWORD)
+    settle(app, 0.3)
+    shoot(app, form, "dose-corrected", ("day", "night"))
+    form.close()
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -173,13 +208,29 @@ def main() -> None:
         settle(app, 0.3)
         shoot(app, window, "discharge", ("day", "night"))
         window.show_page(0)
+        assert nurse is not None
+        dose_corrected(app, dose_confirmation(app, bed, clock, nurse), bed, nurse)
 
         window.show_start()
         shoot(app, window, "start", ("day",))
 
+        window.show_bed(session_id)
+        limits = window.open_patient_limits()  # the nurse: this patient's limits, this session
+        if limits is not None:
+            limits.resize(760, 560)
+            settle(app, 0.3)
+            shoot(app, limits, "limits", ("day",))
+            limits.close()
+
         services.accounts.switch_user("admin", DEMO_PASSWORD)  # the audit trail, as the admin
+        settings_dialog = window.open_settings()
+        if settings_dialog is not None:
+            settings_dialog.resize(820, 640)
+            settle(app, 0.3)
+            shoot(app, settings_dialog, "settings", ("day",))
+            settings_dialog.close()
         window.show_records()  # an admin sees only the audit trail tab
-        window.audit_viewer.search()
+        settle(app, 1.0)  # opening the tab starts the search off the GUI thread
         shoot(app, window, "audit", ("day",))
         window.stop()
         services.stop()

@@ -187,6 +187,12 @@ def simulator():
 
 
 @pytest.fixture(autouse=True)
+def _audit_key_per_test(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test's audit key and anchor in a folder of its own (inherited by processes it runs)."""
+    monkeypatch.setenv("VIGIL_AUDIT_KEY", str(tmp_path_factory.mktemp("audit-key") / "audit.key"))
+
+
+@pytest.fixture(autouse=True)
 def _no_widgets_left_behind(request: pytest.FixtureRequest):
     """Close and delete every top-level widget a test leaves, so later tests stay fast.
 

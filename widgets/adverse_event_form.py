@@ -1,4 +1,4 @@
-"""Adverse events: what happened, how bad, what was done, any rescue medication; and the list."""
+"""Adverse events: what happened, how bad, what was done, rescue drugs and other treatment; list."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -22,7 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.clock import Clock
-from console.domain.events import ADVERSE_KINDS, AdverseEvent, Severity, validate_adverse_event
+from console.domain.events import (
+    ADVERSE_KINDS,
+    OXYGEN_DEVICES,
+    AdverseEvent,
+    Severity,
+    validate_adverse_event,
+)
 from console.errors import (
     FieldError,
     IllegalTransition,
@@ -66,6 +73,18 @@ class AdverseEventForm(QFrame):
         for severity in Severity:
             self.severity.addItem(severity.value.capitalize(), severity.value)
         self.at = self._edit("now", 80)
+        self.detail = self._edit("what happened, in words (required for Other)", 280)
+        self.detail.setMaxLength(400)
+        self.detail.setMaximumWidth(420)
+        self.oxygen = self._edit("L/min", 70)
+        self.oxygen_device = QComboBox()
+        self.oxygen_device.addItem("device…", "")
+        for device in OXYGEN_DEVICES:
+            self.oxygen_device.addItem(device, device)
+        self.airway = QCheckBox("Airway manoeuvre")
+        self.positioning = QCheckBox("Positioning")
+        for box in (self.airway, self.positioning):
+            box.setStyleSheet("QCheckBox { background: transparent; }")
         self.action = self._edit("what was done (repositioned, reassured, medication…)", 280)
         self.action.setMaximumWidth(420)
         self.rescue_drug = QComboBox()
@@ -83,8 +102,9 @@ class AdverseEventForm(QFrame):
         for route in RESCUE_ROUTES:
             self.rescue_route.addItem(route, route)
         self.rescue_at = self._edit("now", 80)
-        keys = ("kind", "severity", "at", "action", "rescue_drug", "rescue_dose_mg")
-        self.errors = {key: error_label() for key in (*keys, "rescue_route", "rescue_at", FORM)}
+        keys = ("kind", "severity", "at", "detail", "action", "rescue_drug", "rescue_dose_mg")
+        more = ("rescue_route", "rescue_at", "oxygen_l_min", FORM)
+        self.errors = {key: error_label() for key in (*keys, *more)}
         self.saved_note = named(QLabel(""), "savedNote")
         self.save_button = QPushButton("Record event")
         self.save_button.setAutoDefault(True)
@@ -104,8 +124,10 @@ class AdverseEventForm(QFrame):
         layout.addLayout(actions)
         layout.addWidget(named(QLabel("Events this session"), "clockCaption"))
         layout.addWidget(self.event_list)
-        order: list[QWidget] = [self.kind, self.severity, self.at, self.action, self.rescue_drug]
-        order += [self.rescue_dose, self.rescue_route, self.rescue_at, self.save_button]
+        order: list[QWidget] = [self.kind, self.severity, self.at, self.detail, self.action]
+        order += [self.rescue_drug, self.rescue_dose, self.rescue_route, self.rescue_at]
+        order += [self.oxygen, self.oxygen_device, self.airway, self.positioning]
+        order += [self.save_button]
         for first, second in pairwise(order):
             QWidget.setTabOrder(first, second)
         service.adverseEventAdded.connect(self._on_service_adverse_event_added)
@@ -129,6 +151,7 @@ class AdverseEventForm(QFrame):
             ("What happened", self.kind, form_cell(self.kind), ("kind",)),
             ("Severity", self.severity, form_cell(self.severity), ("severity",)),
             ("At", self.at, form_cell(self.at), ("at",)),
+            ("Details", self.detail, self.detail, ("detail",)),
             ("Action taken", self.action, self.action, ("action",)),
             ("Rescue drug", self.rescue_drug, form_cell(self.rescue_drug), ("rescue_drug",)),
             (
@@ -139,6 +162,13 @@ class AdverseEventForm(QFrame):
                 ),
                 ("rescue_dose_mg", "rescue_route", "rescue_at"),
             ),
+            (
+                "Oxygen",
+                self.oxygen,
+                form_cell(self.oxygen, QLabel("L/min by"), self.oxygen_device),
+                ("oxygen_l_min",),
+            ),
+            ("Other treatment", self.airway, form_cell(self.airway, self.positioning), ()),
         ]
         for row, (text, buddy, holder, keys) in enumerate(rows):
             label = QLabel(text)
@@ -189,6 +219,11 @@ class AdverseEventForm(QFrame):
         if drug and not route:
             errors.append(FieldError("rescue_route", "Choose how it was given."))
         rescue_at = time(self.rescue_at, "rescue_at") if drug else None
+        oxygen: float | None = None
+        try:
+            oxygen = parse_number(self.oxygen.text(), "The oxygen flow")
+        except ValueError as error:
+            errors.append(FieldError("oxygen_l_min", str(error)))
         event = AdverseEvent(
             str(uuid.uuid4()),
             record.id,
@@ -201,6 +236,11 @@ class AdverseEventForm(QFrame):
             dose,
             route if drug else "",
             rescue_at,
+            detail=self.detail.text().strip(),
+            oxygen_l_min=oxygen,
+            oxygen_device=str(self.oxygen_device.currentData() or ""),
+            airway_manoeuvre=self.airway.isChecked(),
+            positioning=self.positioning.isChecked(),
         )
         if errors:  # the form's own problems, with the domain's view of the other fields
             messages = {e.field: e.message for e in errors}
@@ -237,6 +277,8 @@ class AdverseEventForm(QFrame):
             "rescue_dose_mg": self.rescue_dose,
             "rescue_route": self.rescue_route,
             "rescue_at": self.rescue_at,
+            "detail": self.detail,
+            "oxygen_l_min": self.oxygen,
         }
         first: QWidget | None = None
         for key, widget in fields.items():
@@ -249,18 +291,21 @@ class AdverseEventForm(QFrame):
             self.saved_note.clear()
 
     def _clear(self) -> None:
-        for combo in (self.kind, self.severity, self.rescue_route):
+        for combo in (self.kind, self.severity, self.rescue_route, self.oxygen_device):
             combo.setCurrentIndex(0)
+        for box in (self.airway, self.positioning):
+            box.setChecked(False)
         self.rescue_drug.setCurrentIndex(0)
         self.rescue_drug.setEditText("")
-        for edit in (self.at, self.action, self.rescue_dose, self.rescue_at):
+        for edit in (self.at, self.detail, self.action, self.rescue_dose, self.rescue_at):
             edit.clear()
+        self.oxygen.clear()
         self.kind.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _fill_list(self) -> None:
         self.event_list.clear()
         for event in reversed(self._service.adverse_events()):
-            line = f"{clock_text(event.at)}  {event.kind} ({event.severity.value})"
+            line = f"{clock_text(event.at)}  {event.kind_text} ({event.severity.value})"
             if event.action:
                 line += f" — {event.action}"
             if event.rescue_given and event.rescue_dose_mg is not None:
@@ -269,6 +314,8 @@ class AdverseEventForm(QFrame):
                     f" · rescue {event.rescue_drug} {event.rescue_dose_mg:g} mg "
                     f"{event.rescue_route} {given}"
                 )
+            if event.treatments:
+                line = f"{line.rstrip()} · " + ", ".join(event.treatments)
             if self._staff_name:
                 line = f"{line.rstrip()} · {self._staff_name(event.author_id)}"
             self.event_list.addItem(line.rstrip())

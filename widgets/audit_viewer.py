@@ -1,12 +1,27 @@
-"""The audit trail viewer for supervisors and admins: filters, newest first, and the chain check."""
+"""The audit trail viewer for supervisors and admins: filters, newest first, and the chain check.
+
+Nothing is read until the viewer is first shown (not at console start); every search and chain
+check then runs on a pool thread and hands its result back by a queued signal, so the GUI
+thread never waits on the database.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -20,13 +35,17 @@ from PySide6.QtWidgets import (
 )
 
 from console.clock import Clock
-from console.errors import PermissionDenied, StoreUnavailable
+from console.domain.audit import ChainBreak
+from console.errors import PermissionDenied, StoreUnavailable, VigilError
 from console.services.audit_log import AuditLine, AuditLog
 from console.store.audit_repository import AuditQuery
+from widgets.session_browser import is_dark
 from widgets.theme import named, placeholder_edit
 
 COLUMNS = ("#", "Time", "Who", "Action", "What", "Detail")
 _Index = QModelIndex | QPersistentModelIndex
+# a good outcome ("the chain holds") reads calm: the theme's green for "met", day and night
+_OK_COLOUR = {False: "#1b7a3a", True: "#6fcf8f"}
 
 
 class AuditModel(QAbstractTableModel):
@@ -69,8 +88,27 @@ class AuditModel(QAbstractTableModel):
         return None
 
 
+def _relay(signal: Any, *args: object) -> None:
+    """Hand a result back to the viewer, unless the viewer was closed (deleted) meanwhile."""
+    with contextlib.suppress(RuntimeError):  # the viewer is gone: nobody waits for the answer
+        signal.emit(*args)
+
+
 class AuditViewer(QWidget):
-    """Filters (dates, action, words) over a table of entries; "Check the chain" verifies it."""
+    """Filters (dates, action, words) over a table of entries; "Check the chain" verifies it.
+
+    The first showing loads the last week's entries; ``searched`` and ``verified`` say when a
+    search or a chain check (both off the GUI thread) is done.
+    """
+
+    # how many entries a finished search shows
+    searched = Signal(int)
+    # whether the chain held
+    verified = Signal(bool)
+    # from a pool thread: (search number, lines or None, error message)
+    _searchDone = Signal(int, object, str)
+    # from a pool thread: (entries checked, the break or None, error message)
+    _verifyDone = Signal(int, object, str)
 
     def __init__(
         self,
@@ -82,6 +120,9 @@ class AuditViewer(QWidget):
         super().__init__(parent)
         self._log = log
         self._actor = actor
+        self._loaded = False  # the first showing starts the first search
+        self._search_number = 0  # a newer search makes an older answer stale
+        self.busy = 0  # reads under way on the pool
         local = clock.now().astimezone()
         today = QDate(local.year, local.month, local.day)
         self.since = QDateEdit(today.addDays(-7))
@@ -96,7 +137,7 @@ class AuditViewer(QWidget):
         self.words = placeholder_edit("Words in the detail or record id")
         self.search_button = QPushButton("Search")
         self.verify_button = QPushButton("Check the chain")
-        self.message = named(QLabel(""), "actionError")
+        self.message = QLabel("")
         self.message.setWordWrap(True)
         self.model = AuditModel()
         self.table = QTableView()
@@ -122,6 +163,14 @@ class AuditViewer(QWidget):
         self.search_button.clicked.connect(self.search)
         self.words.returnPressed.connect(self.search)
         self.verify_button.clicked.connect(self.verify)
+        self._searchDone.connect(self._on_search_done)
+        self._verifyDone.connect(self._on_verify_done)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self._loaded = True
+            self.search()
 
     def query(self) -> AuditQuery:
         def start(day: QDate) -> datetime:
@@ -135,26 +184,75 @@ class AuditViewer(QWidget):
             text=self.words.text().strip(),
         )
 
-    def search(self) -> int:
-        """Fill the table; returns how many entries are shown."""
-        try:
-            lines = self._log.search(self.query(), self._actor())
-        except (PermissionDenied, StoreUnavailable) as error:
-            self.model.set_lines([])
-            self.message.setText(str(error))
-            return 0
-        self.model.set_lines(lines)
-        self.message.setText("" if lines else "No entries match.")
-        return len(lines)
+    def search(self) -> None:
+        """Search with the filters on a pool thread; ``searched`` tells how many are shown."""
+        self._loaded = True
+        self._search_number += 1
+        number, query, staff_id = self._search_number, self.query(), self._actor()
+        log, relay = self._log, self._searchDone
+        self._set_message("Reading the audit trail…", "info")
 
-    def verify(self) -> bool:
-        try:
-            checked, broken = self._log.verify(self._actor())
-        except (PermissionDenied, StoreUnavailable) as error:
-            self.message.setText(str(error))
-            return False
-        if broken is None:
-            self.message.setText(f"The chain holds: {checked} entries checked.")
-            return True
-        self.message.setText(f"The chain is BROKEN at entry id {broken.id}: {broken.reason}.")
-        return False
+        def read() -> None:  # on a pool thread: the log only, then a queued signal
+            try:
+                found: list[AuditLine] | None = log.search(query, staff_id)
+                problem = ""
+            except (PermissionDenied, StoreUnavailable, VigilError) as error:
+                found, problem = None, str(error)
+            _relay(relay, number, found, problem)
+
+        self.busy += 1
+        QThreadPool.globalInstance().start(read)
+
+    def verify(self) -> None:
+        """Check the whole chain on a pool thread; ``verified`` tells whether it holds."""
+        staff_id, log, relay = self._actor(), self._log, self._verifyDone
+        self.verify_button.setEnabled(False)
+        self._set_message("Checking the chain…", "info")
+
+        def check() -> None:
+            try:
+                checked, broken = log.verify(staff_id)
+                problem = ""
+            except (PermissionDenied, StoreUnavailable, VigilError) as error:
+                checked, broken, problem = 0, None, str(error)
+            _relay(relay, checked, broken, problem)
+
+        self.busy += 1
+        QThreadPool.globalInstance().start(check)
+
+    def _on_search_done(self, number: int, lines: list[AuditLine] | None, error: str) -> None:
+        self.busy -= 1
+        if number != self._search_number:
+            return  # a newer search is under way
+        if lines is None:
+            self.model.set_lines([])
+            self._set_message(error, "error")
+            self.searched.emit(0)
+            return
+        self.model.set_lines(lines)
+        self._set_message("" if lines else "No entries match.", "info")
+        self.searched.emit(len(lines))
+
+    def _on_verify_done(self, checked: int, broken: ChainBreak | None, error: str) -> None:
+        self.busy -= 1
+        self.verify_button.setEnabled(True)
+        if error:
+            self._set_message(error, "error")
+            self.verified.emit(False)
+        elif broken is None:
+            self._set_message(f"The chain holds: {checked} entries checked.", "ok")
+            self.verified.emit(True)
+        else:
+            self._set_message(
+                f"The chain is BROKEN at entry id {broken.id}: {broken.reason}.", "error"
+            )
+            self.verified.emit(False)
+
+    def _set_message(self, text: str, level: str) -> None:
+        """A refusal or a broken chain in the theme's error red; "holds" in a calm green."""
+        self.message.setText(text)
+        self.message.setObjectName("actionError" if level == "error" else "clockCaption")
+        colour = _OK_COLOUR[is_dark(self)] if level == "ok" else ""
+        self.message.setStyleSheet(f"QLabel {{ color: {colour}; }}" if colour else "")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)

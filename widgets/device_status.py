@@ -197,8 +197,13 @@ class DeviceStatusPanel(QFrame):
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         bottom.addWidget(self.connect_button)
+        # the room's alarm tones being off is said here too, where monitors are looked after
+        self.sound_notice = named(QLabel(""), "alarmNotice")
+        self.sound_notice.setWordWrap(True)
+        self.sound_notice.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(named(QLabel("Monitors"), "panelTitle"))
+        layout.addWidget(self.sound_notice)
         layout.addWidget(self._cards_host)
         layout.addWidget(self.empty_label)
         layout.addStretch(1)
@@ -218,6 +223,11 @@ class DeviceStatusPanel(QFrame):
     def stop(self) -> None:
         """Stop the once-a-second age refresh (before the panel goes away)."""
         self._timer.stop()
+
+    def set_sound_notice(self, text: str) -> None:
+        """Say that the alarm tones are off ("" when they work): it stays until they do."""
+        self.sound_notice.setText(f"⚠  {text}" if text else "")
+        self.sound_notice.setVisible(bool(text))
 
     def refresh(self) -> None:
         """Update the ages and the unassigned monitors' values now (the timer does it each second)."""

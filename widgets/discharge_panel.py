@@ -134,6 +134,7 @@ class DischargePanel(QFrame):
         left.addWidget(_subtitle("Discharge checklist"))
         left.addWidget(self._error(ACTION))
         left.addLayout(self._build_checklist())
+        left.addWidget(self._build_item_override())
         left.addSpacing(8)
         left.addWidget(_subtitle("Modified PADSS"))
         left.addLayout(self._build_padss())
@@ -215,6 +216,67 @@ class DischargePanel(QFrame):
         self.item_marks[item_id] = mark
         grid.addWidget(label, row, 1)
         grid.addWidget(mark, row, 2)
+
+    def _build_item_override(self) -> QFrame:
+        """Ticking an item the record contradicts: the reason and the password, signed."""
+        self._override_item: str | None = None
+        self.item_override_box = QFrame()
+        self.item_override_box.setObjectName("itemOverride")
+        self.item_override_text = named(QLabel(""), "banner")
+        self.item_override_text.setWordWrap(True)
+        self.item_reason_edit = placeholder_edit("why this item is met despite that")
+        self.item_reason_edit.setMaxLength(2000)
+        self.item_pin_edit = placeholder_edit("your password")
+        self.item_pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.item_pin_edit.setMaxLength(200)
+        self.item_sign_button = named(QPushButton("Sign override and tick"), "danger")
+        self.item_cancel_button = named(QPushButton("Leave it open"), "secondary")
+        self.item_sign_button.clicked.connect(self._on_item_sign_clicked)
+        self.item_cancel_button.clicked.connect(self._on_item_cancel_clicked)
+        self.item_reason_edit.returnPressed.connect(self._on_item_sign_clicked)
+        self.item_pin_edit.returnPressed.connect(self._on_item_sign_clicked)
+        grid = QGridLayout(self.item_override_box)
+        grid.setContentsMargins(0, 4, 0, 4)
+        grid.setColumnStretch(1, 1)
+        grid.addWidget(self.item_override_text, 0, 0, 1, 3)
+        for row, (title, widget, key) in enumerate(
+            (
+                ("Reason", self.item_reason_edit, "item_reason"),
+                ("Password", self.item_pin_edit, "item_pin"),
+            ),
+            start=1,
+        ):
+            label = QLabel(title)
+            label.setBuddy(widget)
+            grid.addWidget(label, row, 0)
+            grid.addWidget(widget, row, 1)
+            grid.addWidget(self._error(key), row, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.item_sign_button)
+        buttons.addWidget(self.item_cancel_button)
+        buttons.addStretch(1)
+        grid.addLayout(buttons, 3, 1)
+        self.item_override_box.hide()
+        return self.item_override_box
+
+    def open_item_override(self, item_id: str, against: str) -> None:
+        """Ask for the signed reason before ticking an item the record contradicts."""
+        self._override_item = item_id
+        text = self.item_texts[item_id].text() if item_id in self.item_texts else item_id
+        self.item_override_text.setText(
+            f"“{text}” contradicts the record: {against}. Ticking it anyway is an override: "
+            "give the reason and sign with your password (flagged for review)."
+        )
+        self._show("item_reason", "")
+        self._show("item_pin", "")
+        self.item_override_box.show()
+        self.item_reason_edit.setFocus()
+
+    def _close_item_override(self) -> None:
+        self._override_item = None
+        self.item_reason_edit.clear()
+        self.item_pin_edit.clear()
+        self.item_override_box.hide()
 
     def _build_padss(self) -> QGridLayout:
         grid = QGridLayout()
@@ -565,7 +627,13 @@ class DischargePanel(QFrame):
                 box.blockSignals(True)
                 box.setChecked(item.done)
                 box.blockSignals(False)
-                mark.setText(self._by(item.mark, "" if item.done else "unticked"))
+                note = self._by(item.mark, "" if item.done else "unticked")
+                if item.overridden:
+                    note = f"{note} · override: {item.overridden}".strip(" ·")
+                elif item.contradiction:
+                    note = f"⚠ {item.contradiction}"
+                mark.setText(note)
+                mark.setWordWrap(True)
 
     def _render_padss(self, state: DischargeState) -> None:
         padss = state.padss
@@ -604,11 +672,9 @@ class DischargePanel(QFrame):
         score = padss.score
         if score is not None:
             self.points["pain"].setText(str(score.pain))
-            verdict = "fit for discharge" if score.fit else "not fit for discharge (9 needed)"
-            self.padss_total.setText(f"PADSS {score.total} / 10 — {verdict}")
-        self.padss_total.setObjectName(
-            "minimumMet" if score is not None and score.fit else "checkText"
-        )
+            self.padss_total.setText(state.fit_text)  # never "fit" while anything blocks
+        fit = score is not None and state.fit_text.endswith("— fit for discharge")
+        self.padss_total.setObjectName("minimumMet" if fit else "checkText")
         self.padss_total.style().unpolish(self.padss_total)
         self.padss_total.style().polish(self.padss_total)
         if score is None:
@@ -715,6 +781,8 @@ class DischargePanel(QFrame):
             "pin": self.pin_edit,
             "reason": self.override_edit,
             "signer": self.signer_combo,
+            "item_reason": self.item_reason_edit,
+            "item_pin": self.item_pin_edit,
         }.get(key)
         if field is not None:
             set_invalid(field, bool(text))
@@ -772,10 +840,35 @@ class DischargePanel(QFrame):
 
     def _on_item_box_toggled(self, item_id: str, checked: bool) -> None:
         actor = self._acting()
+        against = self._service.contradiction(item_id) if checked and actor is not None else ""
+        if against:
+            self._render(self._service.state())  # stays unticked until the override is signed
+            self.open_item_override(item_id, against)
+            return
         if actor is None or not self._attempt(
             ACTION, lambda: self._service.answer(item_id, checked, actor)
         ):
             self._render(self._service.state())
+
+    def _on_item_sign_clicked(self) -> None:
+        item_id, actor = self._override_item, self._acting()
+        if item_id is None or actor is None:
+            return
+        reason, secret = self.item_reason_edit.text(), self.item_pin_edit.text()
+        self._show("item_reason", "")
+        self._show("item_pin", "")
+        if self._attempt(
+            ACTION,
+            lambda: self._service.answer(
+                item_id, True, actor, override_reason=reason, secret=secret
+            ),
+        ):
+            self._close_item_override()
+        else:
+            self.item_pin_edit.clear()
+
+    def _on_item_cancel_clicked(self) -> None:
+        self._close_item_override()
 
     def _on_vitals_confirm_clicked(self) -> None:
         actor = self._acting()

@@ -1,4 +1,8 @@
-"""Dose entry: drug, route, amount with live mg/kg, times, lot, esketamine devices; the first sets T0."""
+"""Dose entry: drug, route, amount with live mg/kg and session total, times, lot, slip guards.
+
+The first dose sets T0. An entry the slip guard queries waits for a typed reason; a dose entered
+in error is marked so (signed with the acting person's password) and stays listed, struck through.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -32,11 +37,13 @@ from console.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
-from console.services.workflow import WorkflowService
+from console.services.workflow import CONFIRM_FIELD, WorkflowService
+from widgets.dose_correction import DoseCorrection
 from widgets.theme import named, set_invalid
 
 FIRST_TEXT = "Record dose → T0"
 BOOSTER_TEXT = "Record booster"
+CONFIRM_TEXT = "Confirm and record"
 FORM = "form"  # the error key for messages about the whole entry
 DRUG_LABELS = {Drug.KETAMINE: "Ketamine (racemic)", Drug.ESKETAMINE: "Esketamine (nasal)"}
 _TIME = re.compile(r"^(\d{1,2})[:.h]?(\d{2})$")
@@ -129,6 +136,22 @@ class DoseForm(QFrame):
         self.rate = self._edit("mg/h", 8)
         self.lot = self._edit("lot number", 16)
         self.lot.setMaximumWidth(260)
+        self.totals = named(QLabel(""), "clockCaption")
+        self.totals.setWordWrap(True)
+        self.totals.setAccessibleName("Session total")
+        # the slip guard's confirmation: what was queried, and the reason to go ahead
+        self.confirm_box = QFrame()
+        self.confirm_box.setObjectName("confirmBox")
+        self.confirm_text = named(QLabel(""), "banner")
+        self.confirm_text.setWordWrap(True)
+        self.confirm_reason = QLineEdit()
+        self.confirm_reason.setPlaceholderText("why this dose is right (required)")
+        self.confirm_reason.setMaxLength(2000)
+        self.confirm_reason.returnPressed.connect(self._on_confirm_button_clicked)
+        self.confirm_button = named(QPushButton(CONFIRM_TEXT), "danger")
+        self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
+        self.change_button = named(QPushButton("Change the entry"), "secondary")
+        self.change_button.clicked.connect(self._on_change_button_clicked)
         self.errors: dict[str, QLabel] = {
             key: error_label()
             for key in (
@@ -139,6 +162,7 @@ class DoseForm(QFrame):
                 "ended_at",
                 "rate_mg_per_h",
                 "lot",
+                CONFIRM_FIELD,
                 FORM,
             )
         }
@@ -157,14 +181,23 @@ class DoseForm(QFrame):
         layout = QVBoxLayout(self)
         layout.addWidget(named(QLabel("Dose"), "panelTitle"))
         layout.addLayout(self._build_grid())
+        layout.addWidget(self.totals)
         layout.addWidget(self.errors[FORM])
         layout.addWidget(self.blocked)
+        layout.addWidget(self._build_confirm())
         buttons = QHBoxLayout()
         buttons.addWidget(self.saved_note, 1)
         buttons.addWidget(self.record_button)
         layout.addLayout(buttons)
         layout.addWidget(named(QLabel("Doses given"), "clockCaption"))
         layout.addWidget(self.dose_list)
+        self.correction = DoseCorrection(service, actor, self.dose_list)
+        self.correction.corrected.connect(self._on_correction_corrected)
+        # the correction's parts, by the names the form has always offered
+        self.error_button, self.error_box = self.correction.button, self.correction.box
+        self.error_reason, self.error_pin = self.correction.reason, self.correction.pin
+        self.correction_errors = self.correction.errors
+        layout.addWidget(self.correction)
 
         order = [self.drug, self.route, self.devices, self.amount, self.started]
         order += [self.ended, self.rate, self.lot, self.record_button]
@@ -177,8 +210,27 @@ class DoseForm(QFrame):
         self.started.textChanged.connect(self._on_started_changed)
         service.changed.connect(self._on_service_changed)
         service.doseRecorded.connect(self._on_service_dose_recorded)
+        self.drug.currentIndexChanged.connect(self._on_entry_changed)
+        self.route.currentIndexChanged.connect(self._on_entry_changed)
+        self.devices.valueChanged.connect(self._on_entry_changed)
         self._on_drug_changed()
         self._refresh()
+
+    def _build_confirm(self) -> QFrame:
+        box = QVBoxLayout(self.confirm_box)
+        box.setContentsMargins(0, 4, 0, 4)
+        box.addWidget(self.confirm_text)
+        row = QHBoxLayout()
+        label = QLabel("Reason")
+        label.setBuddy(self.confirm_reason)
+        row.addWidget(label)
+        row.addWidget(self.confirm_reason, 1)
+        row.addWidget(self.confirm_button)
+        row.addWidget(self.change_button)
+        box.addLayout(row)
+        box.addWidget(self.errors[CONFIRM_FIELD])
+        self.confirm_box.hide()
+        return self.confirm_box
 
     def _edit(self, placeholder: str, width_chars: int) -> QLineEdit:
         edit = QLineEdit()
@@ -255,20 +307,51 @@ class DoseForm(QFrame):
         return draft, errors
 
     def record(self) -> DoseRecord | None:
-        """Check and store the dose; messages appear beside the fields, or the dose in the list."""
+        """Check and store the dose; messages appear beside the fields, or the dose in the list.
+
+        An entry the slip guard queries is not stored on the first Enter: the confirmation
+        shows what was queried and waits for a reason (``confirm``).
+        """
         actor = self._actor()
         if actor is None:
             self._show_errors({FORM: "Choose who is recording (Acting as, in the status bar)."})
             return None
-        first = self._service.first_dose_pending()
         draft, unreadable = self.draft()
         messages = {e.field: e.message for e in self._service.check_dose(draft)}
         messages.update({e.field: e.message for e in unreadable})  # "not a number" wins
         if messages:
             self._show_errors(messages)
             return None
+        concerns = self._service.dose_concerns(draft)
+        if concerns:
+            self._ask_confirmation(concerns)
+            return None
+        return self._store(draft, actor, "")
+
+    def confirm(self) -> DoseRecord | None:
+        """Store the queried entry with the reason typed in the confirmation."""
+        actor = self._actor()
+        if actor is None:
+            self._show_errors({FORM: "Choose who is recording (Acting as, in the status bar)."})
+            return None
+        draft, unreadable = self.draft()
+        if unreadable:
+            self._show_errors({e.field: e.message for e in unreadable})
+            return None
+        reason = self.confirm_reason.text().strip()
+        if self._service.dose_concerns(draft) and not reason:
+            self._show_errors({CONFIRM_FIELD: "Give the reason for going ahead with this dose."})
+            return None
+        return self._store(draft, actor, reason)
+
+    def mark_entered_in_error(self) -> DoseRecord | None:
+        """Sign the selected dose as entered in error (the acting person's password)."""
+        return self.correction.mark()
+
+    def _store(self, draft: DoseDraft, actor: int, reason: str) -> DoseRecord | None:
+        first = self._service.first_dose_pending()
         try:
-            dose = self._service.record_dose(draft, actor)
+            dose = self._service.record_dose(draft, actor, confirm_reason=reason)
         except ValidationFailed as failed:
             self._show_errors({e.field: e.message for e in failed.errors})
             return None
@@ -279,6 +362,7 @@ class DoseForm(QFrame):
         t0 = " — T0 set" if first else ""
         self.saved_note.setText(f"Recorded {clock_text(dose.started_at)} by {who}{t0}")
         self._show_errors({})
+        self._close_confirmation()
         for edit in (self.amount, self.started, self.ended, self.rate, self.lot):
             edit.clear()
         self.devices.setValue(0)
@@ -291,6 +375,21 @@ class DoseForm(QFrame):
 
     def _route(self) -> Route:
         return Route(self.route.currentData())
+
+    def _ask_confirmation(self, concerns: list[str]) -> None:
+        self._show_errors({})
+        lines = "\n".join(f"• {text}" for text in concerns)
+        self.confirm_text.setText(f"Check this dose before it is recorded:\n{lines}")
+        self.confirm_box.show()
+        self.record_button.setEnabled(False)
+        self.confirm_reason.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _close_confirmation(self) -> None:
+        if self.confirm_box.isVisible() or self.confirm_reason.text():
+            self.confirm_box.hide()
+            self.confirm_reason.clear()
+            self.errors[CONFIRM_FIELD].hide()
+            self.record_button.setEnabled(not self._service.can_dose())
 
     def _service_t0(self) -> datetime | None:
         record = self._service.session
@@ -310,6 +409,7 @@ class DoseForm(QFrame):
             "ended_at": self.ended,
             "rate_mg_per_h": self.rate,
             "lot": self.lot,
+            CONFIRM_FIELD: self.confirm_reason,
         }
         first_bad: QWidget | None = None
         for key, widget in fields.items():
@@ -327,14 +427,33 @@ class DoseForm(QFrame):
         reasons = self._service.can_dose()
         self.blocked.setText("Dosing is blocked:\n" + "\n".join(f"• {r}" for r in reasons))
         self.blocked.setVisible(bool(reasons))
-        self.record_button.setEnabled(not reasons)
+        self.record_button.setEnabled(not reasons and not self.confirm_box.isVisible())
         self._update_per_kg()
+        chosen = self.correction.selected()
         self.dose_list.clear()
         t0 = self._service_t0()
         for dose in self._service.doses():
             mark = "  · T0" if dose.started_at == t0 else "  · booster"
             lot = f" · lot {dose.lot}" if dose.lot else ""
-            self.dose_list.addItem(f"{clock_text(dose.started_at)}  {dose.summary}{lot}{mark}")
+            text = f"{clock_text(dose.started_at)}  {dose.summary}{lot}{mark}"
+            if dose.confirm_reason:
+                text += f"\n    confirmed: {dose.confirm_reason}"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, dose.uid)
+            if dose.correction is not None:
+                fix = dose.correction
+                item.setText(
+                    f"{text}\n    ENTERED IN ERROR — {fix.reason} "
+                    f"(signed {fix.printed_name}, {clock_text(fix.signed_at)})"
+                )
+                font = item.font()
+                font.setStrikeOut(True)
+                item.setFont(font)
+                item.setToolTip("Entered in error: kept on record, left out of every total.")
+            self.dose_list.addItem(item)
+            if chosen is not None and chosen.uid == dose.uid:
+                self.dose_list.setCurrentItem(item)
+        self.correction.refresh()
 
     def _update_per_kg(self) -> None:
         weight = self._service.weight_kg()
@@ -349,6 +468,18 @@ class DoseForm(QFrame):
             self.per_kg.setText(f"— mg/kg  ({weight:g} kg)")
         else:
             self.per_kg.setText(f"{per_kg:.2f} mg/kg  ({weight:g} kg)")
+        self._update_totals()
+
+    def _update_totals(self) -> None:
+        """The running session total (doses in force), and the total with this entry."""
+        so_far = self._service.totals()
+        text = "Session total: " + (", ".join(t.text for t in so_far) or "nothing given yet")
+        draft, unreadable = self.draft()
+        if not unreadable and draft.amount_mg and draft.amount_mg > 0:
+            with_entry = [t for t in self._service.totals(draft) if t.drug is draft.drug]
+            if with_entry:
+                text += f"  ·  with this entry: {with_entry[0].text}"
+        self.totals.setText(text)
 
     def _show_row(self, key: str, shown: bool) -> None:
         for widget in self._rows[key][:2]:
@@ -383,6 +514,22 @@ class DoseForm(QFrame):
 
     def _on_field_edited(self) -> None:
         self.saved_note.clear()
+        self._on_entry_changed()
+
+    def _on_entry_changed(self) -> None:
+        """Any change of the entry withdraws a pending confirmation: it was for other numbers."""
+        self._close_confirmation()
+        self._update_totals()
+
+    def _on_confirm_button_clicked(self) -> None:
+        self.confirm()
+
+    def _on_change_button_clicked(self) -> None:
+        self._close_confirmation()
+        self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_correction_corrected(self, dose: DoseRecord) -> None:
+        self.saved_note.setText(f"Dose of {clock_text(dose.started_at)} marked entered in error")
 
     def _on_field_return_pressed(self) -> None:
         self.record()

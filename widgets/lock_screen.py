@@ -110,10 +110,15 @@ class LockScreen(QWidget):
         self.unlock_button.clicked.connect(self._on_unlock_button_clicked)
         self.password_edit.returnPressed.connect(self._on_unlock_button_clicked)
         self.unlock_error = error_label()
+        # why a quit was refused (sessions are open: sign in first)
+        self.notice = named(QLabel(""), "authSubtitle")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
         unlock = QVBoxLayout(self.unlock_panel)
         unlock.setContentsMargins(24, 18, 24, 20)
         unlock.addWidget(self.locked_title)
         unlock.addWidget(self.locked_note)
+        unlock.addWidget(self.notice)
         unlock.addLayout(self.unlock_form)
         unlock.addWidget(self.unlock_error)
         unlock.addWidget(self.unlock_button, 0, Qt.AlignmentFlag.AlignRight)
@@ -188,7 +193,7 @@ class LockScreen(QWidget):
             edit.clear()
         self.unlock_form.clear()
         self.switch_form.clear()
-        for label in (self.unlock_error, self.switch_error):
+        for label in (self.unlock_error, self.switch_error, self.notice):
             label.hide()
         self.unlock_panel.setVisible(current is not None)
         if current is None:
@@ -200,6 +205,14 @@ class LockScreen(QWidget):
             self.locked_title.setText(f"Locked · {current.name}")
             self.locked_note.setText(self._lock_note())
         self.focus_first_field()
+
+    def show_notice(self, text: str) -> None:
+        """A short message on the lock screen (e.g. why quitting is refused); gone at next lock."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+        if not self.unlock_panel.isVisible() and text:
+            self.switch_error.setText(text)
+            self.switch_error.show()
 
     def focus_first_field(self) -> None:
         if self._accounts.current is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -100,9 +100,13 @@ class LoginScreen(QWidget):
     Signing in goes through AccountService, which emits ``signedIn``: the window switches on that.
     """
 
+    # a notice to announce after a sign-in (str), also shown in the window's banner
+    noticeShown = Signal(str)
+
     def __init__(self, accounts: AccountService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._accounts = accounts
+        accounts.noticeRaised.connect(self._on_accounts_notice_raised)
         self.setStyleSheet(AUTH_STYLE)
 
         # ---- sign in ----
@@ -281,6 +285,14 @@ class LoginScreen(QWidget):
             self.sign_in()
         else:
             self.password_edit.setFocus()
+
+    def _on_accounts_notice_raised(self, message: str) -> None:
+        """A break-glass reset since this user last signed in: the window's banner says so."""
+        window = self.window()
+        show = getattr(window, "show_problem", None) if window is not self else None
+        if callable(show):
+            show(message)
+        self.noticeShown.emit(message)
 
     def _on_sign_in_button_clicked(self) -> None:
         self.sign_in()

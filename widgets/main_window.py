@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
@@ -19,21 +20,28 @@ from PySide6.QtWidgets import (
 )
 
 from console.clock import Clock
+from console.domain.audit import AuditAction
 from console.domain.permissions import Permission
 from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, VigilError
 from console.reports.escort_sheet import ClinicContact
 from console.services.access import Access
 from console.services.accounts import AccountService
 from console.services.audit_log import AuditLog
+from console.services.bed import Bed
+from console.services.clinic_settings import ClinicSettings
 from console.services.devices import DeviceManager
 from console.services.exports import ExportService
 from console.services.people import PeopleService
+from console.services.rems import RemsService
 from console.services.review import ReviewService
 from console.services.room import Room
+from console.services.room_sound import RoomSound
 from console.services.sessions import SessionService
+from console.settings import Settings
 from widgets.alarm_banner import ACKNOWLEDGE_KEYS, ACKNOWLEDGE_TEXT
 from widgets.alarm_strip import AlarmStrip
 from widgets.bed_view import PAGE_TITLES, BedView, ViewContext
+from widgets.interface_settings import OutboundControl
 from widgets.lock_screen import LockScreen
 from widgets.login_screen import LoginScreen
 from widgets.room_overview import RoomOverview
@@ -59,6 +67,18 @@ class WindowServices(Protocol):
     review: ReviewService
     exports: ExportService
     scales: dict[str, Any]
+    clinic_settings: ClinicSettings
+    sound: RoomSound
+    rems: RemsService | None
+
+    @property
+    def outbound(self) -> OutboundControl | None:
+        """The HL7 interface's sender (the real program only)."""
+
+
+def sound_notice(problem: str) -> str:
+    """The permanent notice while the alarm tones cannot play ("" while they can)."""
+    return f"Alarm tones off — {problem}" if problem else ""
 
 
 class WindowWideKeys(QObject):
@@ -87,6 +107,19 @@ class WindowWideKeys(QObject):
             ):
                 event.ignore()  # not the field's: the window's shortcut runs
                 return True
+        return False
+
+
+class ProgramQuit(QObject):
+    """The program quits from code (QApplication.quit): the window then closes without asking."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Quit and watched is QCoreApplication.instance():
+            self._window.allow_close()
         return False
 
 
@@ -125,6 +158,12 @@ class MainWindow(QMainWindow):
         self._review = services.review
         self._exports = services.exports
         self._scales = services.scales
+        self._clinic_settings = services.clinic_settings
+        self._sound = services.sound
+        self._rems = services.rems
+        self._outbound = services.outbound
+        self._sound_text = ""  # "Alarm tones off — …" while the room cannot sound an alarm
+        self._quit_allowed = False  # set once a quit is confirmed (closeEvent lets it through)
         self._clock = clock
         self._names: dict[int, str] = {}
         self._views: dict[int, BedView] = {}  # built when a bed is first shown
@@ -189,6 +228,9 @@ class MainWindow(QMainWindow):
         self._prebuild.setSingleShot(True)
         self._prebuild.setInterval(PREBUILD_MS)
         self._prebuild.timeout.connect(self._on_prebuild_timeout)
+        self.sound_status = named(QLabel(""), "alarmNotice")
+        self.sound_status.hide()
+        self.statusBar().addPermanentWidget(self.sound_status)
         self.statusBar().addPermanentWidget(self.user_label)
         self.store_status = QLabel("")
         self.statusBar().addWidget(self.store_status, 1)
@@ -199,9 +241,11 @@ class MainWindow(QMainWindow):
         assert window_layout is not None
         window_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self._window_keys = WindowWideKeys(self, [self.action_next])
+        self._quit_watch = ProgramQuit(self)
         application = QCoreApplication.instance()
         if application is not None:
             application.installEventFilter(self._window_keys)
+            application.installEventFilter(self._quit_watch)
 
         sessions.storeProblem.connect(self._on_sessions_store_problem)
         sessions.storeRecovered.connect(self._on_sessions_store_recovered)
@@ -215,6 +259,10 @@ class MainWindow(QMainWindow):
         self._accounts.signedOut.connect(self._on_accounts_changed)
         self._accounts.lockedChanged.connect(self._on_accounts_changed)
         self._accounts.accountsChanged.connect(self._reload_staff)
+        self._clinic_settings.changed.connect(self._on_clinic_settings_changed)
+        # the alarm tones being off is said on screen (not only in the log), for as long as it lasts
+        self.show_sound_problem(self._sound.check())
+        self._sound.watch(self.show_sound_problem)
         self._update_gate()
 
     # ---- set-up ---------------------------------------------------------------------------
@@ -267,7 +315,9 @@ class MainWindow(QMainWindow):
         self.escape.setWhatsThis("Room overview")
         self.action_quit = QAction("Quit", self)
         self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))  # on every platform, as documented
-        self.action_quit.triggered.connect(self.close)
+        self.action_quit.triggered.connect(self.request_quit)
+        self.action_limits = QAction("Alarm limits for this patient…", self)
+        self.action_limits.triggered.connect(self.open_patient_limits)
         for action in (
             self.action_overview,
             self.action_start,
@@ -278,6 +328,7 @@ class MainWindow(QMainWindow):
             self.action_vitals,
             self.action_connect,
             self.action_next,
+            self.action_limits,
         ):
             menu.addAction(action)
         menu.addSeparator()
@@ -296,12 +347,15 @@ class MainWindow(QMainWindow):
         self.action_records.triggered.connect(self.show_records)
         self.action_accounts = QAction("Accounts…", self)
         self.action_accounts.triggered.connect(self.open_accounts)
+        self.action_settings = QAction("Settings…", self)
+        self.action_settings.triggered.connect(self.open_settings)
         for action in (
             self.action_lock,
             self.action_switch,
             self.action_sign_out,
             self.action_records,
             self.action_accounts,
+            self.action_settings,
         ):
             account.addAction(action)
         view = self.menuBar().addMenu("&View")
@@ -336,8 +390,12 @@ class MainWindow(QMainWindow):
             self.action_sign_out,
             self.action_records,
             self.action_accounts,
+            self.action_settings,
+            self.action_limits,
             *self.page_actions,
         ]
+        # on the lock screen these go too: only unlocking and the alarm strip work there
+        self._lock_screen_actions = [self.action_night, self.action_help]
 
     def _reload_staff(self) -> None:
         try:
@@ -365,12 +423,17 @@ class MainWindow(QMainWindow):
         open_console = page is self._console
         for action in self._gated_actions:
             action.setEnabled(open_console)
+        behind_lock = page is self.lock_screen
+        for action in self._lock_screen_actions:
+            action.setEnabled(not behind_lock)
+        self.menuBar().setEnabled(not behind_lock)
         self._forget_views_of_another_user(user.id if user is not None else None)
         if open_console:
             self._prebuild.start()
         self.alarm_strip.setEnabled(open_console)
         self.alarm_strip.refresh()
         self.gate.setCurrentWidget(page)
+        self._update_quit_action()
         if page is self.lock_screen:
             self._follow_clock_on_lock()
             self.lock_screen.focus_first_field()
@@ -381,6 +444,8 @@ class MainWindow(QMainWindow):
         else:
             self.user_label.setText(f"Signed in: {user.name} ({user.role.value})")
         self.action_accounts.setVisible(self._access.can(Permission.MANAGE_ACCOUNTS))
+        self.action_settings.setVisible(self._clinic_settings.can_change())
+        self.action_limits.setVisible(self._access.can(Permission.CHANGE_PATIENT_LIMITS))
         can_records = self._access.can(Permission.BROWSE_SESSIONS) or self._access.can(
             Permission.VIEW_AUDIT
         )
@@ -472,6 +537,13 @@ class MainWindow(QMainWindow):
             self.export_buttons[fmt] = button
             self.review_view.header_actions.addWidget(button)
         self.review_view.header_actions.addWidget(self.export_note)
+        if self._rems is not None:
+            from widgets.session_browser import add_rems_column
+
+            add_rems_column(self.browser, self._rems)
+            self.review_view.add_rems_button(
+                self._rems, lambda: self._clock.now().astimezone().date()
+            )
         self.past_sessions = QStackedWidget()
         self.past_sessions.addWidget(self.browser)
         self.past_sessions.addWidget(self.review_view)
@@ -623,6 +695,7 @@ class MainWindow(QMainWindow):
             return None
         view = BedView(bed, self._context)
         view.setObjectName(f"bed-{session_id}")
+        view.device_status.set_sound_notice(self._sound_text)
         self._views[session_id] = view
         self._views_for = self.acting_staff_id()
         self.bed_stack.addWidget(view)
@@ -686,6 +759,7 @@ class MainWindow(QMainWindow):
         self.show_bed(session_id)
 
     def _on_room_beds_changed(self) -> None:
+        self._update_quit_action()
         if self.stack.currentWidget() is self.start_screen:
             self.start_screen.reload()
         self._prebuild.start()
@@ -771,14 +845,133 @@ class MainWindow(QMainWindow):
             f"{count} entr{'y' if count == 1 else 'ies'} waiting to be saved" if count else ""
         )
 
+    # ---- quitting, settings, alarm limits, the tones ------------------------------------------
+    def _update_quit_action(self) -> None:
+        """Ctrl+Q works in the console, or anywhere while no session is open."""
+        self.action_quit.setEnabled(
+            self.gate.currentWidget() is self._console or not self._room.beds()
+        )
+
+    def _user_close(self, event: QCloseEvent) -> bool:
+        return event.spontaneous() and not self._quit_allowed and self.isVisible()
+
+    def allow_close(self) -> None:
+        """The program itself ends (a bench, a test, the first-paint check): close unasked."""
+        self._quit_allowed = True
+
+    def request_quit(self) -> bool:
+        """Quit (Ctrl+Q): with sessions open only a signed-in clinical user, after a question
+        naming them, and audited; returns whether the window closed.
+        """
+        if not self._may_quit():
+            return False
+        self._quit_allowed = True
+        return self.close()
+
+    def _may_quit(self) -> bool:
+        from widgets.quit_guard import confirm_quit
+
+        beds = self._room.beds()
+        if not beds:
+            return True
+        staff_id = self.acting_staff_id()
+        if staff_id is None:
+            self._refuse_quit("Patients are monitored: sign in to quit Vigil.")
+            return False
+        if not self._access.can(Permission.ACKNOWLEDGE_ALARM):
+            self._refuse_quit(
+                "Patients are monitored: a therapist, nurse or physician may quit Vigil."
+            )
+            return False
+        if not confirm_quit(self, beds):
+            return False
+        self._access.audit.record(
+            AuditAction.CONSOLE_QUIT,
+            "console",
+            "",
+            staff_id,
+            {"open_sessions": [{"session_id": b.session_id, "bed": b.label} for b in beds]},
+        )
+        return True
+
+    def _refuse_quit(self, message: str) -> None:
+        if self.gate.currentWidget() is self.lock_screen:
+            self.lock_screen.show_notice(message)
+        self.statusBar().showMessage(message, 15000)
+
+    def bring_forward(self) -> None:
+        """Vigil was started again on this database: this window comes to the front instead."""
+        if self.isMinimized():
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.statusBar().showMessage(
+            "Vigil was started again: this console already has the database open.", 15000
+        )
+
+    def show_sound_problem(self, problem: str) -> None:
+        """The alarm tones cannot play (``problem``; "" once they can): said in the status bar
+        and on every bed's Monitors tab until then.
+        """
+        self._sound_text = sound_notice(problem)
+        self.sound_status.setText(self._sound_text)
+        self.sound_status.setVisible(bool(problem))
+        for view in self._views.values():
+            view.device_status.set_sound_notice(self._sound_text)
+
+    def open_settings(self) -> QWidget | None:
+        """The admin's settings dialog (without blocking)."""
+        from widgets.settings_dialog import SettingsDialog
+
+        if not self._clinic_settings.can_change():
+            return None
+        dialog = SettingsDialog(self._clinic_settings, self._sound, self.acting_staff_id, self)
+        if self._outbound is not None:
+            from widgets.interface_settings import InterfaceSettingsPage
+
+            page = InterfaceSettingsPage(self._outbound, self.acting_staff_id, self._clock.now)
+            dialog.add_page("HL7 interface", page)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def open_patient_limits(self) -> QWidget | None:
+        """The alarm limits of the bed on screen, for its session (without blocking)."""
+        from widgets.alarm_limits_editor import PatientLimitsDialog
+
+        view = self.bed_view
+        bed: Bed | None = view.bed if view is not None and view.bed.is_open else None
+        if bed is None:
+            self.statusBar().showMessage("Open a bed first: the limits are that patient's.", 8000)
+            return None
+        dialog = PatientLimitsDialog(bed, self.acting_staff_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _on_clinic_settings_changed(self, now: Settings) -> None:
+        """Bed views built from now on print the clinic's new contact details."""
+        if now.clinic_name:
+            contact = ClinicContact(
+                now.clinic_name, now.clinic_phone, now.after_hours_phone, now.crisis_line
+            )
+            self._context = replace(self._context, clinic=contact)
+
     def stop(self) -> None:
-        """Stop the panels' timers (the window is going away)."""
+        """Stop the panels' timers (the window is going away: closing it asks nothing more)."""
+        self._quit_allowed = True
         self._prebuild.stop()
         for view in self._views.values():
             view.stop()
         self.overview.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # the title bar's close button (a close from the window system) is a quit like Ctrl+Q;
+        # a close from code (a stopped window, the program quitting) is not asked
+        if self._user_close(event) and not self._may_quit():
+            event.ignore()
+            return
         self.stop()
         self.geometryChanged.emit(
             bytes(self.saveGeometry().toBase64().data()).decode(),

@@ -23,7 +23,20 @@ from PySide6.QtWidgets import (
 from console.domain.sessions import Observation, ObservationCategory
 from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.sessions import SessionService
+from console.store.entry_state import EntryState
 from widgets.theme import named, placeholder_edit, set_invalid
+
+NOT_STORED = "○ not stored yet"  # the note is held in memory (the disk is full), retried
+SET_ASIDE = "○ not stored: set aside"  # the database refused it: in the quarantine file
+NOT_STORED_TIP = (
+    "This note is not in the record yet: the disk is full. Vigil keeps it in memory and "
+    "stores it once space is freed. Do not close Vigil."
+)
+SET_ASIDE_TIP = (
+    "The database refused this note. It is kept in the quarantine file beside the spool; "
+    "the banner says more."
+)
+_LABEL = Qt.ItemDataRole.UserRole + 1  # the category column's text without a mark
 
 QUICK_PHRASES = (
     "Eyes closed, resting calmly",
@@ -99,6 +112,7 @@ class ObservationPanel(QFrame):
         layout.addLayout(amend_row)
         sessions.observationAdded.connect(self._on_sessions_observation_added)
         sessions.sessionChanged.connect(self._on_sessions_session_changed)
+        sessions.noteStoreChanged.connect(self._on_sessions_note_store_changed)
         if sessions.active is not None:  # a bed's view shows its session from the start
             self._on_sessions_session_changed(sessions.active)
 
@@ -182,6 +196,35 @@ class ObservationPanel(QFrame):
         for observation in self._sessions.observations():
             self._append(observation)
 
+    def not_stored_text(self, uid: str) -> str:
+        """The mark beside the note ``uid`` ("○ not stored yet"), or "" when it is stored."""
+        item = self._item(uid)
+        if item is None:
+            return ""
+        label = str(item.data(1, _LABEL) or "")
+        return item.text(1)[len(label) :].strip() if label else ""
+
+    def _on_sessions_note_store_changed(self, uid: str, state: EntryState) -> None:
+        item = self._item(uid)
+        if item is not None:
+            self._mark(item, state)
+
+    def _mark(self, item: QTreeWidgetItem, state: EntryState | None) -> None:
+        """Show beside the note whether it is stored (nothing) or not yet (a calm mark)."""
+        label = item.data(1, _LABEL)
+        if label is None:
+            label = item.text(1)
+            item.setData(1, _LABEL, label)
+        if state is EntryState.HELD:
+            item.setText(1, f"{label}  {NOT_STORED}")
+            item.setToolTip(1, NOT_STORED_TIP)
+        elif state is EntryState.QUARANTINED:
+            item.setText(1, f"{label}  {SET_ASIDE}")
+            item.setToolTip(1, SET_ASIDE_TIP)
+        else:
+            item.setText(1, str(label))
+            item.setToolTip(1, "")
+
     def _append(self, observation: Observation) -> None:
         at = observation.at.astimezone().strftime("%H:%M:%S")
         if observation.amends_uid is not None:
@@ -189,14 +232,30 @@ class ObservationPanel(QFrame):
             if original is not None:
                 child = QTreeWidgetItem(["", "↳ amended " + at[:5], observation.text])
                 child.setData(0, Qt.ItemDataRole.UserRole, observation.uid)
+                self._mark(child, self._sessions.note_state(observation.uid))
                 original.addChild(child)
                 original.setExpanded(True)
                 self.log.scrollToItem(child)
                 return
         item = QTreeWidgetItem([at, observation.category.label, observation.text])
         item.setData(0, Qt.ItemDataRole.UserRole, observation.uid)
+        self._mark(item, self._sessions.note_state(observation.uid))
         self.log.addTopLevelItem(item)
         self.log.scrollToItem(item)
+
+    def _item(self, uid: str) -> QTreeWidgetItem | None:
+        """The row of the note ``uid``, an original or an amendment."""
+        for index in range(self.log.topLevelItemCount()):
+            item = self.log.topLevelItem(index)
+            if item is None:
+                continue
+            if item.data(0, Qt.ItemDataRole.UserRole) == uid:
+                return item
+            for child_index in range(item.childCount()):
+                child = item.child(child_index)
+                if child is not None and child.data(0, Qt.ItemDataRole.UserRole) == uid:
+                    return child
+        return None
 
     def _find(self, uid: str) -> QTreeWidgetItem | None:
         for index in range(self.log.topLevelItemCount()):

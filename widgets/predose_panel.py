@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.events import OverrideKind
-from console.domain.predose import GateLevel, PreDoseChecks
+from console.domain.predose import BpSet, GateLevel, PreDoseChecks
+from console.domain.vitals import Parameter
 from console.errors import (
     FieldError,
     IllegalTransition,
@@ -41,6 +42,7 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("other_sedatives", "Other sedative or sleeping pill recently?"),
     ("stimulants", "Stimulant taken recently?"),
     ("maoi", "Takes an MAOI?"),
+    ("opioids", "Opioid taken recently or currently?"),
     ("fasted_food", "Nothing to eat for 2 h?"),
     ("fasted_liquids", "Nothing to drink for 30 min?"),
 )
@@ -70,6 +72,15 @@ QRadioButton::indicator { width: 12px; height: 12px; border-radius: 8px;
 QRadioButton::indicator:checked { background: #4a7fa8; border: 2px solid #4a7fa8; }
 QRadioButton::indicator:focus { border-color: #c9a66b; }
 """
+
+
+def _set_line(found: BpSet) -> str:
+    values = found.values
+    when = found.at.astimezone().strftime("%H:%M")
+    return (
+        f"{when}  BP {found.bp_text} · HR {values[Parameter.HR]:g} · "
+        f"SpO2 {values[Parameter.SPO2]:g} · RR {values[Parameter.RR]:g}"
+    )
 
 
 def _set_level(label: QLabel, level: str) -> None:
@@ -102,6 +113,9 @@ class PreDosePanel(QFrame):
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.saved_note = named(QLabel(""), "savedNote")
         self.gate = QLabel("")
+        self.sets = named(QLabel(""), "clockCaption")
+        self.sets.setWordWrap(True)
+        self.sets.setAccessibleName("Pre-dose vital-sign sets")
         self.readiness = QLabel("")
         for label in (self.gate, self.readiness):
             label.setWordWrap(True)
@@ -135,6 +149,7 @@ class PreDosePanel(QFrame):
         row.addWidget(self.save_button)
         layout.addLayout(row)
         layout.addWidget(self.gate)
+        layout.addWidget(self.sets)
         layout.addWidget(self.readiness)
         layout.addWidget(self._build_override())
         layout.addStretch(1)
@@ -238,6 +253,7 @@ class PreDosePanel(QFrame):
             self.ride["ride_driver"].text(),
             self.ride["ride_phone"].text(),
             self.ride["ride_relationship"].text(),
+            yes["opioids"],
         )
         errors += self._service.check_predose(checks)
         if not errors:
@@ -307,10 +323,9 @@ class PreDosePanel(QFrame):
         self._loaded_for = loaded
         for key, group in self.answers.items():
             group.setExclusive(False)
-            for button in group.buttons():
-                button.setChecked(
-                    checks is not None and group.id(button) == int(getattr(checks, key))
-                )
+            answer = getattr(checks, key) if checks is not None else None
+            for button in group.buttons():  # None: not answered (asked before this question)
+                button.setChecked(answer is not None and group.id(button) == int(answer))
             group.setExclusive(True)
         for key, edit in self.ride.items():
             edit.setText(getattr(checks, key) if checks is not None else "")
@@ -338,6 +353,7 @@ class PreDosePanel(QFrame):
             signed = any(o.kind is OverrideKind.BP_GATE for o in self._service.overrides())
             shown = GateLevel.WARN if level is GateLevel.HOLD and signed else level
             _set_level(self.gate, shown.value)  # an overridden hold reads as caution
+        self._show_sets()
         reasons = self._service.can_dose() if record is not None and not dosed else []
         gate_text = self.gate.text().removeprefix("BP gate: ")
         reasons = [GATE_BLOCKS if r == gate_text else r for r in reasons]  # said just above
@@ -357,6 +373,19 @@ class PreDosePanel(QFrame):
         if current in kinds:
             self.override_kind.setCurrentIndex(kinds.index(current))
         self.override_box.setVisible(bool(kinds))
+
+    def _show_sets(self) -> None:
+        """Every full pre-dose set, the first included; the gate judges the latest."""
+        sets = self._service.predose_sets()
+        self.sets.setVisible(bool(sets))
+        if not sets:
+            self.sets.setText("")
+            return
+        lines = [_set_line(s) for s in sets]
+        if len(sets) > 1:
+            lines[-1] += "  ← judged by the gate (latest)"
+            lines[0] += "  (first: the baseline)"
+        self.sets.setText("Pre-dose sets:\n" + "\n".join(lines))
 
     def _fill_signers(self) -> None:
         chosen = self.signer.currentData()

@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from console.domain.alarm_episodes import alarm_episodes
 from console.domain.review import SessionDossier
+from console.domain.timeline import episode_text
 from console.domain.vitals import Parameter
 from widgets.vitals.tiles import DAY, Palette
 from widgets.vitals.trends import TimeAxis
@@ -34,6 +36,11 @@ MEDIUM_ALARM = "#c99a00"
 ADVERSE = "#d35400"
 DOSE = "#2f6f9f"
 EDGE_MARGIN_S = 120.0  # free time shown before check-in and after the last entry
+# a cuff reading is a thin DIA–SYS bar with caps of a fixed pixel width (not a width in time):
+# as wide as CAP_PX, narrowed when readings lie closer so that neighbours never touch
+CAP_PX = 10.0
+MIN_CAP_PX = 3.0
+CAP_GAP_PX = 2.0  # at least this many free pixels between neighbouring readings' caps
 
 
 def _colour(parameter: Parameter) -> str:
@@ -136,9 +143,14 @@ class ReviewPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self._set_y_range(key, y_range)
         nibp = self.plots["nibp"]
         self.nibp_bars = pg.PlotCurveItem(connect="pairs", antialias=False, skipFiniteCheck=True)
+        self.nibp_caps = pg.ScatterPlotItem(symbol="_", size=CAP_PX, pxMode=True)
         self.nibp_means = pg.ScatterPlotItem(symbol="o", size=6, pxMode=True)
         nibp.addItem(self.nibp_bars)
+        nibp.addItem(self.nibp_caps)
         nibp.addItem(self.nibp_means)
+        self._nibp_times: FloatArray = np.empty(0)
+        nibp.getViewBox().sigXRangeChanged.connect(self._fit_nibp_caps)
+        nibp.getViewBox().sigResized.connect(self._fit_nibp_caps)
         for plot in self.plots.values():
             t0 = pg.InfiniteLine(angle=90, movable=False)
             t0.setVisible(False)
@@ -174,6 +186,7 @@ class ReviewPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             item.setBrush(pg.mkBrush(palette.plot_background))
         nibp = palette.traces["nibp"]
         self.nibp_bars.setPen(pg.mkPen(nibp, width=2))
+        self.nibp_caps.setPen(pg.mkPen(nibp, width=2))
         self.nibp_means.setPen(pg.mkPen(nibp))
         self.nibp_means.setBrush(pg.mkBrush(nibp))
         for item in self.note_lines.values():
@@ -239,6 +252,7 @@ class ReviewPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             self._set_y_range(key, (math.floor(low / 10) * 10, math.ceil(high / 10) * 10))
         self._show_events(dossier)
         self.plots["events"].setXRange(start - EDGE_MARGIN_S, end + EDGE_MARGIN_S, padding=0)
+        self._fit_nibp_caps()
 
     def _show_nibp(self, dossier: SessionDossier, low: float, high: float) -> tuple[float, float]:
         """Each cuff or hand-taken BP as a DIA–SYS bar with caps, MAP as a dot."""
@@ -246,8 +260,10 @@ class ReviewPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         dia_series = dossier.vitals.get(Parameter.NIBP_DIA)
         if sys_series is None or dia_series is None:
             self.nibp_bars.setData([], [])
+            self.nibp_caps.setData([], [])
             self.nibp_means.setData([], [])
             self.manual["nibp"].setData([], [])
+            self._nibp_times = np.empty(0)
             return low, high
         dia_at = dict(zip(dia_series.times, dia_series.values, strict=True))
         mean_series = dossier.vitals.get(Parameter.NIBP_MEAN)
@@ -267,11 +283,10 @@ class ReviewPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             mean.append(mean_at.get(at, math.nan))
             by_hand.append(manual)
         ta, sa, da, ma = (np.asarray(a, dtype=np.float64) for a in (t, top, bottom, mean))
-        w = 70.0  # cap half-width in seconds: visible on an 8-hour axis, apart on a short one
-        self.nibp_bars.setData(
-            x=np.column_stack((ta, ta, ta - w, ta + w, ta - w, ta + w)).ravel(),
-            y=np.column_stack((da, sa, sa, sa, da, da)).ravel(),
-        )
+        # the bar has no width in time; its caps are pixel-wide symbols (see _fit_nibp_caps)
+        self.nibp_bars.setData(x=np.repeat(ta, 2), y=np.column_stack((da, sa)).ravel())
+        self.nibp_caps.setData(x=np.concatenate((ta, ta)), y=np.concatenate((sa, da)))
+        self._nibp_times = np.unique(ta)
         shown = np.isfinite(ma)
         self.nibp_means.setData(x=ta[shown], y=ma[shown])
         hand = np.asarray(by_hand, dtype=bool)
@@ -281,6 +296,25 @@ class ReviewPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         if len(ta):
             low, high = min(low, float(np.nanmin(da))), max(high, float(np.nanmax(sa)))
         return low, high
+
+    def cap_width(self) -> float:
+        """The width in pixels of a cuff reading's caps (and MAP dot) at the present zoom."""
+        times = self._nibp_times
+        if len(times) < 2:
+            return CAP_PX
+        view = self.plots["nibp"].getViewBox()
+        (left, right), _ = view.viewRange()
+        pixels = float(view.width())
+        if right <= left or pixels <= 0:
+            return CAP_PX
+        closest = float(np.min(np.diff(times))) * pixels / float(right - left)
+        return max(MIN_CAP_PX, min(CAP_PX, closest - CAP_GAP_PX))
+
+    def _fit_nibp_caps(self, *_args: object) -> None:
+        width = self.cap_width()
+        if width != self.nibp_caps.opts["size"]:
+            self.nibp_caps.setSize(width)
+            self.nibp_means.setSize(min(6.0, width))
 
     def _show_events(self, dossier: SessionDossier) -> None:
         def local(at: datetime) -> str:
@@ -305,9 +339,11 @@ class ReviewPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
             y=[LANES["note"]] * len(notes),
             data=[text for _, text in notes],
         )
-        raised = [a for a in dossier.alarms if a.kind == "raised"]
+        # one mark per alarm episode: a flapping alarm is one mark, its tip says how many times
+        episodes = alarm_episodes(dossier.alarms, dossier.vitals)
         marks = [
-            (a.at, HIGH_ALARM if a.priority == "high" else MEDIUM_ALARM, a.message) for a in raised
+            (e.first, HIGH_ALARM if e.priority == "high" else MEDIUM_ALARM, episode_text(e))
+            for e in episodes
         ]
         marks += [(e.at, ADVERSE, f"Adverse event: {e.kind}") for e in dossier.adverse_events]
         self.alarms.setData(

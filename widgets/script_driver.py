@@ -5,7 +5,9 @@ Each input line is a command; each answer is one JSON line on standard output:
 ``{"cmd": "next"}`` takes the next lifecycle step; ``{"cmd": "state"}`` reports the header;
 ``{"cmd": "sign_in", "user": "...", "password": "..."}`` signs in on the screen that asks;
 ``{"cmd": "beds"}`` lists the open beds with their monitors; ``{"cmd": "show", "bed": ID}`` shows a
-bed; ``{"cmd": "connect", "bed": ID, "protocol": P, "port": PATH}`` binds a monitor to a bed.
+bed; ``{"cmd": "connect", "bed": ID, "protocol": P, "port": PATH}`` binds a monitor to a bed;
+``{"cmd": "limits", "bed": ID, "set": {"hr.medium_upper": "130"}}`` types the patient's own limits
+into the limits dialog and saves (without ``set``: reports the bed's limits only).
 Commands about one bed take ``"bed": ID`` (the session id); without it, the bed on screen.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, Qt
@@ -26,17 +29,32 @@ from widgets.main_window import MainWindow
 class ScriptDriver(QObject):
     """Reads commands from stdin without blocking the event loop."""
 
-    def __init__(self, window: MainWindow, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        parent: QObject | None = None,
+        *,
+        when_durable: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._window = window
+        self._when_durable = when_durable  # answers wait until what was written is durable
         self._buffer = b""
         self._notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_stdin_ready)
         self._reply({"ready": True})
 
     def _reply(self, payload: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(payload) + "\n")
-        sys.stdout.flush()
+        line = json.dumps(payload) + "\n"
+
+        def answer() -> None:  # on the writer's thread when it waited: stdout only
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+        if self._when_durable is None:
+            answer()
+        else:
+            self._when_durable(answer)
 
     def _on_stdin_ready(self) -> None:
         chunk = os.read(sys.stdin.fileno(), 65536)
@@ -94,6 +112,8 @@ class ScriptDriver(QObject):
                 self._reply({"cmd": "connect", "ok": True})
             except VigilError as error:
                 self._reply({"cmd": "connect", "ok": False, "error": str(error)})
+        elif name == "limits":
+            self._limits(command)
         elif name == "note":
             assert view is not None
             panel = view.observations
@@ -140,6 +160,7 @@ class ScriptDriver(QObject):
                         "session_id": None,
                         "state": None,
                         "screen": window.screen_name(),
+                        "banner": "" if window.banner.isHidden() else window.banner.text(),
                     }
                 )
                 return
@@ -157,7 +178,37 @@ class ScriptDriver(QObject):
                     "notes": view.observations.log.topLevelItemCount(),
                     "screen": window.screen_name(),
                     "lock_clock": window.lock_screen.dose_value.text(),
+                    "banner": "" if window.banner.isHidden() else window.banner.text(),
                 }
             )
         else:
             self._reply({"error": f"unknown command {name!r}"})
+
+    def _limits(self, command: dict[str, Any]) -> None:
+        """Type limits into the bed's limits dialog and save; answer with the limits in force."""
+        from console.domain.alarms import Bound
+        from widgets.alarm_limits_editor import PatientLimitsDialog
+
+        view = self._view(command)
+        if view is None:
+            self._reply({"cmd": "limits", "error": "no bed on screen"})
+            return
+        saved, error = True, ""
+        if command.get("set"):
+            dialog = self._window.open_patient_limits()
+            assert isinstance(dialog, PatientLimitsDialog)
+            for name, text in command["set"].items():
+                dialog.table.edits[name].setText(str(text))
+            saved = dialog.save()
+            error = dialog.status.text() or "; ".join(
+                dialog.table.message(n) for n in dialog.table.edits if dialog.table.message(n)
+            )
+            if not saved:
+                dialog.reject()
+        shown = {
+            f"{parameter.value}.{bound.value}": value
+            for parameter, limit in view.bed.alarms.limits.limits.items()
+            for bound in Bound
+            if (value := limit.get(bound)) is not None
+        }
+        self._reply({"cmd": "limits", "saved": saved, "error": error, "limits": shown})

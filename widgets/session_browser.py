@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -47,7 +47,8 @@ from widgets.theme import named
 
 Index = QModelIndex | QPersistentModelIndex
 TYPING_PAUSE_MS = 150  # the table follows typing after this pause (each query takes ~10–60 ms)
-COLUMNS = ("Checked in", "Patient", "Room", "Therapist", "State", "Length", "Flags")
+# "Session" is the id the command line asks for (``vigil export --session N``)
+COLUMNS = ("Session", "Checked in", "Patient", "Room", "Therapist", "State", "Length", "Flags")
 FLAG_COLUMN = COLUMNS.index("Flags")
 
 # (short label, chip colour): strong colours with white text read on both themes
@@ -147,18 +148,24 @@ class SessionTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return row.checked_in_at.astimezone().strftime("%a %d %b %Y %H:%M")
+                return str(row.id)
             if column == 1:
-                return f"{row.patient_name}  ·  {row.chart_id}"
+                return row.checked_in_at.astimezone().strftime("%a %d %b %Y %H:%M")
             if column == 2:
-                return row.room
+                return f"{row.patient_name}  ·  {row.chart_id}"
             if column == 3:
-                return row.therapist
+                return row.room
             if column == 4:
-                return row.state.label
+                return row.therapist
             if column == 5:
+                return row.state.label
+            if column == 6:
                 return _length(row)
             return ", ".join(CHIPS[f][0] for f in ordered_flags(row.flags))
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return f"Session {row.id}: the number the command line asks for"
         if role == Qt.ItemDataRole.ToolTipRole and column == FLAG_COLUMN:
             return "\n".join(f.value.capitalize() for f in ordered_flags(row.flags)) or None
         if role == Qt.ItemDataRole.UserRole:
@@ -323,7 +330,7 @@ class SessionBrowser(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
-        for column, width in enumerate((200, 250, 80, 140, 160, 72)):
+        for column, width in enumerate((72, 190, 230, 80, 140, 165, 72)):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(
             FLAG_COLUMN, QHeaderView.ResizeMode.Stretch
@@ -487,3 +494,112 @@ class SessionBrowser(QWidget):
 def _midnight(day: date) -> datetime:
     """Local midnight at the start of ``day``, as UTC."""
     return datetime.combine(day, time()).astimezone().astimezone(UTC)
+
+
+# ---- the esketamine REMS form column and filter (added by add_rems_column) -----------------
+REMS_TITLE = "REMS form"
+REMS_FILTERS: tuple[tuple[str, str | None], ...] = (
+    ("Any", None),
+    ("Due or overdue", "open"),
+    ("Overdue", "overdue"),
+    ("Submitted", "submitted"),
+)
+_OVERDUE_COLOUR = "#c62828"
+
+
+class RemsLabels(Protocol):
+    """Where the REMS labels come from (the REMS service)."""
+
+    def labels(self, sessions: Iterable[tuple[int, date]]) -> dict[int, str]: ...
+
+
+def _rems_matches(label: str, wanted: str) -> bool:
+    if not label:
+        return False
+    if wanted == "open":
+        return not label.endswith("submitted")
+    return label.endswith(wanted)
+
+
+class RemsTableModel(SessionTableModel):
+    """The browser's rows with one more, last column: "REMS form due in N days / overdue /
+    submitted" for sessions with an esketamine dose (empty for the others).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rems: dict[int, str] = {}
+
+    @property
+    def rems_column(self) -> int:
+        return super().columnCount()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.rems_column + 1
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            section == self.rems_column
+            and orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+        ):
+            return REMS_TITLE
+        return super().headerData(section, orientation, role)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.column() != self.rems_column:
+            return super().data(index, role)
+        label = self.rems.get(self.summary(index.row()).id, "")
+        if role == Qt.ItemDataRole.DisplayRole:
+            return label
+        if role == Qt.ItemDataRole.ForegroundRole and label.endswith("overdue"):
+            return QColor(_OVERDUE_COLOUR)
+        if role == Qt.ItemDataRole.UserRole:
+            return self.summary(index.row()).id
+        return None
+
+
+class _RemsBrowse:
+    """The review service's browse, with each row's REMS label worked out and the REMS filter."""
+
+    def __init__(
+        self, inner: ReviewService, labels: RemsLabels, model: RemsTableModel, choice: QComboBox
+    ) -> None:
+        self._inner, self._labels, self._model, self._choice = inner, labels, model, choice
+
+    def browse(self, wanted: BrowserFilter, staff_id: int | None) -> list[SessionSummary]:
+        rows = self._inner.browse(wanted, staff_id)
+        days = [(r.id, (r.t0 or r.checked_in_at).astimezone().date()) for r in rows]
+        self._model.rems = self._labels.labels(days)
+        chosen = self._choice.currentData()
+        if chosen is None:
+            return rows
+        return [r for r in rows if _rems_matches(self._model.rems.get(r.id, ""), chosen)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def add_rems_column(browser: SessionBrowser, labels: RemsLabels) -> QComboBox:
+    """Give ``browser`` the REMS form column and a "REMS form" filter; returns the filter box."""
+    model = RemsTableModel(browser)
+    browser.model = model
+    browser.table.setModel(model)
+    browser.table.setColumnWidth(model.rems_column, 190)
+    choice = QComboBox()
+    for label, value in REMS_FILTERS:
+        choice.addItem(label, value)
+    row = QHBoxLayout()
+    row.addWidget(QLabel(REMS_TITLE))
+    row.addWidget(choice)
+    row.addStretch(1)
+    layout = browser.layout()
+    assert isinstance(layout, QVBoxLayout)
+    layout.insertLayout(layout.indexOf(browser.table), row)
+    browser._service = cast(ReviewService, _RemsBrowse(browser._service, labels, model, choice))
+    choice.currentIndexChanged.connect(lambda _index: browser.refresh())
+    if browser.isVisible():
+        browser.refresh()
+    return choice

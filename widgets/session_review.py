@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -54,6 +54,7 @@ from console.errors import (
     ValidationFailed,
     VigilError,
 )
+from console.services.rems import RemsService
 from console.services.review import ReviewService
 from widgets.review_plots import ReviewPlots
 from widgets.session_browser import FlagChips, is_dark, style_table
@@ -372,7 +373,8 @@ class SessionReviewView(QWidget):
         self.problem_label = named(QLabel(""), "banner")
         self.problem_label.setWordWrap(True)
         self.problem_label.hide()
-        self.header_actions = QHBoxLayout()  # room for the export buttons
+        # room for the export buttons: shown only to a role that may export (see _arrange_exports)
+        self.header_actions = QHBoxLayout()
         header = QHBoxLayout()
         header.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
         titles = QVBoxLayout()
@@ -527,7 +529,34 @@ class SessionReviewView(QWidget):
             self.reviews_view.setHtml("<p>Not reviewed yet.</p>")
         self._arrange_sign_off()
 
+    def add_rems_button(self, service: RemsService, today: Callable[[], date]) -> QPushButton:
+        """Add "REMS form…" (the esketamine REMS form: PDF, mark submitted) to the header actions,
+        shown like the export buttons; the dialog says so for a session without esketamine.
+        """
+        from widgets.rems_dialog import RemsButton
+
+        button = RemsButton(service, lambda: self._dossier, self._staff_id, today, self)
+        self.header_actions.insertWidget(0, button)
+        self._arrange_exports()
+        return button
+
+    def may_export(self) -> bool:
+        """Whether the signed-in user may export this record (the export service checks too)."""
+        return self._service is not None and self._service.can_export(self._staff_id())
+
+    def _arrange_exports(self) -> None:
+        """Show the buttons in ``header_actions`` only to those who may export: checked again
+        each time the view shows, as the signed-in user may have changed while it was hidden.
+        """
+        may = self.may_export()
+        for index in range(self.header_actions.count()):
+            item = self.header_actions.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if isinstance(widget, QPushButton):
+                widget.setVisible(may)
+
     def _arrange_sign_off(self) -> None:
+        self._arrange_exports()
         dossier = self._dossier
         staff_id = self._staff_id()
         may = self._service is not None and self._service.can_review(staff_id)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from console.domain.text import check_text
 from console.errors import FieldError
 
 MIN_PASSWORD_LENGTH = 10
@@ -46,7 +47,7 @@ def validate_name(name: str) -> list[FieldError]:
         return [FieldError("name", "Enter the name as it should appear on signatures.")]
     if len(name.strip()) > MAX_NAME_LENGTH:
         return [FieldError("name", f"Keep the name to {MAX_NAME_LENGTH} characters.")]
-    return []
+    return check_text("name", name)
 
 
 def validate_password(

@@ -710,3 +710,43 @@ def _computed_problem(
             return "REMS: the ready-to-leave time must lie between the dose and now."
         return None
     raise AssertionError(f"no rule for computed item {item}")  # pragma: no cover
+
+
+# --- checklist truth: a tick the record contradicts ----------------------------------------------
+
+_ALARM_ITEMS: dict[ItemId, tuple[str, str]] = {
+    # item → (alarm key prefix that contradicts it, what the alarm is called)
+    ItemId.VITALS_STABLE: ("limit:", "vital-sign alarm"),
+    ItemId.ORIENTED: ("obs:", "rating alarm"),
+}
+_NOT_CONTRADICTING = frozenset({"obs:pain"})  # pain says nothing about orientation
+
+
+def contradictions(
+    active_alarms: Sequence[tuple[str, str]],
+    ambulation: int | None,
+    nausea: int | None,
+) -> dict[str, str]:
+    """Per answered item, what in the record says otherwise now, in plain words.
+
+    ``active_alarms`` are the bed's active alarms as (key, message). A vital-sign alarm
+    contradicts "vital signs stable", a rating alarm (sedation) "alert and oriented"; the PADSS
+    answers contradict "steady gait" (not steady) and "nausea under control" (not controlled).
+    Ticking a contradicted item needs a signed override with a reason.
+    """
+    found: dict[str, str] = {}
+    for item, (prefix, name) in _ALARM_ITEMS.items():
+        messages = [
+            message
+            for key, message in active_alarms
+            if key.startswith(prefix) and key.partition("@")[0] not in _NOT_CONTRADICTING
+        ]
+        if messages:
+            found[item.value] = f"active {name}: " + "; ".join(messages)
+    if ambulation is not None and ambulation != Ambulation.STEADY:
+        found[ItemId.STEADY_GAIT.value] = (
+            f"the PADSS ambulation answer is “{Ambulation(ambulation).label.lower()}”"
+        )
+    if nausea is not None and nausea == NauseaControl.NOT_CONTROLLED:
+        found[ItemId.NAUSEA_CONTROLLED.value] = "the PADSS nausea answer is “not controlled”"
+    return found

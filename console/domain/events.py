@@ -30,15 +30,26 @@ class Severity(enum.StrEnum):
     SEVERE = "severe"
 
 
+# What a KAP clinic records; older records may hold kinds no longer offered ("desaturation",
+# "agitation / distress"), which still read and show as stored.
 ADVERSE_KINDS = (
-    "nausea / vomiting",
     "hypertension",
+    "hypotension",
     "tachycardia",
-    "desaturation",
-    "agitation / distress",
+    "bradycardia",
+    "desaturation / apnoea",
+    "nausea / vomiting",
+    "emergence reaction / agitation",
+    "anxiety / panic",
+    "vasovagal episode / syncope",
+    "allergic reaction",
+    "fall / injury",
     "excessive sedation",
     "other",
 )
+OTHER_KIND = "other"
+OXYGEN_DEVICES = ("nasal cannula", "face mask", "non-rebreather mask", "bag-valve mask")
+MAX_OXYGEN_L_MIN = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +67,33 @@ class AdverseEvent:
     rescue_dose_mg: float | None = None
     rescue_route: str = ""
     rescue_at: datetime | None = None
+    detail: str = ""  # what happened, in words: required for "other"
+    oxygen_l_min: float | None = None  # supplemental oxygen given, litres per minute
+    oxygen_device: str = ""
+    airway_manoeuvre: bool = False  # jaw thrust, chin lift, airway adjunct
+    positioning: bool = False  # recovery position, legs raised
 
     @property
     def rescue_given(self) -> bool:
         return bool(self.rescue_drug)
+
+    @property
+    def kind_text(self) -> str:
+        """The kind with its free-text detail: "other: fainted in the bathroom"."""
+        return f"{self.kind}: {self.detail}" if self.detail.strip() else self.kind
+
+    @property
+    def treatments(self) -> list[str]:
+        """The non-drug treatments given, in plain words (empty when none)."""
+        found: list[str] = []
+        if self.oxygen_l_min is not None:
+            device = f" by {self.oxygen_device}" if self.oxygen_device else ""
+            found.append(f"oxygen {self.oxygen_l_min:g} L/min{device}")
+        if self.airway_manoeuvre:
+            found.append("airway manoeuvre")
+        if self.positioning:
+            found.append("positioning")
+        return found
 
 
 def validate_adverse_event(event: AdverseEvent, now: datetime) -> list[FieldError]:
@@ -78,6 +112,16 @@ def validate_adverse_event(event: AdverseEvent, now: datetime) -> list[FieldErro
             errors.append(FieldError("rescue_at", "The time is in the future."))
     elif event.rescue_dose_mg is not None:
         errors.append(FieldError("rescue_drug", "Name the rescue medication for this dose."))
+    if event.kind.strip() == OTHER_KIND and not event.detail.strip():
+        errors.append(FieldError("detail", "Say what happened."))
+    if event.oxygen_l_min is not None and not 0 < event.oxygen_l_min <= MAX_OXYGEN_L_MIN:
+        errors.append(
+            FieldError(
+                "oxygen_l_min", f"Oxygen flow is above 0 and up to {MAX_OXYGEN_L_MIN:g} L/min."
+            )
+        )
+    elif event.oxygen_device.strip() and event.oxygen_l_min is None:
+        errors.append(FieldError("oxygen_l_min", "Enter the oxygen flow in L/min."))
     return errors
 
 
@@ -85,6 +129,7 @@ class OverrideKind(enum.StrEnum):
     BP_GATE = "bp_gate"
     RIDE_HOME = "ride_home"
     DISCHARGE = "discharge"
+    CHECKLIST = "checklist"  # a discharge item ticked although an alarm or a finding says otherwise
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from console.domain.text import check_text
 from console.errors import IllegalTransition
 
 
@@ -63,6 +64,8 @@ def check_transition(
     if target == SessionState.ABORTED:
         if not reason.strip():
             raise IllegalTransition("Aborting a session needs a reason.")
+        for error in check_text("reason", reason):  # shown beside the reason field
+            raise IllegalTransition(f"The reason: {error.message}")
         return
     expected = _NEXT[current]
     if target != expected:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from console.domain.text import check_text
 from console.errors import FieldError, ValidationFailed
 
 
@@ -105,6 +106,18 @@ def parse_weight(text: str) -> float | None:
     return float(match.group(1).replace(",", "."))
 
 
+MAX_STAFF_NAME_LENGTH = 80  # the staff.name column
+
+
+def validate_staff_name(name: str) -> list[FieldError]:
+    """A staff member's name as printed on records: present, short, printable."""
+    if not name.strip():
+        return [FieldError("name", "Enter the staff member's name.")]
+    if len(name.strip()) > MAX_STAFF_NAME_LENGTH:
+        return [FieldError("name", f"Keep the name to {MAX_STAFF_NAME_LENGTH} characters.")]
+    return check_text("name", name)
+
+
 def validate_patient(draft: PatientDraft, today: date) -> list[FieldError]:
     """Every problem with a new patient's details, one message per field; empty when valid."""
     errors: list[FieldError] = []
@@ -112,10 +125,14 @@ def validate_patient(draft: PatientDraft, today: date) -> list[FieldError]:
         errors.append(FieldError("display_name", "Enter the patient's name or initials."))
     elif len(draft.display_name.strip()) > 80:
         errors.append(FieldError("display_name", "Keep the name to 80 characters."))
+    else:
+        errors.extend(check_text("display_name", draft.display_name))
     if not draft.chart_id.strip():
         errors.append(FieldError("chart_id", "Enter the chart id (MRN)."))
     elif len(draft.chart_id.strip()) > 40:
         errors.append(FieldError("chart_id", "Keep the chart id to 40 characters."))
+    else:
+        errors.extend(check_text("chart_id", draft.chart_id))
     if draft.date_of_birth is None:
         errors.append(FieldError("date_of_birth", "Enter the date of birth."))
     elif draft.date_of_birth > today:

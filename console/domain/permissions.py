@@ -22,12 +22,14 @@ class Permission(enum.StrEnum):
     DISCHARGE_CHECKLIST = "fill in the discharge checklist"
     SIGN_DISCHARGE = "sign a discharge"
     CHANGE_LIMITS = "change alarm limits"
+    CHANGE_PATIENT_LIMITS = "change a patient's alarm limits for the session"
     CHANGE_SETTINGS = "change settings"
     MANAGE_ACCOUNTS = "manage staff accounts"
     BROWSE_SESSIONS = "open past sessions"
     REVIEW = "sign a supervisor's review"
     VIEW_AUDIT = "view the audit trail"
     EXPORT = "export session records"
+    VIEW_STATION = "open the clinic station"
 
 
 _T, _N, _P = StaffRole.THERAPIST, StaffRole.NURSE, StaffRole.PHYSICIAN
@@ -48,12 +50,14 @@ PERMISSIONS: dict[Permission, frozenset[StaffRole]] = {
     Permission.DISCHARGE_CHECKLIST: _CARE,
     Permission.SIGN_DISCHARGE: _MEDICAL,
     Permission.CHANGE_LIMITS: frozenset({_A}),
+    Permission.CHANGE_PATIENT_LIMITS: _MEDICAL,
     Permission.CHANGE_SETTINGS: frozenset({_A}),
     Permission.MANAGE_ACCOUNTS: frozenset({_A}),
     Permission.BROWSE_SESSIONS: frozenset({_T, _N, _P, _S}),
     Permission.REVIEW: frozenset({_S}),
     Permission.VIEW_AUDIT: frozenset({_S, _A}),
     Permission.EXPORT: frozenset({_S}),
+    Permission.VIEW_STATION: frozenset({_N, _P, _S}),
 }
 
 _ROLE_NAMES = {

@@ -75,13 +75,18 @@ class Review:
 
 @dataclass(frozen=True, slots=True)
 class AlarmRecord:
-    """One stored alarm event (raised, escalated, acknowledged, cleared)."""
+    """One stored alarm event (raised, escalated, acknowledged, cleared).
+
+    ``key`` names the alarm ("limit:spo2@/dev/ttyUSB0", "tech:silent:...", "obs:moaas"): events
+    with the same key are the same alarm coming and going (see ``alarm_episodes``).
+    """
 
     at: datetime
     kind: str
     priority: str
     message: str
     staff_id: int | None
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,12 @@ class VitalSeries:
     times: tuple[float, ...]
     values: tuple[float, ...]
     manual: tuple[bool, ...]  # entered by hand (else from a device)
+    # who typed each value in (None for a device value); empty when not known at all
+    entered_by: tuple[int | None, ...] = ()
+
+    def author(self, index: int) -> int | None:
+        """The staff id who entered value ``index`` by hand, if known."""
+        return self.entered_by[index] if index < len(self.entered_by) else None
 
 
 @dataclass(frozen=True, slots=True)

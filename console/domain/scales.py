@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.domain.text import check_text
 from console.errors import FieldError, ValidationFailed, VigilError
 
 SCHEMA_VERSION = 1
@@ -161,6 +162,8 @@ def validate_rating(definition: ScaleDefinition, raw_value: str, note: str) -> l
         errors.append(
             FieldError("note", f"Keep the note under {MAX_RATING_NOTE_LENGTH} characters.")
         )
+    else:
+        errors.extend(check_text("note", note))
     return errors
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from console.domain.lifecycle import SessionState
+from console.domain.text import check_text
 from console.errors import FieldError
 
 
@@ -85,4 +86,4 @@ def validate_note(text: str) -> list[FieldError]:
         return [FieldError("text", "Write the observation before saving it.")]
     if len(text) > MAX_NOTE_LENGTH:
         return [FieldError("text", f"Keep a note under {MAX_NOTE_LENGTH} characters.")]
-    return []
+    return check_text("text", text)

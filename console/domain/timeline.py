@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from console.domain.alarm_episodes import AlarmEpisode, alarm_episodes
 from console.domain.events import AdverseEvent, OverrideKind
 from console.domain.review import SessionDossier, TimelineEntry, TimelineKind
 from console.domain.scales import ScaleDefinition
@@ -15,6 +16,7 @@ _OVERRIDE_TEXT = {
     OverrideKind.BP_GATE: "Dosed despite the blood-pressure gate",
     OverrideKind.RIDE_HOME: "Went ahead without a confirmed ride home",
     OverrideKind.DISCHARGE: "Discharged with open checklist items",
+    OverrideKind.CHECKLIST: "Discharge item ticked against an alarm or a finding",
 }
 
 # the order vitals are listed in a timeline line
@@ -68,21 +70,31 @@ def _vitals_text(values: dict[Parameter, float]) -> str:
 
 
 def _vitals_entries(dossier: SessionDossier) -> list[TimelineEntry]:
-    """One entry per manual set (values entered together) and per cuff measurement."""
-    manual: dict[float, dict[Parameter, float]] = defaultdict(dict)
+    """One entry per manual set (values entered together, by one person) and per cuff reading.
+
+    A hand-entered set says who typed it in (the vitals row keeps the author).
+    """
+    manual: dict[tuple[float, int | None], dict[Parameter, float]] = defaultdict(dict)
     cuff: dict[float, dict[Parameter, float]] = defaultdict(dict)
     for parameter, series in dossier.vitals.items():
         is_bp = parameter in _BP
         if not is_bp and not any(series.manual):
             continue  # the 1 Hz device streams: nothing to list
-        for t, value, by_hand in zip(series.times, series.values, series.manual, strict=True):
+        for index, (t, value, by_hand) in enumerate(
+            zip(series.times, series.values, series.manual, strict=True)
+        ):
             if by_hand:
-                manual[t][parameter] = value
+                manual[(t, series.author(index))][parameter] = value
             elif is_bp:
                 cuff[t][parameter] = value
     entries = [
-        TimelineEntry(_at(t), TimelineKind.VITALS, "Vitals by hand: " + _vitals_text(values))
-        for t, values in manual.items()
+        TimelineEntry(
+            _at(t),
+            TimelineKind.VITALS,
+            "Vitals by hand: " + _vitals_text(values),
+            dossier.name(author),
+        )
+        for (t, author), values in manual.items()
     ]
     entries.extend(
         TimelineEntry(_at(t), TimelineKind.VITALS, "Cuff: " + _vitals_text(values))
@@ -92,15 +104,45 @@ def _vitals_entries(dossier: SessionDossier) -> list[TimelineEntry]:
     return entries
 
 
+def episode_text(episode: AlarmEpisode) -> str:
+    """An alarm episode as one line: what, first and last time, how many times, the worst value."""
+    text = f"{episode.priority.capitalize()} alarm: {episode.message}; "
+    first, last = _clock(episode.first), _clock(episode.last)
+    if episode.raised > 1:
+        text += f"raised {episode.raised} times, "
+    text += f"{first}–{last}" if episode.cleared or episode.raised > 1 else f"from {first}"
+    if not episode.cleared:
+        text += ", not cleared"
+    worst = episode.worst_text()
+    if worst:
+        text += f", worst {worst}"
+    return text
+
+
+def _alarm_entries(dossier: SessionDossier) -> list[TimelineEntry]:
+    """One entry per alarm episode (a flapping alarm is one line, not one per raise and clear)."""
+    return [
+        TimelineEntry(
+            episode.first,
+            TimelineKind.ALARM,
+            episode_text(episode),
+            ", ".join(dossier.name(staff_id) for staff_id in episode.acknowledged_by),
+        )
+        for episode in alarm_episodes(dossier.alarms, dossier.vitals)
+    ]
+
+
 def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
 def _adverse_entries(dossier: SessionDossier, event: AdverseEvent) -> list[TimelineEntry]:
     by = dossier.name(event.author_id)
-    text = f"Adverse event ({event.severity.value}): {event.kind}"
+    text = f"Adverse event ({event.severity.value}): {event.kind_text}"
     if event.action.strip():
         text += f". Done: {event.action.strip().rstrip('.')}"
+    if event.treatments:
+        text += ". Treatment: " + ", ".join(event.treatments)
     rescue = ""
     if event.rescue_given:
         dose = f" {_number(event.rescue_dose_mg)} mg" if event.rescue_dose_mg is not None else ""
@@ -155,13 +197,26 @@ def build_timeline(
             text += f", {_number(dose.rate_mg_per_h)} mg/h"
         if dose.lot:
             text += f", lot {dose.lot}"
+        if dose.confirm_reason:
+            text += f" (queried by the slip guard; confirmed: {dose.confirm_reason})"
+        fix = dose.correction  # the summary says "entered in error"; the original stays
         entries.append(
             TimelineEntry(dose.started_at, TimelineKind.DOSE, text, name(dose.given_by_id))
         )
+        if fix is not None:
+            entries.append(
+                TimelineEntry(
+                    fix.signed_at,
+                    TimelineKind.DOSE,
+                    f"Dose of {_clock(dose.started_at)} ({_number(dose.amount_mg)} mg "
+                    f"{dose.drug.value}) marked entered in error, signed by "
+                    f"{fix.printed_name}: {fix.reason}. "
+                    "It stays on record and counts in no total.",
+                    name(fix.signed_by_id),
+                )
+            )
     entries.extend(_vitals_entries(dossier))
-    for alarm in dossier.alarms:
-        text = f"{alarm.priority.capitalize()} alarm {alarm.kind}: {alarm.message}"
-        entries.append(TimelineEntry(alarm.at, TimelineKind.ALARM, text, name(alarm.staff_id)))
+    entries.extend(_alarm_entries(dossier))
     notes = {o.uid: o for o in dossier.observations}
     for note in dossier.observations:
         label = note.category.label

@@ -74,6 +74,8 @@ class VitalPoint:
     measurement_key: str | None = None
     entered_by_id: int | None = None
     device: str = ""  # the port or address the device was read from ("" for a manual entry)
+    # the device stamped a time outside the plausible years: it was dropped (device_time None)
+    device_time_rejected: bool = False
 
     @property
     def source_id(self) -> str:

@@ -23,6 +23,9 @@ Choices made here:
   clinical drug form; Vigil only records it intranasally). Racemic ketamine is sent as text only:
   its RxNorm code could not be checked against a reliable source when this was written.
   Rescue medication from the adverse-event records is exported too, as text.
+* **A dose marked entered in error** stays in the bundle with status "entered-in-error" (FHIR's
+  way to nullify a record another system may already hold) and the signed reason as a note;
+  receivers count only "completed" administrations. The vitals CSV holds no doses.
 * **Encounter status**: discharged → finished; aborted before any dose → cancelled; aborted after
   a dose → finished (the dosing happened; the abort is in the report); still open → in-progress.
 """
@@ -160,6 +163,8 @@ class _Ids:
 
 
 def _quantity(value: float, unit: str, code: str) -> dict[str, Any]:
+    if not math.isfinite(value):  # never written as NaN/Infinity (not JSON): the value is left out
+        return {"unit": unit, "system": UCUM, "code": code}
     number: float | int = int(value) if float(value).is_integer() else round(value, 3)
     return {"value": number, "unit": unit, "system": UCUM, "code": code}
 
@@ -411,7 +416,8 @@ class _Builder:
         resource: dict[str, Any] = {
             "resourceType": "MedicationAdministration",
             "id": self.ids.uuid("dose", dose.uid),
-            "status": "completed",
+            # a dose marked entered in error is nullified the FHIR way: kept, never counted
+            "status": "completed" if dose.correction is None else "entered-in-error",
             "medicationCodeableConcept": MEDICATIONS[dose.drug],
             "subject": self.subject(),
             "context": self.encounter(),
@@ -433,6 +439,14 @@ class _Builder:
             notes.append(f"Lot {dose.lot}")
         if dose.device_count:
             notes.append(f"{dose.device_count} nasal device(s)")
+        if dose.confirm_reason:
+            notes.append(f"Queried by the slip guard, confirmed: {dose.confirm_reason}")
+        if dose.correction is not None:
+            fix = dose.correction
+            notes.append(
+                f"Entered in error: {fix.reason} (signed {fix.printed_name}, "
+                f"{fhir_datetime(fix.signed_at)})"
+            )
         if notes:
             resource["note"] = [{"text": "; ".join(notes)}]
         self.add(resource)

@@ -32,6 +32,8 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
+from console.domain.alarm_episodes import alarm_episodes
+from console.domain.doses_record import DoseRecord, session_totals
 from console.domain.review import SessionDossier, TimelineEntry, VitalSeries
 from console.domain.scales import ScaleDefinition
 from console.domain.schedule import format_duration
@@ -555,11 +557,9 @@ class _Report:
     def _alarm_marks(self, plot: QRectF, x_of: Callable[[float], float]) -> list[_Op]:
         size = self.mm(1.6)
         ops: list[_Op] = []
-        for alarm in self.d.alarms:
-            if alarm.kind not in ("raised", "escalated"):
-                continue
-            x = x_of(alarm.at.timestamp())
-            color = _ALARM.get(alarm.priority, _ALARM["low"])
+        for episode in alarm_episodes(self.d.alarms):  # one mark per episode, as the timeline
+            x = x_of(episode.first.timestamp())
+            color = _ALARM.get(episode.priority, _ALARM["low"])
             triangle = QPolygonF(
                 [
                     QPointF(x - size / 2, plot.top() - size * 0.9),
@@ -706,21 +706,7 @@ class _Report:
 
     def doses(self) -> None:
         self.heading_block("Doses")
-        rows = [
-            [
-                self.clock(d.started_at)
-                + (f"–{self.clock(d.ended_at)}" if d.ended_at is not None else ""),
-                self.offset(d.started_at),
-                d.drug.value.capitalize(),
-                d.route.label,
-                f"{_number(d.amount_mg)} mg"
-                + (f" ({_number(d.rate_mg_per_h)} mg/h)" if d.rate_mg_per_h is not None else ""),
-                f"{d.mg_per_kg:.2f}" if d.mg_per_kg is not None else "—",
-                d.lot or "—",
-                self.d.name(d.given_by_id),
-            ]
-            for d in self.d.doses
-        ]
+        rows = [_dose_row(self, d) for d in self.d.doses]
         self.table(
             [
                 Column("Time", 1.2),
@@ -735,6 +721,12 @@ class _Report:
             rows,
             "No dose was recorded.",
         )
+        totals = session_totals(self.d.doses, self.d.patient.weight_kg)
+        if totals:
+            self.paragraph("Session total: " + ", ".join(t.text for t in totals), self.body)
+        notes = [_dose_note(self, d) for d in self.d.doses if d.correction or d.confirm_reason]
+        for note in notes:
+            self.paragraph(note, self.small, color=_MUTED)
 
     def vitals_table(self) -> None:
         self.heading_block("Vital signs: hand-entered sets and cuff readings")
@@ -742,14 +734,14 @@ class _Report:
             [
                 Column("Time", 0.9),
                 Column("T+", 0.8),
-                Column("Source", 1.0),
+                Column("Source", 1.7),
                 Column("BP mmHg (MAP)", 1.5),
                 Column("HR /min", 0.9, _RIGHT),
                 Column("SpO2 %", 0.9, _RIGHT),
                 Column("RR /min", 0.9, _RIGHT),
                 Column("Temp °C", 0.9, _RIGHT),
             ],
-            _vitals_rows(self.d.vitals, self.clock, self.offset),
+            _vitals_rows(self.d.vitals, self.clock, self.offset, self.d.name),
             "No hand-entered vitals or cuff readings.",
         )
         self.paragraph(
@@ -1039,16 +1031,23 @@ def _vitals_rows(
     vitals: Mapping[Parameter, VitalSeries],
     clock: Callable[[datetime], str],
     offset: Callable[[datetime], str],
+    name: Callable[[int | None], str] = lambda _: "",
 ) -> list[list[str]]:
-    """One row per hand-entered set (same time) and per cuff reading, in time order."""
-    rows: dict[tuple[float, bool], dict[Parameter, float]] = {}
+    """One row per hand-entered set (same time, same author) and per cuff reading, in time order.
+
+    A hand-entered set names who entered it: "by hand, Jordan Lee".
+    """
+    rows: dict[tuple[float, bool, int], dict[Parameter, float]] = {}
     for parameter, series in vitals.items():
         cuff = parameter in (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN)
-        for t, v, manual in zip(series.times, series.values, series.manual, strict=True):
+        for index, (t, v, manual) in enumerate(
+            zip(series.times, series.values, series.manual, strict=True)
+        ):
             if manual or cuff:
-                rows.setdefault((t, manual), {})[parameter] = v
+                author = (series.author(index) or -1) if manual else -1
+                rows.setdefault((t, manual, author), {})[parameter] = v
     out: list[list[str]] = []
-    for (t, manual), values in sorted(rows.items()):
+    for (t, manual, author), values in sorted(rows.items()):
         if not manual:  # a cuff reading: add the monitor's values around it
             for parameter in (Parameter.HR, Parameter.SPO2, Parameter.RR):
                 near = _nearest(vitals.get(parameter), t)
@@ -1072,7 +1071,7 @@ def _vitals_rows(
             [
                 clock(when),
                 offset(when),
-                "by hand" if manual else "cuff",
+                _source_text(manual, name(author if author >= 0 else None)),
                 bp,
                 show(Parameter.HR),
                 show(Parameter.SPO2),
@@ -1081,6 +1080,49 @@ def _vitals_rows(
             ]
         )
     return out
+
+
+def _source_text(manual: bool, author: str) -> str:
+    if not manual:
+        return "cuff"
+    return f"by hand, {author}" if author else "by hand"
+
+
+def _dose_row(report: Any, d: DoseRecord) -> list[str]:
+    """One dose-table row; a dose entered in error is marked and its amount bracketed."""
+    amount = f"{_number(d.amount_mg)} mg" + (
+        f" ({_number(d.rate_mg_per_h)} mg/h)" if d.rate_mg_per_h is not None else ""
+    )
+    if d.correction is not None:
+        amount = f"[{amount}] ENTERED IN ERROR"
+    return [
+        report.clock(d.started_at)
+        + (f"–{report.clock(d.ended_at)}" if d.ended_at is not None else ""),
+        report.offset(d.started_at),
+        d.drug.value.capitalize(),
+        d.route.label,
+        amount,
+        f"{d.mg_per_kg:.2f}" if d.mg_per_kg is not None else "—",
+        d.lot or "—",
+        report.d.name(d.given_by_id),
+    ]
+
+
+def _dose_note(report: Any, d: DoseRecord) -> str:
+    """Below the dose table: why a queried dose went ahead, and each entered-in-error mark."""
+    when = report.clock(d.started_at)
+    parts = []
+    if d.confirm_reason:
+        parts.append(
+            f"Dose of {when} was queried by the slip guard; confirmed: {d.confirm_reason}."
+        )
+    if d.correction is not None:
+        fix = d.correction
+        parts.append(
+            f"Dose of {when} ({_number(d.amount_mg)} mg) entered in error — {fix.reason} "
+            f"(signed {fix.printed_name}, {report.stamp(fix.signed_at)}); left out of every total."
+        )
+    return " ".join(parts)
 
 
 def _yes_no(value: object) -> str:

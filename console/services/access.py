@@ -15,6 +15,18 @@ from console.store.audit_repository import new_draft
 from console.store.repositories import PeopleRepository
 from console.store.writer import DurableWriter, SaveAudit
 
+# permissions whose staff id names a co-signer who re-enters their own password (or, for a
+# check-in, the session's therapist): they may differ from the signed-in user
+VOUCHED_ELSEWHERE = frozenset(
+    {
+        Permission.CHECK_IN,
+        Permission.OVERRIDE,
+        Permission.SIGN_DISCHARGE,
+        Permission.RECORD_DOSE,
+        Permission.REVIEW,
+    }
+)
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -104,6 +116,10 @@ class Access(QObject):
         who = self.staff(staff_id) if staff_id is not None else self._current
         return who is not None and allows(who.role, permission)
 
+    def acting(self, staff_id: int | None = None) -> int | None:
+        """The signed-in user's id (``staff_id`` only when nobody is signed in)."""
+        return self._current.id if self._current is not None else staff_id
+
     def require(
         self,
         permission: Permission,
@@ -112,9 +128,26 @@ class Access(QObject):
         entity: str = "",
         entity_id: object = "",
     ) -> Staff:
-        """The acting staff member, or PermissionDenied (with an audit entry) when not allowed."""
+        """The acting staff member, or PermissionDenied (with an audit entry) when not allowed.
+
+        While someone is signed in, a caller-supplied ``staff_id`` that is not theirs never
+        grants more than the signed-in user may do (apart from co-signers who re-enter their
+        own password, see VOUCHED_ELSEWHERE): a screen cannot borrow another account's role.
+        """
         who = self.staff(staff_id) if staff_id is not None else None
-        if who is None:
+        current = self._current
+        if (
+            current is not None
+            and staff_id is not None
+            and staff_id != current.id
+            and permission not in VOUCHED_ELSEWHERE
+            and not allows(current.role, permission)
+        ):
+            message = f"Staff #{staff_id} is not the signed-in user: " + refusal(
+                current.name, current.role, permission
+            )
+            staff_id = current.id  # the audit entry names who was at the console
+        elif who is None:
             message = f"Sign in to {permission.value}."
         elif allows(who.role, permission):
             return who

@@ -36,6 +36,7 @@ LOCK_IDLE = "idle"
 LOCK_BY_HAND = "by hand"
 WRONG_PASSWORD = "That password is not right."
 _ID_LENGTH = 40  # audit_event.entity_id
+NOTICE_WINDOW = timedelta(days=30)  # break-glass resets older than this are not announced
 
 
 def default_hasher() -> PasswordHasher:
@@ -66,6 +67,8 @@ class AccountService(QObject):
     lockedChanged = Signal(bool)
     # an account was added or changed (for the admin list)
     accountsChanged = Signal()
+    # what the console must announce after a sign-in (str): a break-glass reset since
+    noticeRaised = Signal(str)
 
     def __init__(
         self,
@@ -86,6 +89,7 @@ class AccountService(QObject):
         self._policy = policy if policy is not None else LockoutPolicy()
         self._idle = idle
         self._dummy_hash: str | None = None
+        self._notice = ""
         self._current: Staff | None = None
         self._username = ""
         self._locked = False
@@ -136,6 +140,13 @@ class AccountService(QObject):
     def idle_polling(self) -> bool:
         """True while the idle check runs (someone is signed in)."""
         return self._timer.isActive()
+
+    @property
+    def sign_in_notice(self) -> str:
+        """What the console must announce after the last sign-in ("" for nothing): a break-glass
+        reset of an admin account since this user last signed in.
+        """
+        return self._notice
 
     def has_accounts(self) -> bool:
         return self._accounts.has_accounts()
@@ -423,8 +434,21 @@ class AccountService(QObject):
             )
             raise AuthenticationFailed(WRONG_CREDENTIALS)
         account = self.authenticate(credentials, password, via=via, wrong=WRONG_CREDENTIALS)
+        self._notice = self._break_glass_notice(account.username)
         self._begin(account, via)
+        if self._notice:
+            self.noticeRaised.emit(self._notice)
         return account.staff
+
+    def _break_glass_notice(self, username: str) -> str:
+        """What was done by break-glass since this user last signed in (for the banner)."""
+        found = self._accounts.break_glass_since(username, self._clock.now() - NOTICE_WINDOW)
+        return " ".join(
+            f"Break-glass: the admin account {b.username} was reset from the command line on "
+            f"{b.at.astimezone():%Y-%m-%d %H:%M} (by {b.os_user or 'an unknown OS user'}; "
+            f"reason: {b.reason}). If nobody expected this, check the audit trail."
+            for b in found
+        )
 
     def _begin(self, account: Account, via: str) -> None:
         staff, now = account.staff, self._clock.now()

@@ -6,6 +6,7 @@ import logging
 import math
 import struct
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -33,14 +34,42 @@ class AlarmSound(Protocol):
     def set_volume(self, volume: float) -> None: ...
 
 
-class SilentSound:
-    """Plays nothing and records what it would have played (tests, or a machine without audio)."""
+class RoomOutput(AlarmSound, Protocol):
+    """The room's one real sound: says why it is silent ("" while it works) and who to tell."""
 
-    def __init__(self) -> None:
+    @property
+    def problem(self) -> str: ...
+
+    def prepare(self) -> str:
+        """Open the audio device now (not at the first alarm); returns ``problem``."""
+        ...
+
+    def watch(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(problem)`` whenever the sound stops working."""
+        ...
+
+
+NO_DEVICE = "no audio device"
+
+
+class SilentSound:
+    """Plays nothing and records what it would have played (tests, or a machine without audio).
+
+    ``problem`` says why the room is silent ("" for a stand-in that counts as working, in tests).
+    """
+
+    def __init__(self, problem: str = "") -> None:
         self.played: list[Priority] = []  # every play() call, in order
         self.stops = 0
         self.playing: Priority | None = None
         self.volume = DEFAULT_VOLUME
+        self.problem = problem
+
+    def prepare(self) -> str:
+        return self.problem
+
+    def watch(self, callback: Callable[[str], None]) -> None:
+        """A silent stand-in never changes its mind: nothing to watch."""
 
     def play(self, priority: Priority) -> None:
         self.played.append(priority)
@@ -135,11 +164,20 @@ class QtAlarmSound(QObject):
         self._effects: dict[Priority, QSoundEffect] | None = None
         self.fallback: SilentSound | None = None
         self.problem = ""  # why the sound fell back to silence ("" while it works)
+        self._watchers: list[Callable[[str], None]] = []
 
     @property
     def available(self) -> bool:
         """False once the sound has fallen back to silence."""
         return self.fallback is None
+
+    def prepare(self) -> str:
+        """Open the audio device and write the tones now; returns why they cannot play, or ""."""
+        self._load()
+        return self.problem
+
+    def watch(self, callback: Callable[[str], None]) -> None:
+        self._watchers.append(callback)
 
     def play(self, priority: Priority) -> None:
         effects = self._load()
@@ -182,7 +220,7 @@ class QtAlarmSound(QObject):
             from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
 
             if not QMediaDevices.audioOutputs():
-                self._fail("no audio output device")
+                self._fail(NO_DEVICE)
                 return None
             effects: dict[Priority, QSoundEffect] = {}
             for priority, tone in TONES.items():
@@ -204,6 +242,8 @@ class QtAlarmSound(QObject):
             self.fallback = SilentSound()
             self.fallback.set_volume(self._volume)
             self.problem = reason
+            for callback in self._watchers:
+                callback(reason)
         for effect in (self._effects or {}).values():
             effect.deleteLater()
         self._effects = None

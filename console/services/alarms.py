@@ -40,6 +40,7 @@ from console.domain.vitals import Parameter, VitalPoint
 from console.errors import ValidationFailed, VigilError
 from console.services.access import Access
 from console.services.alarm_sound import AlarmSound, SilentSound
+from console.services.limit_changes import LimitChanges, check_limit_changes
 from console.services.vitals import DeviceCondition
 from devices.reader import ReaderState, ReaderStatus
 
@@ -95,6 +96,7 @@ class AlarmService(QObject):
         parent: QObject | None = None,
         *,
         limit_sink: Callable[[LimitChange], None] | None = None,
+        patient_limit_sink: Callable[[tuple[LimitChange, ...]], None] | None = None,
         silence: timedelta = DEFAULT_SILENCE,
         technical: TechnicalConfig = DEFAULT_TECHNICAL,
         access: Access,
@@ -107,6 +109,7 @@ class AlarmService(QObject):
         self._limits = limits
         self._sink = sink
         self._limit_sink = limit_sink
+        self._patient_limit_sink = patient_limit_sink
         self._sound: AlarmSound = sound if sound is not None else SilentSound()
         self._silence = silence
         self._technical = technical
@@ -307,6 +310,56 @@ class AlarmService(QObject):
         self.limitChanged.emit(change)
         self._refresh()
         return change
+
+    def change_limits(self, changes: LimitChanges, by_staff_id: int) -> list[LimitChange]:
+        """Change this patient's limits for this session only, all or nothing.
+
+        Raises ValidationFailed (nothing changed) when any change is bad; each accepted change is
+        audited with the session, the parameter, the bound and old → new. The whole change (every
+        limit the caller set, changed or not) goes to ``patient_limit_sink``, so the session gets
+        the same limits back after a restart. The limits end with the session: a later session
+        starts from the clinic's limits again.
+        """
+        self._access.require(
+            Permission.CHANGE_PATIENT_LIMITS,
+            by_staff_id,
+            entity="alarm-limit",
+            entity_id=",".join(sorted(f"{p.value}.{b.value}" for p, b in changes)),
+        )
+        errors = check_limit_changes(self._limits, changes)
+        if errors:
+            raise ValidationFailed(errors)
+        now = self._clock.now()
+        applied: list[LimitChange] = []
+        for (parameter, bound), value in changes.items():
+            current = self._limits.get(parameter)
+            old = current.get(bound) if current is not None else None
+            applied.append(LimitChange(parameter, bound, old, value, by_staff_id, now))
+        made = [change for change in applied if change.old != change.new]
+        if not made:
+            return []
+        self._limits = effective_limits(self._limits, {}, changes)
+        if self._patient_limit_sink is not None:
+            self._store(self._patient_limit_sink, tuple(applied))
+        for change in made:
+            self._access.audit.record(
+                AuditAction.LIMIT_CHANGE,
+                "alarm-limit",
+                change.parameter.value,
+                by_staff_id,
+                {
+                    **self._audit_detail,
+                    "scope": "patient (this session)",
+                    "bound": change.bound.value,
+                    "old": change.old,
+                    "new": change.new,
+                },
+                at=now,
+            )
+        for change in made:
+            self.limitChanged.emit(change)
+        self._refresh()
+        return made
 
     def use_limits(self, limits: LimitSet) -> None:
         """Replace the whole limit set (a new session's effective limits); nothing is logged."""

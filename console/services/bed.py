@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from PySide6.QtCore import QObject, Signal
 
 from console.clock import Clock
 from console.domain.alarms import DEFAULT_LIMITS, AlarmEvent, LimitSet, effective_limits
+from console.domain.doses import DoseLimits
 from console.domain.doses_record import needs_rems_item
 from console.domain.events import RatingEntry
 from console.domain.people import Patient
@@ -21,15 +22,17 @@ from console.domain.sessions import SessionRecord
 from console.errors import VigilError
 from console.services.access import Access
 from console.services.alarm_sound import AlarmSound
-from console.services.alarms import AlarmService
+from console.services.alarms import AlarmService, LimitChange
 from console.services.clock import ClockService
 from console.services.discharge import DischargeService
 from console.services.sessions import SessionService
 from console.services.signatures import Signer
 from console.services.vitals import VitalsService
 from console.services.workflow import WorkflowService
+from console.store.commands import SaveSessionLimits
 from console.store.discharge_repository import DischargeRepository
 from console.store.dose_repository import DoseRepository
+from console.store.limits_repository import SessionLimit, SessionLimitsRepository
 from console.store.repositories import PeopleRepository, SessionRepository
 from console.store.vitals_repository import VitalsRepository
 from console.store.workflow_repository import WorkflowRepository
@@ -56,6 +59,9 @@ class BedParts:
     gate: BpGate
     schedule: ScheduleConfig
     min_monitoring: timedelta
+    dose_limits: DoseLimits = field(default_factory=DoseLimits)  # the dose slip guard's limits
+    # a patient's own limits per session (None: read through the vitals repository's store)
+    session_limits: SessionLimitsRepository | None = None
 
 
 def bed_label(patient: Patient, chair: int | None) -> str:
@@ -98,13 +104,15 @@ class Bed(QObject):
         # 3. the schedule clock from the stored times
         self.clock = ClockService(clock, parts.sessions, parts.schedule, self)
         self.clock.set_session(record)
-        # 4. alarms with this patient's limits, their events stored under this session
+        # 4. alarms with this patient's limits (and this session's own, kept through a restart),
+        # their events and limit changes stored under this session
         self.alarms = AlarmService(
             clock,
             self._limits(record),
             self._store_alarm_event,
             sound,
             self,
+            patient_limit_sink=self._store_session_limits,
             access=access,
             audit_detail={"session_id": record.id, "bed": self.label},
         )
@@ -121,6 +129,7 @@ class Bed(QObject):
             parts.gate,
             self,
             access=access,
+            dose_limits=parts.dose_limits,
         )
         # 6. the discharge (reads the vitals and the workflow's records)
         self.discharge = DischargeService(
@@ -133,6 +142,7 @@ class Bed(QObject):
             parts.min_monitoring,
             self,
             access=access,
+            alarms=self.alarms,  # an active alarm can contradict a checklist tick
         )
         self._follow_doses()
         # the parts talk to each other only inside the bed
@@ -142,6 +152,7 @@ class Bed(QObject):
         self.clock.faceChanged.connect(self.alarms.on_clock_face)
         self.workflow.ratingAdded.connect(self._on_workflow_rating_added)
         self.workflow.doseRecorded.connect(self._on_workflow_dose_recorded)
+        self.workflow.doseCorrected.connect(self._on_workflow_dose_recorded)
         self.session.sessionChanged.connect(self._on_session_session_changed)
         self.alarms.on_clock_face(self.clock.face)
 
@@ -169,14 +180,39 @@ class Bed(QObject):
         self.vitals.flush()
 
     # ---- internals -------------------------------------------------------------------------
+    def _session_limits(self) -> SessionLimitsRepository:
+        found = self._parts.session_limits
+        return found if found is not None else SessionLimitsRepository(self._parts.vitals._store)
+
     def _limits(self, record: SessionRecord) -> LimitSet:
+        """The clinic's limits, then the patient's, then this session's own changes in turn."""
         try:
             clinic = self._parts.workflow.limit_overrides(None)
             personal = self._parts.workflow.limit_overrides(record.patient_id)
         except VigilError as error:
             log.warning("alarm limits not read for session %s: %s", record.id, error)
             clinic, personal = {}, {}
-        return effective_limits(DEFAULT_LIMITS, clinic, personal)
+        limits = effective_limits(DEFAULT_LIMITS, clinic, personal)
+        try:
+            changes = self._session_limits().changes(record.id)
+        except VigilError as error:
+            log.warning("this session's own limits not read (session %s): %s", record.id, error)
+            changes = []
+        for change in changes:  # each as it was applied, so an HR change moves PR the same way
+            limits = effective_limits(limits, {}, change)
+        return limits
+
+    def _store_session_limits(self, changes: tuple[LimitChange, ...]) -> None:
+        if not changes:
+            return
+        self._parts.writer.write(
+            SaveSessionLimits(
+                self.session_id,
+                tuple(SessionLimit(c.parameter, c.bound, c.new, c.old) for c in changes),
+                changes[0].by_staff_id,
+                changes[0].at,
+            )
+        )
 
     def _store_alarm_event(self, event: AlarmEvent) -> None:
         self._parts.writer.write(SaveAlarmEvents(self.session_id, (event,)))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 
@@ -15,12 +18,21 @@ from console.domain.room import DeviceBinding
 from console.errors import IllegalTransition, StoreUnavailable, VigilError
 from console.services.access import Access
 from console.store.binding_repository import BindingRepository
-from devices.base import DriverInfo
+from devices.base import DEVICE_YEARS, Decoder, DriverInfo
 from devices.mllp_listener import MllpListener
 from devices.reader import DeviceReader, ReaderState, ReaderStatus, ReadingBatch
 from devices.registry import available_drivers
 
 log = logging.getLogger(__name__)
+
+
+def _with_years(driver: DriverInfo, years: tuple[int, int]) -> DriverInfo:
+    """The driver with the clinic's plausible device-clock years, for decoders that read a time."""
+    factory: Callable[..., Decoder] = driver.decoder_factory
+    if years == DEVICE_YEARS or "device_years" not in inspect.signature(factory).parameters:
+        return driver
+    return replace(driver, decoder_factory=partial(factory, device_years=years))
+
 
 LISTEN_PREFIX = "mllp://"  # an HL7 "port" of mllp://127.0.0.1:2575 listens for TCP senders
 
@@ -67,11 +79,14 @@ class DeviceManager(QObject):
         bindings: BindingRepository,
         access: Access,
         parent: QObject | None = None,
+        *,
+        device_years: tuple[int, int] = DEVICE_YEARS,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
         self._bindings = bindings
         self._access = access
+        self._device_years = device_years
         self._readers: dict[str, tuple[DeviceSpec, DeviceReader | MllpListener]] = {}
         self._status: dict[str, ReaderStatus] = {}
         self._known: dict[str, DeviceSpec] = {}  # every port connected this run, by port
@@ -207,9 +222,17 @@ class DeviceManager(QObject):
             host, _, number = spec.port.removeprefix(LISTEN_PREFIX).rpartition(":")
             if host not in ("127.0.0.1", "::1", "0.0.0.0") or not number.isdigit():
                 raise VigilError(f"Listen as mllp://127.0.0.1:PORT (got {spec.port}).")
-            reader = MllpListener(host=host, port=int(number), clock=self._clock.now)
+            # an HL7 sender's ACK waits until its readings are stored (Room calls batch.ack)
+            reader = MllpListener(
+                host=host,
+                port=int(number),
+                clock=self._clock.now,
+                hold_acks=True,
+                device_years=self._device_years,
+            )
         else:
-            reader = DeviceReader(spec.port, drivers[spec.protocol], clock=self._clock.now)
+            driver = _with_years(drivers[spec.protocol], self._device_years)
+            reader = DeviceReader(spec.port, driver, clock=self._clock.now)
         reader.readings.connect(self._on_reader_readings)
         reader.statusChanged.connect(self._on_reader_status_changed)
         self._readers[spec.port] = (spec, reader)
@@ -250,6 +273,8 @@ class DeviceManager(QObject):
         binding = self._bound.get(spec.port)
         if binding is None:
             self.unassignedReadings.emit(batch)
+            if batch.ack is not None:
+                batch.ack()  # shown, recorded nowhere: nothing to wait for (see Room)
             return
         self.boundReadings.emit(BoundReadings(binding.session_id, spec.protocol, spec.port, batch))
 

@@ -11,8 +11,9 @@ from typing import Any
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from console.clock import Clock
-from console.domain.audit import AuditAction
+from console.domain.audit import AuditAction, discharge_digest
 from console.domain.discharge import (
+    MAX_OVERRIDE_REASON,
     MINIMUM_MONITORING,
     Ambulation,
     ChecklistItem,
@@ -25,6 +26,7 @@ from console.domain.discharge import (
     baseline_set,
     check_integration,
     checklist,
+    contradictions,
     discharge_blockers,
     full_set,
     validate_override,
@@ -40,6 +42,7 @@ from console.domain.sessions import SessionRecord
 from console.domain.vitals import Parameter
 from console.errors import FieldError, IllegalTransition, ValidationFailed
 from console.services.access import Access
+from console.services.alarms import AlarmService
 from console.services.sessions import SessionService
 from console.services.signatures import Signature, Signer
 from console.services.vitals import VitalsService
@@ -48,6 +51,7 @@ from console.store.workflow_repository import WorkflowRepository
 
 MEANING_DISCHARGE = "discharged by"
 MEANING_OVERRIDE = "discharge override by"
+MEANING_ITEM_OVERRIDE = "checklist override by"
 PAIN_SCALE = "pain"
 NO_DOSE = "No dose recorded yet: monitoring time counts from the dose (T0)."
 
@@ -71,6 +75,8 @@ class ItemState:
     done: bool
     problem: str  # "" when done
     mark: Mark | None
+    contradiction: str = ""  # what in the record says otherwise now ("" when nothing does)
+    overridden: str = ""  # the signed reason it was ticked anyway ("" when not overridden)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,22 @@ class DischargeState:
     def signed(self) -> bool:
         return self.signature is not None
 
+    @property
+    def fit_text(self) -> str:
+        """The PADSS verdict; never "fit" while anything blocks discharge."""
+        score = self.padss.score
+        if score is None:
+            return "PADSS not yet scored"
+        if not score.fit:
+            return f"PADSS {score.total} / 10 — not fit for discharge (9 needed)"
+        others = [b for b in self.blockers if not b.startswith("Modified PADSS")]
+        if others and not self.signed:
+            return (
+                f"PADSS {score.total} / 10 — the score reaches 9, but discharge is blocked "
+                f"({len(others)} item(s) open)"
+            )
+        return f"PADSS {score.total} / 10 — fit for discharge"
+
 
 def _iso(when: datetime) -> str:
     return when.isoformat()
@@ -217,9 +239,13 @@ class DischargeService(QObject):
         parent: QObject | None = None,
         *,
         access: Access,
+        alarms: AlarmService | None = None,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._alarms = alarms  # the bed's alarm board: an active alarm can contradict a tick
+        if alarms is not None:
+            alarms.alarmsChanged.connect(self._on_alarms_changed)
         self._access = access
         self._sessions = sessions
         self._vitals = vitals
@@ -268,17 +294,84 @@ class DischargeService(QObject):
         self._data["esketamine"] = bool(esketamine)
         self._save()
 
-    def answer(self, item_id: str, done: bool, staff_id: int) -> None:
-        """Tick (or untick) a checklist item the clinician answers."""
-        self._editable(staff_id)
+    def contradiction(self, item_id: str) -> str:
+        """What in the record says otherwise about this item now ("" when nothing does)."""
+        stored = self._data.get("padss", {})
+        found = contradictions(
+            self._active_alarms(),
+            stored.get("ambulation", {}).get("value"),
+            stored.get("nausea", {}).get("value"),
+        )
+        return found.get(item_id, "")
+
+    def answer(
+        self,
+        item_id: str,
+        done: bool,
+        staff_id: int,
+        *,
+        override_reason: str = "",
+        secret: str = "",
+    ) -> None:
+        """Tick (or untick) a checklist item the clinician answers.
+
+        Ticking an item that an active alarm or a PADSS answer contradicts needs an override:
+        a reason and the staff member's password (signed "checklist override by", kept with
+        the tick and flagged for supervisor review). Without them, ValidationFailed.
+        """
+        record = self._editable(staff_id)
         ids = {item.id.value for item in self._checklist() if item.source is ItemSource.ANSWER}
         if item_id not in ids:
             raise ValueError(f"{item_id!r} is not a checklist item a clinician answers")
-        self._data["answers"][item_id] = {
-            "done": bool(done),
-            "by": staff_id,
-            "at": _iso(self._clock.now()),
-        }
+        now = self._clock.now()
+        entry: dict[str, Any] = {"done": bool(done), "by": staff_id, "at": _iso(now)}
+        against = self.contradiction(item_id) if done else ""
+        if against:
+            reason = override_reason.strip()
+            errors: list[FieldError] = []
+            if not reason:
+                errors.append(
+                    FieldError(
+                        "item_reason",
+                        f"This contradicts the record ({against}): give the reason to tick it anyway.",
+                    )
+                )
+            elif len(reason) > MAX_OVERRIDE_REASON:
+                errors.append(
+                    FieldError(
+                        "item_reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters."
+                    )
+                )
+            if not secret:
+                errors.append(FieldError("item_pin", "Enter your password to sign the override."))
+            if errors:
+                raise ValidationFailed(errors)
+            try:
+                signature = self._signer.sign(staff_id, secret, MEANING_ITEM_OVERRIDE, now)
+            except ValidationFailed as failed:
+                raise ValidationFailed(
+                    [FieldError("item_pin", e.message) for e in failed.errors]
+                ) from None
+            override = Override(
+                str(uuid.uuid4()),
+                record.id,
+                OverrideKind.CHECKLIST,
+                reason,
+                staff_id,
+                now,
+                {"item": item_id, "against": against, "printed_name": signature.printed_name},
+            )
+            self._workflow.add_override(override)
+            self._access.audit.record(
+                AuditAction.OVERRIDE,
+                "override",
+                override.uid,
+                staff_id,
+                {"session_id": record.id, "kind": "checklist", "item": item_id, "reason": reason},
+                at=now,
+            )
+            entry["override"] = {"uid": override.uid, "reason": reason, "against": against}
+        self._data["answers"][item_id] = entry
         self._save(staff_id, item_id)
 
     def confirm_vitals(self, staff_id: int) -> VitalsComparison:
@@ -430,7 +523,11 @@ class DischargeService(QObject):
             "discharge",
             record.id,
             signer_id,
-            {"meaning": signature.meaning, "printed_name": signature.printed_name},
+            {
+                "meaning": signature.meaning,
+                "printed_name": signature.printed_name,
+                "digest": discharge_digest(data, signer_id, now),
+            },
             at=now,
         )
         self._data, self._signed_at = data, now
@@ -653,6 +750,16 @@ class DischargeService(QObject):
         stored_ready: Any,
     ) -> tuple[ItemState, ...]:
         answers = self._data["answers"]
+        stored_padss = self._data.get("padss", {})
+        against = (
+            contradictions(
+                self._active_alarms(),
+                stored_padss.get("ambulation", {}).get("value"),
+                stored_padss.get("nausea", {}).get("value"),
+            )
+            if self._signed_at is None
+            else {}
+        )
         items = self._checklist()
         every = [item.id.value for item in items]
         ride_home = (
@@ -670,10 +777,26 @@ class DischargeService(QObject):
         for item in items:
             if item.source is ItemSource.ANSWER:
                 entry = answers.get(item.id.value)
-                done = isinstance(entry, dict) and entry.get("done") is True
+                ticked = isinstance(entry, dict) and entry.get("done") is True
+                signed = entry.get("override") if isinstance(entry, dict) else None
+                overridden = str(signed.get("reason", "")) if isinstance(signed, dict) else ""
+                contradiction = against.get(item.id.value, "")
+                done = ticked and (not contradiction or bool(overridden))
                 problem = "" if done else item.open_text
+                if ticked and not done:
+                    problem = f"{item.open_text.rstrip('.')}: ticked, but {contradiction}."
                 result.append(
-                    ItemState(item.id, item.text, item.required, False, done, problem, _mark(entry))
+                    ItemState(
+                        item.id,
+                        item.text,
+                        item.required,
+                        False,
+                        done,
+                        problem,
+                        _mark(entry),
+                        contradiction,
+                        overridden if ticked else "",
+                    )
                 )
                 continue
             if item.id is ItemId.MONITORING_TIME and record.t0 is None:
@@ -725,7 +848,18 @@ class DischargeService(QObject):
         found = [o for o in self._workflow.overrides(record.id) if o.uid == uid]
         return found[-1] if found else None
 
+    def _active_alarms(self) -> list[tuple[str, str]]:
+        if self._alarms is None:
+            return []
+        return [(a.key, a.condition.message) for a in self._alarms.active()]
+
     # ---- slots -----------------------------------------------------------------------------
+    def _on_alarms_changed(self, *_: object) -> None:
+        if self._record is None or self._signed_at is not None:
+            return
+        if self.isSignalConnected(QMetaMethod.fromSignal(self.changed)):
+            self.changed.emit(self.state())
+
     def follow(self, record: SessionRecord | None) -> None:
         """The session moved on or another opened (called after the vitals and the workflow)."""
         self._load(record)

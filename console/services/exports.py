@@ -144,7 +144,7 @@ def _writer(
     def fhir(path: Path) -> str:
         bundle = fhir_bundle(dossier, generated_at=generated_at)
         with path.open("w", encoding="utf-8") as stream:
-            json.dump(bundle, stream, ensure_ascii=False, indent=1)
+            json.dump(bundle, stream, ensure_ascii=False, indent=1, allow_nan=False)
             stream.write("\n")
         return f"{len(bundle['entry']):,} resources"
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from console.clock import Clock
-from console.domain.people import Patient, PatientDraft, Room, Staff, StaffRole, validate_patient
+from console.domain.people import (
+    Patient,
+    PatientDraft,
+    Room,
+    Staff,
+    StaffRole,
+    validate_patient,
+    validate_staff_name,
+)
+from console.domain.room import validate_room_name
 from console.errors import FieldError, ValidationFailed
 from console.store.repositories import PeopleRepository
 
@@ -52,15 +61,17 @@ class PeopleService(QObject):
         return patient
 
     def add_staff(self, name: str, role: StaffRole) -> Staff:
-        if not name.strip():
-            raise ValidationFailed([FieldError("name", "Enter the staff member's name.")])
+        errors = validate_staff_name(name)
+        if errors:
+            raise ValidationFailed(errors)
         staff = self._people.add_staff(name, role)
         self.changed.emit()
         return staff
 
     def add_room(self, name: str) -> Room:
-        if not name.strip():
-            raise ValidationFailed([FieldError("name", "Enter the room's name.")])
+        errors = validate_room_name(name)
+        if errors:
+            raise ValidationFailed(errors)
         room = self._people.add_room(name)
         self.changed.emit()
         return room

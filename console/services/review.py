@@ -16,6 +16,7 @@ from console.domain.review import (
     SessionDossier,
     SessionSummary,
 )
+from console.domain.text import check_text
 from console.errors import FieldError, IllegalTransition, ValidationFailed, VigilError
 from console.services.access import Access
 from console.services.signatures import Signer
@@ -36,7 +37,7 @@ def validate_comment(comment: str) -> list[FieldError]:
         return [FieldError("comment", "Write a comment: what you checked, or what needs doing.")]
     if len(comment) > MAX_COMMENT_LENGTH:
         return [FieldError("comment", f"Keep the comment under {MAX_COMMENT_LENGTH} characters.")]
-    return []
+    return check_text("comment", comment)
 
 
 class ReviewService(QObject):
@@ -62,6 +63,10 @@ class ReviewService(QObject):
     def can_review(self, staff_id: int | None = None) -> bool:
         """Whether ``staff_id`` (the signed-in user by default) may sign reviews: for the form."""
         return self._access.can(Permission.REVIEW, staff_id)
+
+    def can_export(self, staff_id: int | None = None) -> bool:
+        """Whether ``staff_id`` (the signed-in user by default) may export session records."""
+        return self._access.can(Permission.EXPORT, staff_id)
 
     def browse(self, wanted: BrowserFilter, staff_id: int | None) -> list[SessionSummary]:
         """The sessions matching ``wanted``, newest first; PermissionDenied for other roles."""

@@ -16,6 +16,7 @@ from console.services.access import Access
 from console.services.bed import Bed
 from console.services.devices import BoundReadings, DeviceManager
 from console.services.sessions import SessionService
+from console.store.writer import DurableWriter
 from devices.reader import ReaderStatus
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,12 @@ class Room(QObject):
         access: Access,
         room_ids: Collection[int] = (),
         parent: QObject | None = None,
+        *,
+        writer: DurableWriter | None = None,
     ) -> None:
         super().__init__(parent)
+        # the writer an HL7 ACK waits on (None: the vitals are written synchronously on flush)
+        self._writer = writer
         self._sessions = sessions
         self._make_bed = make_bed
         self._devices = devices
@@ -203,10 +208,22 @@ class Room(QObject):
 
     def _on_devices_bound_readings(self, readings: BoundReadings) -> None:
         bed = self._beds.get(readings.session_id)
-        if bed is None:
-            return  # bound to a session this console does not watch: it is not ours to record
         batch = readings.batch
+        if bed is None:
+            # bound to a session this console does not watch: not ours to record, and holding
+            # the ACK would only make the monitor resend it forever
+            if batch.ack is not None:
+                batch.ack()
+            return
         bed.vitals.ingest(readings.protocol, batch.items, batch.t_host, readings.port)
+        if batch.ack is not None:
+            # the sender waits for this ACK before it sends on: store the readings now (not at
+            # the next half-second batch), and answer once they are committed or spooled
+            bed.vitals.flush()
+            if self._writer is not None:
+                self._writer.when_durable(batch.ack)
+            else:
+                batch.ack()
 
     def _on_devices_status_changed(self, status: ReaderStatus) -> None:
         session_id = self._devices.bound_session(status.source)

@@ -20,8 +20,10 @@ Plain Python, no Qt: it runs on the GUI thread like the alarm services that call
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from console.domain.alarms import Priority
-from console.services.alarm_sound import AlarmSound
+from console.services.alarm_sound import RoomOutput
 
 
 class BedSound:
@@ -48,7 +50,7 @@ class BedSound:
 class RoomSound:
     """Owns the room's real ``AlarmSound``; only the most urgent bed's request reaches it."""
 
-    def __init__(self, output: AlarmSound) -> None:
+    def __init__(self, output: RoomOutput) -> None:
         self._output = output
         self._beds: dict[int, BedSound] = {}
         self._requests: dict[int, Priority] = {}  # bed id → the priority it asks to sound
@@ -56,7 +58,7 @@ class RoomSound:
 
     # ---- queries ---------------------------------------------------------------------------
     @property
-    def output(self) -> AlarmSound:
+    def output(self) -> RoomOutput:
         """The real sound."""
         return self._output
 
@@ -64,6 +66,29 @@ class RoomSound:
     def playing(self) -> Priority | None:
         """The priority the real sound plays for the room now (None: silent)."""
         return self._playing
+
+    @property
+    def problem(self) -> str:
+        """Why the room's alarm tones are off ("" while they work)."""
+        return self._output.problem
+
+    def check(self) -> str:
+        """Try the audio device now (at start-up); returns ``problem``."""
+        return self._output.prepare()
+
+    def watch(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(problem)`` if the tones stop working later."""
+        self._output.watch(callback)
+
+    def test_tone(self) -> str:
+        """Play the medium tone once for a listener; returns why it cannot ("" when it played)."""
+        problem = self._output.prepare()
+        if problem:
+            return problem
+        if self._playing is not None:
+            return "an alarm tone is sounding now"
+        self._output.play(Priority.MEDIUM)
+        return self._output.problem
 
     def requests(self) -> dict[int, Priority]:
         """Each asking bed's requested priority."""

@@ -10,15 +10,22 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.clock import Clock
-from console.domain.audit import AuditAction
+from console.domain.audit import AuditAction, observation_digest
 from console.domain.lifecycle import SessionState, check_transition
 from console.domain.people import Patient, Staff
 from console.domain.permissions import Permission
 from console.domain.sessions import Observation, ObservationCategory, SessionRecord, validate_note
 from console.errors import IllegalTransition, ValidationFailed
 from console.services.access import Access
+from console.services.store_status import StoreStatus
 from console.store.repositories import PeopleRepository, SessionRepository
-from console.store.writer import DurableWriter, Outcome, SaveObservation, SaveTransition
+from console.store.writer import (
+    DurableWriter,
+    EntryState,
+    Outcome,
+    SaveObservation,
+    SaveTransition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,9 @@ class SessionService(QObject):
     storeRecovered = Signal()
     # how many entries wait in the spool (int)
     pendingChanged = Signal(int)
+    # a note of this session is not stored yet, or is now (uid, EntryState: HELD, QUARANTINED,
+    # SPOOLED or STORED)
+    noteStoreChanged = Signal(str, object)
 
     def __init__(
         self,
@@ -59,6 +69,29 @@ class SessionService(QObject):
         self._retry = QTimer(self)
         self._retry.setInterval(RETRY_MS)
         self._retry.timeout.connect(self._on_retry_timeout)
+        self._following = False  # follow_store was called: notes' states are known
+        self._notes_told: dict[str, EntryState | None] = {}  # notes not known stored yet
+
+    def follow_store(self, status: StoreStatus) -> None:
+        """Learn from the writer which notes are not stored yet, to mark them on screen."""
+        if not self._following:
+            self._following = True
+            status.entryChanged.connect(self._on_status_entry_changed)
+
+    def _on_status_entry_changed(self, uid: str, state: EntryState) -> None:
+        if uid not in self._notes_told or state is EntryState.WAITING:
+            return
+        if state in (EntryState.STORED, EntryState.SPOOLED):
+            del self._notes_told[uid]
+        else:
+            self._notes_told[uid] = state
+        self.noteStoreChanged.emit(uid, state)
+
+    def note_state(self, uid: str) -> EntryState | None:
+        """HELD (in memory: the disk is full) or QUARANTINED (set aside) while the note is not
+        in the database or the spool; None once it is, or while nothing says otherwise.
+        """
+        return self._notes_told.get(uid)
 
     # ---- queries -------------------------------------------------------------------------
     @property
@@ -96,7 +129,9 @@ class SessionService(QObject):
     # ---- commands ------------------------------------------------------------------------
     def catch_up(self) -> None:
         """Save whatever a previous run left in the spool (call once at start-up)."""
-        if self._writer.pending:
+        if self._writer.running:
+            self._writer.flush()  # its thread saves them and reports through StoreStatus
+        elif self._writer.pending:
             self._flush()
 
     def check_in(
@@ -245,13 +280,20 @@ class SessionService(QObject):
             text=text.strip(),
             amends_uid=amends_uid,
         )
+        if self._following:  # before writing: its state may be told at once
+            self._notes_told[observation.uid] = None
         self._save(SaveObservation(observation, now))
         self._access.audit.record(
             AuditAction.AMEND if amends_uid else AuditAction.CREATE,
             "observation",
             observation.uid,
             author_id,
-            {"session_id": record.id, "category": category.value, "amends": amends_uid},
+            {
+                "session_id": record.id,
+                "category": category.value,
+                "amends": amends_uid,
+                "digest": observation_digest(observation),
+            },
             at=now,
         )
         self._observations.append(observation)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
@@ -23,9 +23,11 @@ from console.domain.vitals import (
 )
 from console.errors import IllegalTransition, StoreUnavailable, ValidationFailed
 from console.services.access import Access
+from console.services.store_status import StoreStatus
+from console.services.unstored import UnstoredReadings
 from console.store.vitals_repository import VitalsRepository, WaveformBlob
-from console.store.writer import DurableWriter, Outcome, SaveVitals
-from devices.base import Decoded, DeviceEvent, Reading, WaveformChunk
+from console.store.writer import DurableWriter, EntryState, Outcome, SaveVitals
+from devices.base import DEVICE_TIME_REJECTED, Decoded, DeviceEvent, Reading, WaveformChunk
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,8 @@ class VitalsService(QObject):
     _trendRead = Signal(int, object, str)
     # the database could not take a batch: it waits in the spool (str: the message)
     storeProblem = Signal(str)
+    # readings became "not stored yet" (the disk is full) or were stored after all
+    storedChanged = Signal()
 
     def __init__(
         self,
@@ -130,6 +134,17 @@ class VitalsService(QObject):
         self._forget.timeout.connect(self._on_forget_timeout)
         self._reading: set[int] = set()  # sessions whose history is being read off this thread
         self._trendRead.connect(self._on_trend_read)
+        self._unstored: UnstoredReadings | None = None  # set by follow_store
+
+    def follow_store(self, status: StoreStatus) -> None:
+        """Learn from the writer which batches are not stored yet, to mark them on screen."""
+        if self._unstored is None:
+            self._unstored = UnstoredReadings()
+            status.entryChanged.connect(self._on_status_entry_changed)
+
+    def _on_status_entry_changed(self, uid: str, state: EntryState) -> None:
+        if self._unstored is not None and self._unstored.changed(uid, state):
+            self.storedChanged.emit()
 
     # ---- queries ---------------------------------------------------------------------------
     @property
@@ -222,6 +237,17 @@ class VitalsService(QObject):
                 found[parameter] = live
         return found
 
+    def not_stored(self, point: VitalPoint) -> EntryState | None:
+        """HELD (in memory: the disk is full) or QUARANTINED (set aside) while ``point`` is not
+        in the database; None once it is, or when the writer is not followed.
+        """
+        return self._unstored.state(point) if self._unstored is not None else None
+
+    @property
+    def unstored_count(self) -> int:
+        """How many readings of this bed are not stored yet."""
+        return self._unstored.count if self._unstored is not None else 0
+
     def primary(self, parameter: Parameter) -> str | None:
         return self._primary.get(parameter)
 
@@ -299,6 +325,8 @@ class VitalsService(QObject):
                         item.parameter, item.value, at, source, item.t_device, key, None, device
                     )
                 )
+                if item.flags and DEVICE_TIME_REJECTED in item.flags:  # the device clock was absurd
+                    points[-1] = replace(points[-1], device_time_rejected=True)
             elif isinstance(item, WaveformChunk):
                 self._add_wave(source, item, at)
             elif isinstance(item, DeviceEvent):
@@ -338,8 +366,7 @@ class VitalsService(QObject):
         ]
         self.flush()  # keep device readings before this set in order
         self._keep_in_history(points)
-        if self._writer.write(SaveVitals(session.id, tuple(points))) is Outcome.QUEUED:
-            self.storeProblem.emit(self._writer.last_error)
+        self._write(SaveVitals(session.id, tuple(points)))
         self._access.audit.record(
             AuditAction.CREATE,
             "vitals",
@@ -393,6 +420,11 @@ class VitalsService(QObject):
         self._keep_in_history(self._pending)
         command = SaveVitals(self._session.id, tuple(self._pending), tuple(self._pending_waves))
         self._pending, self._pending_waves = [], []
+        self._write(command)
+
+    def _write(self, command: SaveVitals) -> None:
+        if self._unstored is not None:  # before writing: its state may be told at once
+            self._unstored.sent(command.uid, command.points)
         if self._writer.write(command) is Outcome.QUEUED:
             self.storeProblem.emit(self._writer.last_error)
 

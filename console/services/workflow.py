@@ -12,8 +12,23 @@ from PySide6.QtCore import QObject, Signal
 from console.clock import Clock
 from console.domain.audit import AuditAction
 from console.domain.discharge import baseline_set
-from console.domain.doses import DoseDraft, Drug, mg_per_kg, validate_dose
-from console.domain.doses_record import DoseRecord
+from console.domain.doses import (
+    DoseDraft,
+    DoseLimits,
+    Drug,
+    dose_concerns,
+    mg_per_kg,
+    validate_dose,
+)
+from console.domain.doses_record import (
+    ENTERED_IN_ERROR_MEANING,
+    DoseCorrection,
+    DoseRecord,
+    DoseTotal,
+    as_earlier,
+    in_force,
+    session_totals,
+)
 from console.domain.events import (
     AdverseEvent,
     Override,
@@ -23,9 +38,17 @@ from console.domain.events import (
 )
 from console.domain.lifecycle import SessionState
 from console.domain.permissions import Permission
-from console.domain.predose import BpGate, GateLevel, PreDoseChecks, validate_ride
+from console.domain.predose import (
+    BpGate,
+    BpSet,
+    GateLevel,
+    PreDoseChecks,
+    predose_sets,
+    validate_ride,
+)
 from console.domain.scales import ScaleDefinition, parse_rating
 from console.domain.sessions import SessionRecord
+from console.domain.text import check_text
 from console.domain.vitals import Parameter, VitalPoint
 from console.errors import FieldError, IllegalTransition, ValidationFailed
 from console.services.access import Access
@@ -39,6 +62,15 @@ from console.store.workflow_repository import WorkflowRepository
 NO_BASELINE = "No full baseline set yet (HR, BP, SpO2 and RR within 5 min): dosing needs one."
 OVERRIDE_MEANING = "override by"
 MAX_OVERRIDE_REASON = 2000
+CONFIRM_FIELD = "confirm_reason"  # the field a queried dose's confirmation reason belongs to
+_BP_PARAMETERS = frozenset({Parameter.NIBP_SYS, Parameter.NIBP_DIA})
+_EVENT_LIMITS = (
+    ("kind", 40),
+    ("rescue_drug", 60),
+    ("rescue_route", 20),
+    ("detail", 400),
+    ("oxygen_device", 40),
+)
 _RIDE_LIMITS = (("ride_driver", 80), ("ride_phone", 40), ("ride_relationship", 40))
 _EPSILON = timedelta(seconds=1)  # "before T0" when there is no T0 yet: everything up to now
 
@@ -58,6 +90,8 @@ class WorkflowService(QObject):
     changed = Signal()
     # a dose was stored (DoseRecord); the first one also set T0
     doseRecorded = Signal(object)
+    # a dose was marked entered in error (DoseRecord, with its correction): totals changed
+    doseCorrected = Signal(object)
     # a rating was stored (RatingEntry)
     ratingAdded = Signal(object)
     # an adverse event was stored (AdverseEvent); it is flagged for supervisor review
@@ -77,9 +111,11 @@ class WorkflowService(QObject):
         parent: QObject | None = None,
         *,
         access: Access,
+        dose_limits: DoseLimits | None = None,
     ) -> None:
         super().__init__(parent)
         self._clock = clock
+        self._limits = dose_limits or DoseLimits()
         self._access = access
         self._sessions = sessions
         self._vitals = vitals
@@ -95,8 +131,9 @@ class WorkflowService(QObject):
         self._doses: list[DoseRecord] = []
         self._weight: float | None = None
         self._vitals_for: int | None = None  # the session whose baseline below is known
-        self._baseline: dict[Parameter, float] | None = None
-        self._points: list[VitalPoint] = []  # pre-dose points while no baseline is found
+        self._sets: list[BpSet] = []  # the full pre-dose sets, oldest first
+        self._points: list[VitalPoint] = []  # the pre-dose points, while there is no T0
+        self._last_cuff: datetime | None = None  # the newest pre-dose cuff reading
         vitals.pointsAdded.connect(self._on_vitals_points_added)
         self._load(sessions.active)
 
@@ -116,7 +153,35 @@ class WorkflowService(QObject):
         return list(self._overrides)
 
     def doses(self) -> list[DoseRecord]:
+        """Every dose of the session, those entered in error included (marked)."""
         return list(self._doses)
+
+    @property
+    def dose_limits(self) -> DoseLimits:
+        return self._limits
+
+    def totals(self, draft: DoseDraft | None = None) -> list[DoseTotal]:
+        """Per drug, the session total of the doses in force (with ``draft`` added when given)."""
+        doses = in_force(self._doses)
+        if draft is not None and draft.amount_mg is not None and draft.amount_mg > 0:
+            record = self._sessions.active
+            doses.append(
+                DoseRecord(
+                    "",
+                    record.id if record else 0,
+                    draft.drug,
+                    draft.route,
+                    draft.amount_mg,
+                    draft.started_at or self._clock.now(),
+                    0,
+                    self._clock.now(),
+                )
+            )
+        return session_totals(doses, self._weight)
+
+    def dose_concerns(self, draft: DoseDraft) -> list[str]:
+        """Why this entry needs a confirmation with a reason (limit, jump, early booster)."""
+        return dose_concerns(draft, as_earlier(self._doses), self._weight, self._limits)
 
     def ratings(self) -> list[RatingEntry]:
         record = self._sessions.active
@@ -140,18 +205,42 @@ class WorkflowService(QObject):
 
     def baseline(self) -> dict[Parameter, float] | None:
         """The first full vitals set before T0 (before now while not dosed), or None."""
+        sets = self.predose_sets()
+        return dict(sets[0].values) if sets else None
+
+    def predose_sets(self) -> list[BpSet]:
+        """Every full pre-dose set, one per cuff reading, oldest first (the record keeps all)."""
         record = self._sessions.active
         if record is None:
-            return None
+            return []
         self._ensure_vitals(record)
-        return self._baseline if self._vitals_for == record.id else None
+        return list(self._sets) if self._vitals_for == record.id else []
+
+    def gate_set(self) -> BpSet | None:
+        """The set the gate judges: the latest full pre-dose set (a rested repeat counts)."""
+        sets = self.predose_sets()
+        return sets[-1] if sets else None
 
     def gate_status(self) -> tuple[GateLevel, str]:
-        """The BP gate's verdict on the baseline set, and the sentence that explains it."""
-        base = self.baseline()
-        if base is None:
+        """The BP gate's verdict on the latest pre-dose set, and the sentence that explains it."""
+        judged = self.gate_set()
+        if judged is None:
             return GateLevel.WARN, NO_BASELINE
-        level, text = self._gate.check(base[Parameter.NIBP_SYS], base[Parameter.NIBP_DIA])
+        level, text = self._gate.check(judged.systolic, judged.diastolic)
+        if len(self.predose_sets()) > 1:
+            text = text.replace("Baseline BP", f"Latest pre-dose BP ({_clock_text(judged.at)})", 1)
+        record = self._sessions.active
+        if record is not None and record.t0 is None:
+            age = self._clock.now() - judged.at
+            if age > self._gate.window:
+                minutes = int(age.total_seconds() // 60)
+                window = int(self._gate.window.total_seconds() // 60)
+                text += (
+                    f" That set is {minutes} min old: take a fresh set "
+                    f"(the gate looks at the last {window} min)."
+                )
+                if level is GateLevel.OK:
+                    level = GateLevel.WARN
         if level is GateLevel.HOLD and self._overridden(OverrideKind.BP_GATE):
             return level, f"{text} Overridden with a signed reason."
         return level, text
@@ -277,6 +366,8 @@ class WorkflowService(QObject):
             errors.append(
                 FieldError("reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters.")
             )
+        else:
+            errors.extend(check_text("reason", reason))
         if signer_id is None:
             errors.append(FieldError("signer", "Choose who is signing."))
         if not pin:
@@ -289,11 +380,12 @@ class WorkflowService(QObject):
         facts: dict[str, Any] = dict(detail or {})
         facts.update(printed_name=signature.printed_name, meaning=signature.meaning)
         if kind is OverrideKind.BP_GATE:
-            base = self.baseline()
-            assert base is not None
+            judged = self.gate_set()
+            assert judged is not None
             facts.update(
-                baseline_sys=base[Parameter.NIBP_SYS],
-                baseline_dia=base[Parameter.NIBP_DIA],
+                baseline_sys=judged.systolic,
+                baseline_dia=judged.diastolic,
+                set_at=judged.at.isoformat(),
                 gate=self.gate_status()[1],
             )
         else:
@@ -314,8 +406,14 @@ class WorkflowService(QObject):
         self.changed.emit()
         return override
 
-    def record_dose(self, draft: DoseDraft, by_staff_id: int) -> DoseRecord:
-        """Store a dose; the first moves the session to monitoring with T0 at its start."""
+    def record_dose(
+        self, draft: DoseDraft, by_staff_id: int, *, confirm_reason: str = ""
+    ) -> DoseRecord:
+        """Store a dose; the first moves the session to monitoring with T0 at its start.
+
+        An entry the slip guard queries (``dose_concerns``) needs ``confirm_reason``: without
+        it, ValidationFailed on the ``confirm_reason`` field lists what was queried.
+        """
         if self._sessions.active is not None:
             self._access.require(
                 Permission.RECORD_DOSE,
@@ -329,6 +427,17 @@ class WorkflowService(QObject):
         errors = self.check_dose(draft)
         if errors:
             raise ValidationFailed(errors)
+        concerns = self.dose_concerns(draft)
+        reason = confirm_reason.strip() if concerns else ""
+        if concerns and not reason:
+            raise ValidationFailed(
+                [FieldError(CONFIRM_FIELD, "Confirm with a reason: " + " ".join(concerns))]
+            )
+        if len(reason) > MAX_OVERRIDE_REASON:
+            message = f"Keep the reason under {MAX_OVERRIDE_REASON} characters."
+            raise ValidationFailed([FieldError(CONFIRM_FIELD, message)])
+        if check_text(CONFIRM_FIELD, reason):
+            raise ValidationFailed(check_text(CONFIRM_FIELD, reason))
         record = self._require_open()
         assert draft.amount_mg is not None and draft.started_at is not None
         esketamine = draft.drug is Drug.ESKETAMINE
@@ -346,6 +455,7 @@ class WorkflowService(QObject):
             lot=draft.lot.strip(),
             device_count=draft.device_count if esketamine else None,
             mg_per_kg=self.mg_per_kg(draft.amount_mg),
+            confirm_reason=reason,
         )
         self._dose_repo.add(dose)
         self._access.audit.record(
@@ -358,6 +468,7 @@ class WorkflowService(QObject):
                 "drug": dose.drug.value,
                 "route": dose.route.value,
                 "amount_mg": dose.amount_mg,
+                **({"queried": concerns, "confirm_reason": reason} if concerns else {}),
             },
             at=dose.recorded_at,
         )
@@ -367,6 +478,62 @@ class WorkflowService(QObject):
         self.doseRecorded.emit(dose)
         self.changed.emit()
         return dose
+
+    def mark_entered_in_error(
+        self, dose_uid: str, reason: str, signer_id: int | None, secret: str
+    ) -> DoseRecord:
+        """Amend a dose as entered in error, signed; it stays on record but counts nowhere."""
+        record = self._require_open()
+        if signer_id is not None:
+            self._access.require(
+                Permission.RECORD_DOSE, signer_id, entity="session", entity_id=record.id
+            )
+        found = [d for d in self._doses if d.uid == dose_uid]
+        if not found:
+            raise IllegalTransition("That dose is not part of this session.")
+        dose = found[0]
+        if dose.correction is not None:
+            raise IllegalTransition("That dose is already marked entered in error.")
+        errors: list[FieldError] = []
+        if not reason.strip():
+            errors.append(FieldError("reason", "Say why the dose was entered in error."))
+        elif len(reason) > MAX_OVERRIDE_REASON:
+            errors.append(
+                FieldError("reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters.")
+            )
+        else:
+            errors.extend(check_text("reason", reason))
+        if signer_id is None:
+            errors.append(FieldError("signer", "Choose who is signing."))
+        if not secret:
+            errors.append(FieldError("pin", "Enter the signer's password."))
+        if errors:
+            raise ValidationFailed(errors)
+        assert signer_id is not None
+        now = self._clock.now()
+        signature = self._signer.sign(signer_id, secret, ENTERED_IN_ERROR_MEANING, now)
+        correction = DoseCorrection(
+            str(uuid.uuid4()), dose.uid, reason.strip(), signer_id, signature.printed_name, now
+        )
+        self._dose_repo.add_correction(record.id, correction)
+        self._access.audit.record(
+            AuditAction.AMEND,
+            "dose",
+            dose.uid,
+            signer_id,
+            {
+                "session_id": record.id,
+                "entered_in_error": True,
+                "reason": correction.reason,
+                "meaning": signature.meaning,
+            },
+            at=now,
+        )
+        corrected = replace(dose, correction=correction)
+        self._doses = [corrected if d.uid == dose.uid else d for d in self._doses]
+        self.doseCorrected.emit(corrected)
+        self.changed.emit()
+        return corrected
 
     def add_rating(self, scale_id: str, raw_value: str, note: str, author_id: int) -> RatingEntry:
         """Store a rating now (the bed judges it against its scale's alarm limits)."""
@@ -408,7 +575,7 @@ class WorkflowService(QObject):
             Permission.RECORD_OBSERVATION, event.author_id, entity="session", entity_id=record.id
         )
         errors = validate_adverse_event(event, self._clock.now())
-        for name, limit in (("kind", 40), ("rescue_drug", 60), ("rescue_route", 20)):
+        for name, limit in _EVENT_LIMITS:
             if len(getattr(event, name)) > limit and all(e.field != name for e in errors):
                 errors.append(FieldError(name, f"Keep this to {limit} characters."))
         if errors:
@@ -442,10 +609,10 @@ class WorkflowService(QObject):
         return any(o.kind is kind for o in self._overrides)
 
     def _gate_holds(self) -> bool:
-        base = self.baseline()
-        if base is None or self._overridden(OverrideKind.BP_GATE):
+        judged = self.gate_set()
+        if judged is None or self._overridden(OverrideKind.BP_GATE):
             return False
-        level, _ = self._gate.check(base[Parameter.NIBP_SYS], base[Parameter.NIBP_DIA])
+        level, _ = self._gate.check(judged.systolic, judged.diastolic)
         return level is GateLevel.HOLD
 
     def _load(self, record: SessionRecord | None) -> None:
@@ -458,20 +625,30 @@ class WorkflowService(QObject):
             self._overrides = self._workflow.overrides(record.id)
             self._doses = self._dose_repo.doses(record.id)
             self._weight = self._people.patient(record.patient_id).weight_kg
-        self._vitals_for, self._baseline, self._points = None, None, []
+        self._vitals_for, self._sets, self._points, self._last_cuff = None, [], [], None
         if record is not None:
             self._ensure_vitals(record)
 
     def _ensure_vitals(self, record: SessionRecord) -> None:
-        """Find the baseline once the vitals service follows this session."""
+        """Find the pre-dose sets once the vitals service follows this session."""
         shown = self._vitals.session
         if self._vitals_for == record.id or shown is None or shown.id != record.id:
             return
         self._vitals_for = record.id
         before = record.t0 or self._clock.now() + _EPSILON
         history = self._vitals.history_before(before)  # the pre-dose part only: a short read
-        self._baseline = baseline_set(history, before)
-        self._points = history if self._baseline is None and record.t0 is None else []
+        self._sets = predose_sets(history, before)
+        self._points = history if record.t0 is None else []
+        cuffs = [p.at for p in self._points if p.parameter in _BP_PARAMETERS]
+        self._last_cuff = max(cuffs) if cuffs else None
+
+    def _set_pending(self) -> bool:
+        """True while the newest cuff reading has not completed a set and still may."""
+        newest = self._last_cuff
+        if newest is None:
+            return False
+        done = bool(self._sets) and self._sets[-1].at >= newest
+        return not done and self._clock.now() - newest <= self._gate.window
 
     # ---- slots -----------------------------------------------------------------------------
     def follow(self, record: SessionRecord | None) -> None:
@@ -481,19 +658,29 @@ class WorkflowService(QObject):
         """
         if record is None or record.id != self._session_id:
             self._load(record)
+        elif record.t0 is not None and self._points and self._vitals_for == record.id:
+            self._sets = predose_sets(self._points, record.t0)  # the dose closes the pre-dose part
+            self._points = []
         elif record.t0 is not None or self._vitals_for != record.id:
             self._ensure_vitals(record)
         self.changed.emit()
 
     def _on_vitals_points_added(self, points: tuple[VitalPoint, ...]) -> None:
         record = self._sessions.active
-        if record is None or record.t0 is not None or self._baseline is not None:
+        if record is None or record.t0 is not None:
             return
         if self._vitals_for != record.id:
             self._ensure_vitals(record)
-        else:
-            self._points.extend(points)
-            self._baseline = baseline_set(self._points, self._clock.now() + _EPSILON)
-        if self._baseline is not None:
-            self._points = []
+            if self._sets:
+                self.changed.emit()
+            return
+        self._points.extend(points)
+        cuffs = [p.at for p in points if p.parameter in _BP_PARAMETERS]
+        if cuffs:
+            self._last_cuff = max([*cuffs, self._last_cuff] if self._last_cuff else cuffs)
+        if not cuffs and not self._set_pending():
+            return
+        found = predose_sets(self._points, self._clock.now() + _EPSILON)
+        if [s.at for s in found] != [s.at for s in self._sets]:
+            self._sets = found
             self.changed.emit()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from console.domain.accounts import LockoutPolicy, normalize_username
 from console.domain.people import Staff, StaffRole
 from console.errors import FieldError, ValidationFailed
 from console.store.database import Store
-from console.store.models import StaffRow
+from console.store.models import AuditRow, StaffRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,49 @@ class AccountRepository:
     def set_active(self, staff_id: int, active: bool) -> None:
         with self._store.transaction() as tx:
             tx.get_one(StaffRow, staff_id, with_for_update=True).active = active
+
+    def break_glass_since(self, username: str, floor: datetime) -> list[BreakGlass]:
+        """Break-glass resets since ``username`` last signed in (or since ``floor``), oldest first."""
+        with self._store.transaction() as tx:
+            last = tx.scalar(
+                select(func.max(AuditRow.at))
+                .where(AuditRow.action == "login")
+                .where(AuditRow.entity == "account")
+                .where(AuditRow.entity_id == normalize_username(username))
+            )
+            since = max(last, floor) if last is not None else floor
+            rows = tx.scalars(
+                select(AuditRow)
+                .where(AuditRow.action == "break-glass")
+                .where(AuditRow.at > since)
+                .order_by(AuditRow.seq)
+            )
+            found = []
+            for row in rows:
+                try:
+                    detail = json.loads(row.detail or "{}")
+                except ValueError:
+                    detail = {}
+                detail = detail if isinstance(detail, dict) else {}
+                found.append(
+                    BreakGlass(
+                        row.at,
+                        row.entity_id,
+                        str(detail.get("reason", "")),
+                        str(detail.get("os_user", "")),
+                    )
+                )
+            return found
+
+
+@dataclass(frozen=True, slots=True)
+class BreakGlass:
+    """A break-glass reset of an admin account from the command line, as the audit trail has it."""
+
+    at: datetime
+    username: str
+    reason: str
+    os_user: str
 
 
 def _taken_any(tx: Session) -> bool:

@@ -1,13 +1,14 @@
-"""Dose records: stored once per uid, read back in start order with mg/kg from the patient's weight."""
+"""Dose records and their "entered in error" corrections, read back with mg/kg from the weight."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from console.domain.doses import Drug, Route, mg_per_kg
-from console.domain.doses_record import DoseRecord
+from console.domain.doses_record import DoseCorrection, DoseRecord
+from console.outbound.queue import OutboundQueue
 from console.store.database import Store, already_stored
-from console.store.models import DoseRow, PatientRow, SessionRow
+from console.store.models import DoseCorrectionRow, DoseRow, PatientRow, SessionRow
 
 
 class DoseRepository:
@@ -35,11 +36,30 @@ class DoseRepository:
                     device_count=dose.device_count,
                     given_by_id=dose.given_by_id,
                     recorded_at=dose.recorded_at,
+                    confirm_reason=dose.confirm_reason,
+                )
+            )
+            OutboundQueue.enqueue_dose(tx, dose)  # when the outbound interface is on
+
+    def add_correction(self, session_id: int, correction: DoseCorrection) -> None:
+        """Store an "entered in error" amendment; the dose row itself is never changed."""
+        with self._store.transaction() as tx:
+            if already_stored(tx, DoseCorrectionRow.uid, correction.uid):
+                return
+            tx.add(
+                DoseCorrectionRow(
+                    uid=correction.uid,
+                    dose_uid=correction.dose_uid,
+                    session_id=session_id,
+                    reason=correction.reason,
+                    signed_by_id=correction.signed_by_id,
+                    printed_name=correction.printed_name,
+                    signed_at=correction.signed_at,
                 )
             )
 
     def doses(self, session_id: int) -> list[DoseRecord]:
-        """A session's doses, first given first."""
+        """A session's doses, first given first, each with its correction if it has one."""
         with self._store.transaction() as tx:
             rows = tx.execute(
                 select(DoseRow, PatientRow.weight_kg)
@@ -47,7 +67,15 @@ class DoseRepository:
                 .join(PatientRow, PatientRow.id == SessionRow.patient_id)
                 .where(DoseRow.session_id == session_id)
                 .order_by(DoseRow.started_at, DoseRow.id)
-            )
+            ).all()
+            corrections = {
+                c.dose_uid: DoseCorrection(
+                    c.uid, c.dose_uid, c.reason, c.signed_by_id, c.printed_name, c.signed_at
+                )
+                for c in tx.scalars(
+                    select(DoseCorrectionRow).where(DoseCorrectionRow.session_id == session_id)
+                )
+            }
             return [
                 DoseRecord(
                     uid=row.uid,
@@ -63,6 +91,8 @@ class DoseRepository:
                     lot=row.lot,
                     device_count=row.device_count,
                     mg_per_kg=mg_per_kg(row.amount_mg, weight) if weight else None,
+                    confirm_reason=row.confirm_reason,
+                    correction=corrections.get(row.uid),
                 )
                 for row, weight in rows
             ]

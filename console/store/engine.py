@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from console.store.files import private_dir, private_file
+
 SQLITE_BUSY_TIMEOUT_MS = 1500  # a locked database fails fast enough to keep the screen responsive
 
 
@@ -36,7 +38,15 @@ def create_store_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(database).expanduser()
+            private_dir(path.parent, tighten=False)
+            for own in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
+                if own == path or own.exists():
+                    private_file(own)  # SQLite gives its WAL and SHM the database file's mode
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -46,4 +56,12 @@ def create_store_engine(url: str) -> Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = 3
+        # a server that vanishes (powered off, cable out) fails a connection in seconds
+        connect_args.update(
+            keepalives=1,
+            keepalives_idle=5,
+            keepalives_interval=2,
+            keepalives_count=2,
+            tcp_user_timeout=5000,
+        )
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)

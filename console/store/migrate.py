@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 
 
 def alembic_config(engine: Engine) -> Config:

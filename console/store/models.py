@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -113,6 +114,22 @@ class DoseRow(Base):
     device_count: Mapped[int | None] = mapped_column(Integer)
     given_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # why an entry the slip guard queried went ahead ("" when nothing was queried)
+    confirm_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class DoseCorrectionRow(Base):
+    """A signed "entered in error" amendment of a dose (append-only; the dose row stays)."""
+
+    __tablename__ = "dose_correction"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    dose_uid: Mapped[str] = mapped_column(ForeignKey("dose.uid"), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    printed_name: Mapped[str] = mapped_column(String(80))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class VitalSampleRow(Base):
@@ -129,6 +146,28 @@ class VitalSampleRow(Base):
     host_time: Mapped[datetime] = mapped_column(UTCMicros)  # µs since 1970: compact, exact
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     measurement_key: Mapped[str | None] = mapped_column(String(80))
+    # the device's time was outside the plausible years: dropped, the arrival time stands
+    device_time_rejected: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+
+
+class SessionAlarmLimitRow(Base):
+    """One limit of a patient's own set for one session (append-only; the newest row wins).
+
+    The rows of one change share ``change_uid`` and are stored together.
+    """
+
+    __tablename__ = "session_alarm_limit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_uid: Mapped[str] = mapped_column(String(36), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    parameter: Mapped[str] = mapped_column(String(20))
+    bound: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float | None] = mapped_column(Float)  # None: this limit is off
+    old_value: Mapped[float | None] = mapped_column(Float)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class WaveformBlobRow(Base):
@@ -179,6 +218,8 @@ class AuditRow(Base):
     seq: Mapped[int | None] = mapped_column(Integer, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # HMAC of seq and content under the clinic key; NULL for entries written before the key
+    seal: Mapped[str | None] = mapped_column(String(64))
 
 
 class PreDoseRow(Base):
@@ -196,6 +237,7 @@ class PreDoseRow(Base):
     ride_driver: Mapped[str] = mapped_column(String(80), default="")
     ride_phone: Mapped[str] = mapped_column(String(40), default="")
     ride_relationship: Mapped[str] = mapped_column(String(40), default="")
+    opioids: Mapped[bool | None] = mapped_column(Boolean)  # None: asked before this question
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -245,6 +287,11 @@ class AdverseEventRow(Base):
     rescue_route: Mapped[str] = mapped_column(String(20), default="")
     rescue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+    oxygen_l_min: Mapped[float | None] = mapped_column(Float)
+    oxygen_device: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    airway_manoeuvre: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    positioning: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AlarmEventRow(Base):
@@ -289,3 +336,8 @@ class ReviewRow(Base):
     meaning: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+# the outbound interface's and REMS tables live in their own module, on this Base
+from console.store import outbound_models as _outbound_models  # noqa: E402, F401
+from console.store import station_models as _station_models  # noqa: E402, F401

@@ -115,12 +115,18 @@ def _review(row: ReviewRow) -> Review:
 
 def vital_series(points: Iterable[VitalPoint]) -> dict[Parameter, VitalSeries]:
     """Points in time order → one series per parameter (times in seconds since the epoch)."""
-    rows = [(p.parameter.value, p.at.timestamp(), p.value, p.source == "manual") for p in points]
+    rows = [
+        (p.parameter.value, p.at.timestamp(), p.value, p.source == "manual", p.entered_by_id)
+        for p in points
+    ]
     return _series_of(rows)
 
 
-def _series_of(rows: list[tuple[str, float, float, bool]]) -> dict[Parameter, VitalSeries]:
-    """(parameter, time, value, manual) rows in time order → one series per parameter.
+_Row = tuple[str, float, float, bool, int | None]
+
+
+def _series_of(rows: list[_Row]) -> dict[Parameter, VitalSeries]:
+    """(parameter, time, value, manual, entered by) rows in time order → one series per parameter.
 
     Sorted by parameter (stable, so each keeps its time order), transposed once, then sliced:
     no Python work per sample, which matters at tens of thousands of them.
@@ -128,7 +134,7 @@ def _series_of(rows: list[tuple[str, float, float, bool]]) -> dict[Parameter, Vi
     if not rows:
         return {}
     rows.sort(key=itemgetter(0))
-    names, times, values, manual = zip(*rows, strict=True)
+    names, times, values, manual, authors = zip(*rows, strict=True)
     found: dict[Parameter, VitalSeries] = {}
     start = 0
     while start < len(names):
@@ -140,6 +146,7 @@ def _series_of(rows: list[tuple[str, float, float, bool]]) -> dict[Parameter, Vi
             times[start:end],
             values[start:end],
             tuple(map(bool, manual[start:end])),
+            authors[start:end],
         )
         start = end
     return found
@@ -274,7 +281,7 @@ class ReviewRepository:
         ratings = workflow.ratings(session_id)
         adverse = workflow.adverse_events(session_id)
         overrides = workflow.overrides(session_id)
-        alarms = [AlarmRecord(*row) for row in workflow.alarm_history(session_id)]
+        alarms = self.alarms(session_id)
         predose = workflow.predose(session_id)
         signed = self._discharges.record(session_id)
         draft = self._discharges.draft(session_id) if signed is None else None
@@ -289,6 +296,8 @@ class ReviewRepository:
         staff_ids.update(a.author_id for a in adverse)
         staff_ids.update(o.signed_by_id for o in overrides)
         staff_ids.update(a.staff_id for a in alarms)
+        for series in vitals.values():
+            staff_ids.update(series.entered_by)
         staff_ids.update(r.reviewer_id for r in reviews)
         if signed is not None:
             staff_ids.add(signed.signed_by_id)
@@ -337,14 +346,26 @@ class ReviewRepository:
             cursor = connection.connection.cursor()  # the driver's own cursor: plain tuples
             try:
                 cursor.execute(
-                    f"SELECT parameter, {EPOCH_SECONDS}, value, source = 'manual' FROM vital_sample "
+                    f"SELECT parameter, {EPOCH_SECONDS}, value, source = 'manual', entered_by_id "
+                    "FROM vital_sample "
                     f"WHERE session_id = {marker} ORDER BY host_time, id",
                     (session_id,),
                 )
-                rows: list[tuple[str, float, float, bool]] = list(cursor.fetchall())
+                rows: list[_Row] = list(cursor.fetchall())
             finally:
                 cursor.close()
             return _series_of(rows)
+
+    def alarms(self, session_id: int) -> list[AlarmRecord]:
+        """The session's alarm events with their alarm's key, oldest first."""
+        e = AlarmEventRow
+        with self._store.transaction() as tx:
+            rows = tx.execute(
+                select(e.at, e.kind, e.priority, e.message, e.staff_id, e.alarm_key)
+                .where(e.session_id == session_id)
+                .order_by(e.at, e.id)
+            ).all()
+        return [AlarmRecord(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     def _staff_names(self, ids: set[int]) -> dict[int, str]:
         if not ids:

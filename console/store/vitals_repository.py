@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from console.domain.vitals import PARAMETERS, Parameter, TrendRow, VitalPoint
+from console.outbound.queue import OutboundQueue
 from console.store.database import Store
 from console.store.models import VitalSampleRow, WaveformBlobRow
 from console.store.types import from_micros, to_micros
@@ -32,7 +33,7 @@ EPOCH_SECONDS = "CAST(host_time AS DOUBLE PRECISION) / 1000000"
 
 _COLUMNS = (
     "session_id, source, device, parameter, value, unit, device_time, host_time, "
-    "entered_by_id, measurement_key"
+    "entered_by_id, measurement_key, device_time_rejected"
 )
 
 
@@ -53,7 +54,7 @@ def _insert_points(connection: Connection, session_id: int, points: Sequence[Vit
     dialect = connection.dialect
     sqlite = dialect.name == "sqlite"
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO vital_sample ({_COLUMNS}) VALUES ({', '.join([marker] * 10)})"
+    sql = f"INSERT INTO vital_sample ({_COLUMNS}) VALUES ({', '.join([marker] * 11)})"
     converted: dict[datetime, object] = {}
 
     def stored(value: datetime | None) -> object:
@@ -87,6 +88,7 @@ def _insert_points(connection: Connection, session_id: int, points: Sequence[Vit
                 micros(p.at),
                 p.entered_by_id,
                 p.measurement_key,
+                p.device_time_rejected,
             )
             for p in points
         ],
@@ -102,6 +104,7 @@ _POINT_COLUMNS = (
     VitalSampleRow.measurement_key,
     VitalSampleRow.entered_by_id,
     VitalSampleRow.device,
+    VitalSampleRow.device_time_rejected,
 )
 
 
@@ -112,7 +115,9 @@ def _parse_utc(text: str) -> datetime:
 
 
 def _point(row: Sequence[Any]) -> VitalPoint:
-    return VitalPoint(Parameter(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+    return VitalPoint(
+        Parameter(row[0]), row[1], row[2], row[3], row[4], row[5], row[6], row[7], bool(row[8])
+    )
 
 
 class VitalsRepository:
@@ -129,6 +134,7 @@ class VitalsRepository:
         with self._store.transaction() as tx:
             if points:
                 _insert_points(tx.connection(), session_id, points)
+                OutboundQueue.enqueue_vitals(tx, session_id, points)  # when the interface is on
             if waveforms:
                 tx.execute(
                     insert(WaveformBlobRow),
@@ -158,7 +164,8 @@ class VitalsRepository:
                 bound += (to_micros(before),)
             rows = connection.exec_driver_sql(
                 "SELECT parameter, value, host_time, source, device_time, measurement_key, "
-                f"entered_by_id, device FROM vital_sample WHERE session_id = {marker}{until} "
+                "entered_by_id, device, device_time_rejected "
+                f"FROM vital_sample WHERE session_id = {marker}{until} "
                 "ORDER BY host_time, id",
                 bound,
             ).fetchall()
@@ -174,6 +181,7 @@ class VitalsRepository:
                 r[5],
                 r[6],
                 r[7],
+                bool(r[8]),
             )
             for r in rows
         ]
@@ -192,6 +200,20 @@ class VitalsRepository:
             ).fetchall()
         parameters = {p.value: p for p in Parameter}
         return [(parameters[r[0]], r[1], r[2], r[3]) for r in rows]
+
+    def device_time_rejections(self, session_id: int) -> list[tuple[datetime, str]]:
+        """When (arrival time) and from which source (port, or driver) a device stamped a time
+        that was not plausible, once per arrival time and source, in time order.
+        """
+        flagged = VitalSampleRow.device_time_rejected.is_(True)
+        with self._store.transaction() as tx:
+            rows = tx.execute(
+                select(VitalSampleRow.host_time, VitalSampleRow.device, VitalSampleRow.source)
+                .where(VitalSampleRow.session_id == session_id, flagged)
+                .distinct()
+                .order_by(VitalSampleRow.host_time)
+            ).all()
+        return [(r[0], r[1] or r[2]) for r in rows]
 
     def latest(self, session_id: int) -> dict[Parameter, VitalPoint]:
         """The newest value of each parameter in a session."""

@@ -51,6 +51,7 @@ class WorkflowRepository:
                 "ride_driver",
                 "ride_phone",
                 "ride_relationship",
+                "opioids",
             ):
                 setattr(row, name, getattr(checks, name))
             row.recorded_by_id = by_staff_id
@@ -71,6 +72,7 @@ class WorkflowRepository:
                 row.ride_driver,
                 row.ride_phone,
                 row.ride_relationship,
+                row.opioids,
             )
 
     # ---- overrides ---------------------------------------------------------------------------
@@ -167,6 +169,11 @@ class WorkflowRepository:
                     rescue_route=event.rescue_route,
                     rescue_at=event.rescue_at,
                     author_id=event.author_id,
+                    detail=event.detail,
+                    oxygen_l_min=event.oxygen_l_min,
+                    oxygen_device=event.oxygen_device,
+                    airway_manoeuvre=event.airway_manoeuvre,
+                    positioning=event.positioning,
                 )
             )
 
@@ -190,6 +197,11 @@ class WorkflowRepository:
                     r.rescue_dose_mg,
                     r.rescue_route,
                     r.rescue_at,
+                    detail=r.detail,
+                    oxygen_l_min=r.oxygen_l_min,
+                    oxygen_device=r.oxygen_device,
+                    airway_manoeuvre=r.airway_manoeuvre,
+                    positioning=r.positioning,
                 )
                 for r in rows
             ]

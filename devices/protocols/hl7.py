@@ -9,7 +9,17 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from console.domain.vitals import PARAMETERS, Parameter
-from devices.base import Decoded, DecoderStats, DriverInfo, OnceLog, Reading, SerialDefaults
+from devices.base import (
+    DEVICE_TIME_REJECTED,
+    DEVICE_YEARS,
+    Decoded,
+    DecoderStats,
+    DriverInfo,
+    OnceLog,
+    Reading,
+    SerialDefaults,
+    plausible_time,
+)
 
 __all__ = [
     "DEFAULT_TCP_PORT",
@@ -113,41 +123,16 @@ def _offset_zone(sign: str, hours: int, minutes: int) -> tzinfo | None:
 
 #: The seconds of a DTM ("00" … "59") → their offset within the minute.
 _SECONDS = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
-#: DTM text → its datetime (or None), for the texts seen lately (a message repeats its time).
-_TS_SEEN: dict[str, datetime | None] = {}
-#: "YYYYMMDDHHMM" + zone offset → that minute, for ``YYYYMMDDHHMMSS[+/-ZZZZ]`` texts: a new
-#: second costs a lookup and an addition instead of a full parse.
-_TS_MINUTES: dict[str, datetime] = {}
 
 
 def parse_ts(text: str) -> datetime | None:
     """An HL7 TS/DTM (``YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ]``) as an aware datetime.
 
     A time without a zone offset is the sender's local time; it is taken as the host's local
-    zone (the same room and clock). Returns None for an empty or malformed value.
+    zone (the same room and clock). Returns None for an empty or malformed value. Not cached:
+    a parser (``Hl7Parser``) keeps its own caches.
     """
-    try:
-        return _TS_SEEN[text]
-    except KeyError:
-        pass
-    found: datetime | None = None
-    second = _SECONDS.get(text[12:14])
-    size = len(text)
-    by_minute = second is not None and (size == 14 or (size == 19 and text[14] in "+-"))
-    if by_minute:
-        minute = _TS_MINUTES.get(text[:12] + text[14:])
-        if minute is not None and second is not None:
-            found = minute + second
-    if found is None:
-        found = _parse_ts(text)
-        if found is not None and second is not None and by_minute:
-            if len(_TS_MINUTES) >= _CACHE_MAX:
-                _TS_MINUTES.clear()
-            _TS_MINUTES[text[:12] + text[14:]] = found - second
-    if len(_TS_SEEN) >= _CACHE_MAX:
-        _TS_SEEN.clear()
-    _TS_SEEN[text] = found
-    return found
+    return _parse_ts(text)
 
 
 def _parse_ts(text: str) -> datetime | None:
@@ -243,16 +228,17 @@ def _esc(text: str) -> str:
 class _Parse:
     """Results and counters of parsing one message."""
 
-    __slots__ = ("bad_obx", "out_of_range", "readings", "unknown")
+    __slots__ = ("bad_obx", "out_of_range", "readings", "times_rejected", "unknown")
 
     def __init__(self) -> None:
         self.readings: list[Decoded] = []
         self.unknown: set[str] = set()
         self.bad_obx = 0
         self.out_of_range = 0
+        self.times_rejected = 0  # device times dropped as implausible (the readings are kept)
 
 
-def _parse_message(payload: bytes) -> tuple[_Parse, bytes]:
+def _parse_message(payload: bytes, p: Hl7Parser) -> tuple[_Parse, bytes]:
     result = _Parse()
     text = payload.decode("utf-8", "replace")
     text = text.strip("\r\n\x0b\x1c")
@@ -278,17 +264,21 @@ def _parse_message(payload: bytes) -> tuple[_Parse, bytes]:
     obr_time: datetime | None = None
     nibp_untimed: list[Reading] = []
     obx_seen = 0
-    idents = _IDENTS.get(comp)
+    idents = p.idents.get(comp)
     if idents is None:
-        idents = _IDENTS.setdefault(comp, {})
+        idents = p.idents.setdefault(comp, {})
+    obr_rejected = False
     for seg in segments[1:]:
         fields = seg.split(fs)
         name = fields[0]
         if name == "OBR":
-            obr_time = parse_ts(fields[7].split(comp)[0]) if len(fields) > 7 else None
+            obr_time, obr_rejected = p.device_time(
+                fields[7].split(comp)[0] if len(fields) > 7 else ""
+            )
+            result.times_rejected += obr_rejected
         elif name == "OBX":
             obx_seen += 1
-            reading = _obx(fields, comp, obr_time, result, idents)
+            reading = _obx(fields, comp, obr_time, obr_rejected, result, idents, p)
             if reading is not None:
                 if reading.parameter in _NIBP and reading.measurement_key is None:
                     nibp_untimed.append(reading)
@@ -312,12 +302,7 @@ def _parse_message(payload: bytes) -> tuple[_Parse, bytes]:
 
 
 _PAD = [""] * 18
-#: Per component separator: OBX-3 text → (parameter or None, label for an unknown one).
-_IDENTS: dict[str, dict[str, tuple[Parameter | None, str]]] = {}
-#: OBX-5 text → its number, or None when it is not a plain decimal number.
-_NUMBERS: dict[str, float | None] = {}
-#: (OBX-6 text, component separator) → "kpa", "fahr" or "" (the unit needs no conversion).
-_UNITS: dict[tuple[str, str], str] = {}
+_REJECTED = datetime.min  # a parser cache's mark for a device time refused as implausible
 _new = tuple.__new__  # builds a Reading without the Python-level NamedTuple __new__
 
 
@@ -336,21 +321,21 @@ def _ident(
     return found
 
 
-def _number(raw: str) -> float | None:
+def _number(raw: str, numbers: dict[str, float | None]) -> float | None:
     """A plain decimal number (``72``, ``-1.5``, ``.5``); None for anything else; cached."""
     value = float(raw) if _NUMERIC.fullmatch(raw) is not None else None
-    if len(_NUMBERS) >= _CACHE_MAX:
-        _NUMBERS.clear()
-    _NUMBERS[raw] = value
+    if len(numbers) >= _CACHE_MAX:
+        numbers.clear()
+    numbers[raw] = value
     return value
 
 
-def _unit_kind(unit: str, comp: str) -> str:
+def _unit_kind(unit: str, comp: str, units_seen: dict[tuple[str, str], str]) -> str:
     units = {u.strip() for u in unit.split(comp)}
     kind = "kpa" if units & _KPA else "fahr" if units & _FAHR else ""
-    if len(_UNITS) >= _CACHE_MAX:
-        _UNITS.clear()
-    _UNITS[unit, comp] = kind
+    if len(units_seen) >= _CACHE_MAX:
+        units_seen.clear()
+    units_seen[unit, comp] = kind
     return kind
 
 
@@ -358,8 +343,10 @@ def _obx(
     fields: list[str],
     comp: str,
     obr_time: datetime | None,
+    obr_rejected: bool,
     result: _Parse,
     idents: dict[str, tuple[Parameter | None, str]],
+    p: Hl7Parser,
 ) -> Reading | None:
     if len(fields) < 18:
         fields = fields + _PAD[len(fields) :]
@@ -378,21 +365,22 @@ def _obx(
     if value_type == "SN":  # structured numeric: <comparator>^<num>
         parts = raw.split(comp)
         raw = parts[1] if len(parts) > 1 else parts[0]
-    if raw in _NUMBERS:
-        value = _NUMBERS[raw]
+    numbers = p.numbers
+    if raw in numbers:
+        value = numbers[raw]
     else:
         raw = raw.strip()
         if not raw:
             return None
-        value = _NUMBERS.get(raw, 0.0) if raw in _NUMBERS else _number(raw)
+        value = numbers.get(raw, 0.0) if raw in numbers else _number(raw, numbers)
     if value is None:
         result.bad_obx += 1
         return None
     unit = fields[6]
     if unit and param not in _NATIVE_UNIT_OK:
-        kind = _UNITS.get((unit, comp))
+        kind = p.units.get((unit, comp))
         if kind is None:
-            kind = _unit_kind(unit, comp)
+            kind = _unit_kind(unit, comp, p.units)
         if kind == "kpa" and param in _PRESSURE:
             value = round(value * 7.50062, 1)
         elif kind == "fahr" and param is Parameter.TEMP:
@@ -404,14 +392,16 @@ def _obx(
     obs_text = fields[14]
     if comp in obs_text:
         obs_text = obs_text.split(comp)[0]
-    t_device = parse_ts(obs_text) if obs_text else None
-    if obs_text and t_device is None:
+    t_device, rejected = p.device_time(obs_text) if obs_text else (None, False)
+    if rejected:
+        result.times_rejected += 1
+    elif obs_text and t_device is None:
         result.bad_obx += 1
-    if t_device is None:
-        t_device = obr_time
-    flags: tuple[str, ...] = ()
+    if t_device is None and not rejected:
+        t_device, rejected = obr_time, obr_rejected
+    flags: tuple[str, ...] = (DEVICE_TIME_REJECTED,) if rejected else ()
     if "APERIODIC" in fields[17]:
-        flags = ("aperiodic",)
+        flags = (*flags, "aperiodic")
     if status and status not in ("R", "F", "C", "P"):
         flags = (*flags, f"status_{status}")
     key = None
@@ -442,33 +432,114 @@ def _lookup(ident: list[str]) -> Parameter | None:
     return None
 
 
-def handle_message(payload: bytes) -> tuple[list[Decoded], bytes]:
-    """Parse one HL7 message (without MLLP framing); return its readings and the framed ACK.
+class Hl7Parser:
+    """Parses HL7 messages with caches of its own (times, identifiers, numbers, units).
 
-    Never raises: a message without MSH, or of another type than ORU^R01, is answered with
-    ``MSA|AR`` and its reason (MSA-3 and an ERR segment) and gives no readings.
+    ``device_years``: a device time outside these years is dropped (the reading is kept with no
+    device time and the ``device_time_rejected`` flag).
     """
-    try:
-        result, ack = _parse_message(payload)
-    except Exception:  # a parser bug must not take the listener down; answer AE
-        _log.exception("HL7: unexpected error while parsing a message")
-        return [], _ack(
-            None, "AE", "message could not be processed", "207^Application internal error^HL70357"
-        )
-    return result.readings, ack
+
+    __slots__ = ("idents", "numbers", "ts_minutes", "ts_seen", "units", "years")
+
+    def __init__(self, *, device_years: tuple[int, int] = DEVICE_YEARS) -> None:
+        self.years = device_years
+        #: DTM text → its datetime (None: malformed, _REJECTED: implausible), seen lately
+        self.ts_seen: dict[str, datetime | None] = {}
+        #: "YYYYMMDDHHMM" + zone offset → that minute, for ``YYYYMMDDHHMMSS[+/-ZZZZ]`` texts: a
+        #: new second costs a lookup and an addition instead of a full parse
+        self.ts_minutes: dict[str, datetime] = {}
+        #: per component separator: OBX-3 text → (parameter or None, label for an unknown one)
+        self.idents: dict[str, dict[str, tuple[Parameter | None, str]]] = {}
+        #: OBX-5 text → its number, or None when it is not a plain decimal number
+        self.numbers: dict[str, float | None] = {}
+        #: (OBX-6 text, component separator) → "kpa", "fahr" or "" (no conversion needed)
+        self.units: dict[tuple[str, str], str] = {}
+
+    def device_time(self, text: str) -> tuple[datetime | None, bool]:
+        """(the time, False), (None, False) when empty or malformed, (None, True) when the time
+        parses but is not plausible (outside the years, or beyond what UTC can hold).
+        """
+        found = self.ts_seen.get(text, _REJECTED) if text in self.ts_seen else self._parse(text)
+        if found is _REJECTED:
+            return None, True
+        return found, False
+
+    def _parse(self, text: str) -> datetime | None:
+        found: datetime | None = None
+        second = _SECONDS.get(text[12:14])
+        size = len(text)
+        by_minute = second is not None and (size == 14 or (size == 19 and text[14] in "+-"))
+        if by_minute:
+            minute = self.ts_minutes.get(text[:12] + text[14:])
+            if minute is not None and second is not None:
+                found = minute + second
+        if found is None:
+            found = _parse_ts(text)
+            if found is not None and not plausible_time(found, self.years):
+                found = _REJECTED
+            elif found is not None and second is not None and by_minute:
+                if len(self.ts_minutes) >= _CACHE_MAX:
+                    self.ts_minutes.clear()
+                self.ts_minutes[text[:12] + text[14:]] = found - second
+        if len(self.ts_seen) >= _CACHE_MAX:
+            self.ts_seen.clear()
+        self.ts_seen[text] = found
+        return found
+
+    def handle(self, payload: bytes) -> tuple[list[Decoded], bytes]:
+        """Parse one HL7 message (without MLLP framing); return its readings and the framed ACK.
+
+        Never raises: a message without MSH, or of another type than ORU^R01, is answered with
+        ``MSA|AR`` and its reason (MSA-3 and an ERR segment) and gives no readings.
+        """
+        try:
+            result, ack = _parse_message(payload, self)
+        except Exception:  # a parser bug must not take the listener down; answer AE
+            _log.exception("HL7: unexpected error while parsing a message")
+            return [], _ack(
+                None,
+                "AE",
+                "message could not be processed",
+                "207^Application internal error^HL70357",
+            )
+        return result.readings, ack
+
+
+def handle_message(payload: bytes) -> tuple[list[Decoded], bytes]:
+    """``Hl7Parser().handle`` with a fresh parser (no cache shared between callers)."""
+    return Hl7Parser().handle(payload)
+
+
+def reject_too_long(head: bytes) -> bytes:
+    """The MSA|AR for a message over MAX_MESSAGE, naming its control id when its head has one."""
+    control = ""
+    first = head.split(b"\r", 1)[0].decode("utf-8", "replace")
+    if first.startswith("MSH") and len(first) > 8:
+        fields = first.split(first[3])
+        control = fields[9] if len(fields) > 9 else ""
+    return _ack(
+        _Msh(["MSH", "^~\\&", "", "", "", "", "", "", "ORU^R01", control], "^"),
+        "AR",
+        f"message over {MAX_MESSAGE} bytes",
+        "100^Segment sequence error^HL70357",
+    )
 
 
 class Hl7Decoder:
     """MLLP stream framer (serial line or TCP) that parses each ORU^R01 and queues its ACK.
 
     ``stats.good_frames`` counts messages answered AA; ``bad_frames`` counts messages answered
-    AE/AR, truncated messages and over-long ones; ``resyncs`` counts stretches of bytes outside
-    ``0x0B … 0x1C 0x0D``.
+    AE/AR, truncated messages and over-long ones (answered AR); ``resyncs`` counts stretches of
+    bytes outside ``0x0B … 0x1C 0x0D``. Linear in the input however it is chunked: a partial
+    message is searched only where new bytes arrived.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, device_years: tuple[int, int] = DEVICE_YEARS) -> None:
         self.stats = DecoderStats()
-        self._pending = b""
+        self._parser = Hl7Parser(device_years=device_years)
+        self._buf = bytearray()  # from the start block of a partial message (or empty)
+        self._scanned = 1  # bytes of _buf already searched for the end and a new start
+        self._skipping = False  # inside an over-long message: drop bytes up to its end block
         self._replies: list[bytes] = []
         self._log_once = OnceLog(_log)
 
@@ -479,44 +550,63 @@ class Hl7Decoder:
 
     def feed(self, data: bytes) -> list[Decoded]:
         out: list[Decoded] = []
-        buf = self._pending + data if self._pending else bytes(data)
-        pos = 0
-        n = len(buf)
+        buf = self._buf
         stats = self.stats
-        while pos < n:
-            start = buf.find(START_BLOCK, pos)
-            if start < 0:
-                if buf[pos:].strip(b"\r\n\x00 "):
+        buf += data
+        while buf:
+            if self._skipping:
+                end = buf.find(END_BLOCK)
+                if end < 0:
+                    del buf[:-1]  # the end block may straddle two reads
+                    break
+                del buf[: end + len(END_BLOCK)]
+                self._skipping = False
+                continue
+            if buf[0] != START_BLOCK[0]:
+                start = buf.find(START_BLOCK)
+                garbage = buf[: start if start >= 0 else len(buf)]
+                if garbage.strip(b"\r\n\x00 "):
                     stats.resyncs += 1
                     self._log_once("garbage", "HL7: bytes outside MLLP framing skipped")
-                pos = n
-                break
-            if start > pos and buf[pos:start].strip(b"\r\n\x00 "):
-                stats.resyncs += 1
-                self._log_once("garbage", "HL7: bytes outside MLLP framing skipped")
-            end = buf.find(END_BLOCK, start + 1)
-            restart = buf.find(START_BLOCK, start + 1)
-            if restart >= 0 and (end < 0 or restart < end):
+                if start < 0:
+                    buf.clear()
+                    break
+                del buf[:start]
+                self._scanned = 1
+            # buf starts with a start block: search only the bytes not searched yet
+            end = buf.find(END_BLOCK, max(1, self._scanned - 1))
+            restart = buf.find(START_BLOCK, self._scanned, end if end >= 0 else len(buf))
+            if restart >= 0:
                 stats.bad_frames += 1  # a message cut short by a new start block
                 self._log_once("truncated", "HL7: truncated MLLP message discarded")
-                pos = restart
+                del buf[:restart]
+                self._scanned = 1
                 continue
             if end < 0:
-                if n - start > MAX_MESSAGE:
-                    stats.bad_frames += 1
-                    self._log_once("long", "HL7: over-long MLLP message discarded")
-                    pos = n
+                if len(buf) - 1 > MAX_MESSAGE:
+                    self._too_long(bytes(buf[1:4096]))
+                    del buf[:-1]
+                    self._skipping = True
+                    self._scanned = 1
                 else:
-                    pos = start
+                    self._scanned = len(buf)
                 break
-            self._message(buf[start + 1 : end], out)
-            pos = end + len(END_BLOCK)
-        self._pending = buf[pos:]
+            if end - 1 > MAX_MESSAGE:
+                self._too_long(bytes(buf[1:4096]))
+            else:
+                self._message(bytes(buf[1:end]), out)
+            del buf[: end + len(END_BLOCK)]
+            self._scanned = 1
         return out
+
+    def _too_long(self, head: bytes) -> None:
+        self.stats.bad_frames += 1
+        self._log_once("long", "HL7: over-long MLLP message refused (AR)")
+        self._replies.append(reject_too_long(head))
 
     def _message(self, payload: bytes, out: list[Decoded]) -> None:
         try:
-            result, ack = _parse_message(payload)
+            result, ack = _parse_message(payload, self._parser)
         except Exception:
             _log.exception("HL7: unexpected error while parsing a message")
             result, ack = _Parse(), _ack(None, "AE", "message could not be processed")
@@ -528,9 +618,11 @@ class Hl7Decoder:
             stats.bad_frames += 1
             self._log_once("rejected", "HL7: message rejected: %r", ack[:200])
         stats.out_of_range += result.out_of_range
+        if result.times_rejected:
+            stats.times_rejected += result.times_rejected
+            self._log_once("time", "HL7: implausible device times dropped (readings kept)")
         for name in result.unknown:
-            if name not in stats.unknown_fields:
-                stats.unknown_fields.add(name)
+            if stats.note_unknown(name):
                 self._log_once("field:" + name, "HL7: unmapped observation %s counted", name)
         out.extend(result.readings)
 

@@ -219,8 +219,7 @@ class IvyDecoder:
                     self._emit(_PR, raw, out, None)
         elif name == "NIBP":
             self._nibp(parts[1:], out)
-        elif name not in self.stats.unknown_fields:
-            self.stats.unknown_fields.add(name)
+        elif self.stats.note_unknown(name):  # bounded
             if name in _IGNORED:
                 _log.info("Ivy: field %s is not used by Vigil (counted as unknown)", name)
             else:

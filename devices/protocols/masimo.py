@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from console.domain.vitals import PARAMETERS, Parameter
 from devices.base import (
+    DEVICE_TIME_REJECTED,
+    DEVICE_YEARS,
     Decoded,
     DecoderStats,
     DeviceEvent,
@@ -96,15 +98,12 @@ class _LocalZones:
         return found
 
 
-_ZONES = _LocalZones()
-# "MM/DD/YY HH:MM" → that minute as an aware datetime (only valid minutes are kept). A line
-# arrives every second, so a stamp is one dict lookup plus adding its seconds.
-_MINUTES: dict[bytes, datetime] = {}
-
-
-def _minute(head: bytes) -> datetime | None:
-    """``MM/DD/YY HH:MM`` as host local time, timezone-aware (None if invalid); cached."""
-    found = _MINUTES.get(head)
+def _minute(head: bytes, minutes: dict[bytes, datetime], zones: _LocalZones) -> datetime | None:
+    """``MM/DD/YY HH:MM`` as host local time, timezone-aware (None if invalid); cached in
+    ``minutes`` (a decoder's own: a line arrives every second, so a stamp is one dict lookup
+    plus adding its seconds).
+    """
+    found = minutes.get(head)
     if found is not None:
         return found
     if _MINUTE.fullmatch(head) is None:
@@ -114,17 +113,19 @@ def _minute(head: bytes) -> datetime | None:
         mo = int(head[0:2])
         dd = int(head[3:5])
         hh = int(head[9:11])
-        zone = _ZONES.zone(year, mo, dd, hh)
+        zone = zones.zone(year, mo, dd, hh)
         found = datetime(year, mo, dd, hh, int(head[12:14]), tzinfo=zone)
     except (ValueError, OverflowError, OSError):
         return None
-    if len(_MINUTES) >= _CACHE_MAX:
-        _MINUTES.clear()
-    _MINUTES[head] = found
+    if len(minutes) >= _CACHE_MAX:
+        minutes.clear()
+    minutes[head] = found
     return found
 
 
-def _parse_stamp(line: bytes) -> datetime | None:
+def _parse_stamp(
+    line: bytes, minutes: dict[bytes, datetime], zones: _LocalZones
+) -> datetime | None:
     """MM/DD/YY HH:MM:SS as naive *host local* time, returned timezone-aware (None if invalid).
 
     The Masimo clock carries no zone: we take it as the host's local wall time (the device is
@@ -135,7 +136,7 @@ def _parse_stamp(line: bytes) -> datetime | None:
     second = _SECONDS.get(line[15:17])
     if second is None or line[14:15] != b":" or line[17:18] not in (b" ", b""):
         return None
-    minute = _minute(line[:14])
+    minute = _minute(line[:14], minutes, zones)
     return None if minute is None else minute + second
 
 
@@ -188,14 +189,18 @@ def _fields(rest: bytes) -> dict[bytes, bytes] | None:
     return fields
 
 
-def parse_line(line: bytes) -> tuple[datetime, dict[bytes, bytes]] | None:
+def parse_line(
+    line: bytes,
+    minutes: dict[bytes, datetime] | None = None,
+    zones: _LocalZones | None = None,
+) -> tuple[datetime, dict[bytes, bytes]] | None:
     """Split one line (without CRLF) into its device time and raw ``KEY: value`` fields.
 
     Returns None when it is not a complete ASCII 1 line: it must start with the
     ``MM/DD/YY HH:MM:SS`` stamp (a line cut at the front never does), hold only ``KEY=value``
     items, and carry at least one of SPO2, BPM or PI.
     """
-    t_device = _parse_stamp(line)
+    t_device = _parse_stamp(line, {} if minutes is None else minutes, zones or _LocalZones())
     if t_device is None:
         return None
     fields = _fields(line[17:])
@@ -240,8 +245,11 @@ class MasimoDecoder:
     exception codes as flags.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, device_years: tuple[int, int] = DEVICE_YEARS) -> None:
         self.stats = DecoderStats()
+        self._years = device_years
+        self._minutes: dict[bytes, datetime] = {}  # this decoder's own caches
+        self._zones = _LocalZones()
         self._pending = b""
         self._first = True
         self._exc_active: frozenset[str] = frozenset()
@@ -273,7 +281,9 @@ class MasimoDecoder:
         stats = self.stats
         numbers = self._numbers
         seconds = _SECONDS
-        minutes = _MINUTES
+        minutes = self._minutes
+        low_year, high_year = self._years
+        t_device: datetime | None
         for ended in lines:
             line = ended.rstrip(b"\r")
             if not line:
@@ -316,6 +326,10 @@ class MasimoDecoder:
                     self._exc_raw = exc_raw
                     self._exception_bits(_hex(exc_raw), out)
                 flags = self._flags
+            if t_device is not None and not low_year <= t_device.year <= high_year:
+                t_device = None  # an implausible device clock: keep the values, drop the time
+                flags = (*flags, DEVICE_TIME_REJECTED)
+                stats.times_rejected += 1
             if layout.alarm:
                 alarm_raw = flat[layout.alarm]
                 if alarm_raw != self._alarm_raw:
@@ -345,7 +359,7 @@ class MasimoDecoder:
         Returns ``[key, value, …]``, its layout and the device time, or None (counted) when the
         line is not a complete ASCII 1 line.
         """
-        parsed = parse_line(line) if len(line) <= _MAX_LINE else None
+        parsed = parse_line(line, self._minutes, self._zones) if len(line) <= _MAX_LINE else None
         first = self._first
         self._first = False
         if parsed is not None:
@@ -390,8 +404,7 @@ class MasimoDecoder:
         self._alarm_active = self._edges(self._alarm_active, active, out)
 
     def _note_unknown(self, name: str) -> None:
-        if name not in self.stats.unknown_fields:
-            self.stats.unknown_fields.add(name)
+        if self.stats.note_unknown(name):  # bounded: a stream of new keys does not grow memory
             self._log_once("bits:" + name, "Masimo: unknown status bits %s counted", name)
 
     @staticmethod

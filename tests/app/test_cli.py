@@ -143,11 +143,26 @@ def test_create_admin_then_accounts_and_an_export_that_is_audited_or_refused(tmp
         to_state=SessionState.ABORTED, at=start + timedelta(minutes=5),
         by_staff_id=clinic.nurse.id, reason="felt unwell before the dose",
     )  # fmt: skip
-    given = run_with_input(
+    unvouched = run_with_input(
         "--db", url, "staff", "give-account", str(supervisor.id), "--username", "casey",
         home=tmp_path, stdin="supervisor pass 1\n",
     )  # fmt: skip
+    assert unvouched.returncode == 1 and "--admin USER" in unvouched.stderr
+    given = run_with_input(
+        "--db", url, "staff", "give-account", str(supervisor.id), "--username", "casey",
+        "--admin", "robin", home=tmp_path, stdin="admin password 1\nsupervisor pass 1\n",
+    )  # fmt: skip
     assert given.returncode == 0, given.stderr
+    second = run_with_input(
+        "--db", url, "create-admin", "--username", "mallory", "--name", "Mal Lory",
+        home=tmp_path, stdin="mallory pass 1\n",
+    )  # fmt: skip
+    assert second.returncode == 1 and "An active admin exists" in second.stderr
+    takeover = run_with_input(
+        "--db", url, "staff", "reset-password", "casey", "--admin", "robin",
+        home=tmp_path, stdin="not the admin's\ntaken over 123\n",
+    )  # fmt: skip
+    assert takeover.returncode == 1 and "admin user name or password" in takeover.stderr
     listed = run("--db", url, "staff", "accounts", home=tmp_path)
     assert "casey" in listed.stdout and "robin" in listed.stdout
 
@@ -171,8 +186,31 @@ def test_create_admin_then_accounts_and_an_export_that_is_audited_or_refused(tmp
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text())["resourceType"] == "Bundle"
     actions = [(e.action, e.actor_id) for e in AuditRepository(store).entries()]
-    assert ("denied", None) not in actions
+    assert ("denied", None) not in [  # the export refusal names who was refused
+        (e.action, e.actor_id) for e in AuditRepository(store).entries() if e.entity != "account"
+    ]
     assert ("export", supervisor.id) in actions
-    assert [a for a, _ in actions].count("login-failed") == 1
+    assert [a for a, _ in actions].count("login-failed") == 2  # the export and the takeover
     assert AuditRepository(store).verify()[1] is None
     store.close()
+
+
+def test_demo_mode_never_seeds_a_clinic_database(tmp_path):
+    """`vigil --demo --db <clinic>` refuses: no demo staff, patients or accounts go into it."""
+    from console.domain.people import StaffRole
+    from console.store.account_repository import AccountRepository
+    from console.store.repositories import PeopleRepository
+
+    url = f"sqlite:///{tmp_path / 'clinic.sqlite3'}"
+    store = Store.open(url)
+    PeopleRepository(store).add_staff("Robin Hale", StaffRole.ADMIN)
+    store.close()
+    refused = run("--db", url, "--demo", "--script", "--no-simulator", home=tmp_path)
+    assert refused.returncode == 2
+    assert "is a clinic database, not the demo's" in refused.stderr
+    store = Store.open(url)
+    try:
+        assert [s.name for s in PeopleRepository(store).staff()] == ["Robin Hale"]
+        assert not AccountRepository(store).has_accounts()
+    finally:
+        store.close()

@@ -261,3 +261,46 @@ def test_a_kill_with_three_beds_streaming_resumes_every_bed_with_its_monitor(
     # every stored reading belongs to the patient whose monitor sent it
     assert _devices_by_session(clinic, sessions) == {sid: {ports[sid]} for sid in sessions}
     store.close()
+
+
+@pytest.mark.slow
+def test_a_kill_keeps_a_patients_own_alarm_limits_for_the_session(tmp_path: Path):
+    from console.domain.people import PatientDraft
+
+    db_url = f"sqlite:///{tmp_path / 'vigil.sqlite3'}"
+    store = Store.open(db_url)
+    clinic = Clinic(store, SystemClock())
+    now = datetime.now(UTC)
+    other_patient = clinic.people.add_patient(
+        PatientDraft("K. L.", "MRN-2", datetime(1980, 1, 2).date(), 70.0), now
+    )
+    mine = _dosed_in_chair(clinic, clinic.patient.id, 1, now)
+    other = _dosed_in_chair(clinic, other_patient.id, 2, now)
+    AccountRepository(store).give_account(clinic.nurse.id, "jordan", CHEAP.hash(PASSWORD))
+
+    first = Program(tmp_path, db_url)
+    try:
+        assert first.ask(cmd="sign_in", user="jordan", password=PASSWORD)["staff_id"]
+        before = first.ask(cmd="limits", bed=mine)["limits"]
+        answer = first.ask(
+            cmd="limits", bed=mine, set={"hr.medium_upper": "130", "spo2.medium_lower": "90"}
+        )
+        assert answer["saved"] is True, answer
+        set_here = answer["limits"]
+        # the answer comes once the change is durable: kill at once
+        first.kill()
+    finally:
+        first.stop()
+    assert before["hr.medium_upper"] == 120 and before["spo2.medium_lower"] == 92
+    assert set_here["hr.medium_upper"] == 130 and set_here["pr.medium_upper"] == 130  # PR follows
+    assert set_here["spo2.medium_lower"] == 90
+
+    second = Program(tmp_path, db_url)  # resumes both beds by itself
+    try:
+        resumed = second.ask(cmd="limits", bed=mine)
+        untouched = second.ask(cmd="limits", bed=other)
+    finally:
+        second.stop()
+    assert resumed["limits"] == set_here
+    assert untouched["limits"] == before  # the other patient keeps the clinic's limits
+    store.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from console.cli_station import require_station
 from console.domain.alarms import Bound
 from console.domain.discharge import ItemId
 from console.domain.doses import DoseDraft, Drug, Route
@@ -136,6 +137,9 @@ ACTIONS: dict[Permission, Callable[[Room, int], object]] = {
     Permission.CHANGE_LIMITS: lambda r, who: r.bed.alarms.set_limits(
         Parameter.HR, Bound.MEDIUM_UPPER, 125, who
     ),
+    Permission.CHANGE_PATIENT_LIMITS: lambda r, who: r.bed.alarms.change_limits(
+        {(Parameter.HR, Bound.MEDIUM_UPPER): 125}, who
+    ),
     Permission.CHANGE_SETTINGS: lambda r, who: r.settings.update(who, idle_lock_min=5),
     Permission.MANAGE_ACCOUNTS: lambda r, who: r.services.accounts.create_account(
         "newcomer", "New Comer", StaffRole.NURSE, "long enough pw 1", who
@@ -148,6 +152,7 @@ ACTIONS: dict[Permission, Callable[[Room, int], object]] = {
     Permission.EXPORT: lambda r, who: r.services.exports.export(
         r.closed_id, "csv", r.tmp / "vitals.csv", who
     ),
+    Permission.VIEW_STATION: lambda r, who: require_station(r.services.access, who),
 }
 
 

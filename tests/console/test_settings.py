@@ -54,3 +54,27 @@ def test_a_file_from_before_beds_still_loads(tmp_path):
     path = tmp_path / "settings.json"  # it remembered the one session on screen; beds need not
     path.write_text(json.dumps({"schema": 1, "theme": "night", "last_session_id": 7}))
     assert load_settings(path) == Settings(theme="night")
+
+
+def test_every_number_setting_has_a_range_and_every_setting_a_type_checked_on_load(tmp_path):
+    import dataclasses
+
+    from console.settings import RANGES, load_settings_checked
+
+    path = tmp_path / "settings.json"
+    for f in dataclasses.fields(Settings):
+        default = getattr(Settings(), f.name)
+        if isinstance(default, int | float) and not isinstance(default, bool):
+            assert f.name in RANGES, f"{f.name} has no range"
+        if f.name == "schema":
+            continue
+        path.write_text(json.dumps({f.name: {"a wrong": "type"}}))
+        settings, problems = load_settings_checked(path)
+        if f.name != "extra":  # extra is the one free-form object
+            assert getattr(settings, f.name) == default and problems, f.name
+    path.write_text(json.dumps({"gate_warn_sys": 170, "gate_hold_sys": 160}))
+    settings, problems = load_settings_checked(path)
+    assert (settings.gate_warn_sys, settings.gate_hold_sys) == (140, 160) and problems
+    path.write_bytes(b"\xff\xfe not utf-8")
+    settings, problems = load_settings_checked(path)
+    assert settings == Settings() and "unreadable" in problems[0]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from console.domain.vitals import Parameter
-from devices.base import Reading
+from devices.base import DEVICE_TIME_REJECTED, MAX_UNKNOWN_FIELDS, Reading
 from devices.protocols.hl7 import (
     DEFAULT_TCP_PORT,
     DRIVER,
+    MAX_MESSAGE,
     Hl7Decoder,
+    Hl7Parser,
     frame,
     handle_message,
     parse_ts,
@@ -176,3 +181,90 @@ def test_driver_and_port() -> None:
     assert DEFAULT_TCP_PORT == 2575
     assert DRIVER.name == "hl7"
     assert hasattr(DRIVER.decoder_factory(), "take_replies")
+
+
+# ---- implausible device times, linear framing, per-decoder caches (issue 10) ------------------
+
+
+def _with_obs_time(text: str) -> bytes:
+    return ORU.replace(b"|||||R|||20240301101500+0100\r", f"|||||R|||{text}\r".encode(), 1)
+
+
+def test_a_year_1_device_time_keeps_the_reading_without_its_time_and_flags_it() -> None:
+    items, ack = handle_message(_with_obs_time("00010101000000+2359"))
+    assert msa(ack)[1] == "AA"
+    hr = by_param(items)[Parameter.HR]
+    assert hr.value == 72 and hr.t_device is None
+    assert DEVICE_TIME_REJECTED in hr.flags
+    spo2 = by_param(items)[Parameter.SPO2]  # the other OBX keep their plausible time
+    assert spo2.t_device is not None and DEVICE_TIME_REJECTED not in spo2.flags
+    for item in items:  # every kept time converts to UTC (the batch no longer fails there)
+        if isinstance(item, Reading) and item.t_device is not None:
+            item.t_device.astimezone(UTC)
+
+
+@pytest.mark.parametrize("text", ["99991231235959-2359", "18991231000000", "21010101000000+0000"])
+def test_times_outside_the_plausible_years_are_dropped(text: str) -> None:
+    hr = by_param(handle_message(_with_obs_time(text))[0])[Parameter.HR]
+    assert hr.t_device is None and DEVICE_TIME_REJECTED in hr.flags
+
+
+def test_the_plausible_years_are_a_setting() -> None:
+    narrow = Hl7Parser(device_years=(2025, 2030))
+    hr = by_param(narrow.handle(ORU)[0])[Parameter.HR]  # 2024 is outside
+    assert hr.t_device is None and DEVICE_TIME_REJECTED in hr.flags
+    dec = Hl7Decoder(device_years=(2025, 2030))
+    assert by_param(dec.feed(frame(ORU)))[Parameter.HR].t_device is None
+    assert dec.stats.times_rejected > 0
+
+
+def test_an_implausible_obr_time_is_not_used_as_the_fallback() -> None:
+    msg = ORU.replace(b"|||20240301101500+0100\rOBX|1", b"|||00010101000000+2359\rOBX|1", 1)
+    msg = msg.replace(b"|R|||20240301101500\r", b"|R|||\r")  # TEMP has no time of its own
+    temp = by_param(handle_message(msg)[0])[Parameter.TEMP]
+    assert temp.t_device is None and DEVICE_TIME_REJECTED in temp.flags
+
+
+def test_the_serial_framer_stays_linear_one_byte_at_a_time() -> None:
+    stream = frame(ORU) * (200_000 // len(frame(ORU)) + 1)
+    dec = Hl7Decoder()
+    started = time.perf_counter()
+    for i in range(len(stream)):
+        dec.feed(stream[i : i + 1])
+    took = time.perf_counter() - started
+    assert dec.stats.good_frames == stream.count(b"\x0b")
+    assert took < 4.0, f"{len(stream):,} bytes one at a time took {took:.1f} s"
+    # and a single partial message fed byte by byte is not rescanned from its start
+    big = frame(b"MSH|^~\\&|A|B|C|D|20240301101502||ORU^R01|X|P|2.6\r" + b"NTE|" + b"y" * 300_000)
+    started = time.perf_counter()
+    for i in range(len(big)):
+        dec.feed(big[i : i + 1])
+    assert time.perf_counter() - started < 4.0
+
+
+def test_an_over_long_serial_message_is_answered_ar() -> None:
+    dec = Hl7Decoder()
+    head = b"MSH|^~\\&|MON|X|VIGIL|VIGIL|20250101000000||ORU^R01|LONG7|P|2.6\r"
+    dec.feed(b"\x0b" + head + b"NTE|" + b"z" * (MAX_MESSAGE + 10))
+    dec.feed(b"zz\x1c\r" + frame(ORU))
+    replies = dec.take_replies()
+    assert len(replies) == 2
+    assert msa(replies[0])[1:3] == ["AR", "LONG7"] and msa(replies[1])[1] == "AA"
+
+
+def test_parsers_keep_their_own_caches() -> None:
+    one, two = Hl7Parser(), Hl7Parser()
+    one.handle(ORU)
+    assert one.ts_seen and one.numbers and not two.ts_seen and not two.numbers
+    assert Hl7Decoder()._parser is not Hl7Decoder()._parser
+
+
+def test_unknown_observation_names_are_bounded() -> None:
+    dec = Hl7Decoder()
+    for n in range(500):
+        msg = ORU.replace(b"MDC_VENDOR_THING", f"MDC_VENDOR_{n}".encode()).replace(
+            b"123456^", f"{900000 + n}^".encode()
+        )
+        dec.feed(frame(msg))
+    assert len(dec.stats.unknown_fields) <= MAX_UNKNOWN_FIELDS
+    assert dec.stats.unknown_dropped == 500 - MAX_UNKNOWN_FIELDS

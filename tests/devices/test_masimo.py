@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import datetime
 
 import pytest
 
 from console.domain.vitals import Parameter
-from devices.base import DeviceEvent, Reading
+from devices.base import DEVICE_TIME_REJECTED, MAX_UNKNOWN_FIELDS, DeviceEvent, Reading
 from devices.protocols.masimo import DRIVER, MasimoDecoder
 
 RAD7 = (
@@ -165,3 +166,42 @@ def test_driver_info() -> None:
     assert DRIVER.expected_period_s == 10.0
     assert "ASCII 2" in DRIVER.help_text and "ASCII 1" in DRIVER.help_text
     assert isinstance(DRIVER.decoder_factory(), MasimoDecoder)
+
+
+# ---- bounded memory, per-decoder caches, implausible device times (issue 10) -----------------
+
+
+def test_memory_stays_bounded_under_a_stream_of_new_keys() -> None:
+    dec = MasimoDecoder()
+
+    def feed(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            dec.feed(b"09/15/10 15:10:29 SPO2=097%% BPM=064 K%d=1 EXC=800\r\n" % n)
+
+    feed(0, 2_000)  # warm up: every cache reaches its bound
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        feed(2_000, 20_000)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 1_000_000, f"20,000 lines with new keys grew {grown:,} bytes"
+    assert len(dec.stats.unknown_fields) <= MAX_UNKNOWN_FIELDS
+    assert dec.stats.unknown_dropped > 20_000
+    assert dec.stats.good_frames == 22_000
+
+
+def test_each_decoder_keeps_its_own_time_cache() -> None:
+    one, two = MasimoDecoder(), MasimoDecoder()
+    one.feed(RAD5)
+    assert one._minutes and not two._minutes
+
+
+def test_a_device_clock_outside_the_clinic_years_keeps_values_without_time() -> None:
+    dec = MasimoDecoder(device_years=(2015, 2100))  # RAD5 says 2010
+    r = readings(dec.feed(RAD5))
+    assert r[Parameter.SPO2].value == 97 and r[Parameter.SPO2].t_device is None
+    assert DEVICE_TIME_REJECTED in r[Parameter.SPO2].flags
+    assert dec.stats.times_rejected == 1
+    assert readings(MasimoDecoder().feed(RAD5))[Parameter.SPO2].t_device is not None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,3 +152,99 @@ def test_port_in_use_is_reported(qtbot, listen) -> None:
             assert str(busy) in listener.status().last_error
         finally:
             listener.stop()
+
+
+# ---- one slow client, size limit, connection cap, ACKs held until stored (issue 10) ----------
+
+
+def _ack_count(sock: socket.socket, want: int, timeout: float = 5.0) -> bytes:
+    sock.settimeout(timeout)
+    buf = b""
+    while buf.count(b"\x1c\x0d") < want:
+        chunk = sock.recv(65536)
+        assert chunk, "listener closed the connection"
+        buf += chunk
+    return buf
+
+
+def test_a_client_that_never_reads_its_acks_does_not_delay_another(qtbot, listen) -> None:
+    _listener, rec, port = listen()
+    message = _oru("S1")
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as slow:
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.setblocking(False)
+        sent = 0
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:  # until its own send buffer is full: ACKs pile up
+            try:
+                sent += slow.send(message * 50)
+            except BlockingIOError:
+                break
+        assert sent > 100 * len(message)
+        qtbot.waitUntil(lambda: len(rec.batches) > 100, timeout=5000)
+        started = time.monotonic()
+        acks = _exchange(port, _oru("FAST"))
+        took = time.monotonic() - started
+    assert b"MSA|AA|FAST" in acks[0]
+    assert took < 0.5, f"the other monitor's ACK took {took:.2f} s"
+
+
+def test_a_message_over_the_size_limit_gets_an_ar_and_the_next_one_is_read(qtbot, listen) -> None:
+    listener, rec, port = listen(max_message=10_000)
+    head = b"MSH|^~\\&|MON|X|VIGIL|VIGIL|20250101000000||ORU^R01|BIG1|P|2.6\r"
+    huge = b"\x0b" + head + b"NTE|" + b"x" * 50_000 + b"\x1c\x0d"
+    acks = _exchange(port, huge + _oru("AFTER"), acks=2)
+    assert b"MSA|AR|BIG1" in acks[0] and b"too long" in acks[0]
+    assert b"MSA|AA|AFTER" in acks[1]
+    qtbot.waitUntil(lambda: listener.status().bad_frames == 1, timeout=3000)
+    qtbot.waitUntil(lambda: len(rec.batches) == 1, timeout=3000)
+
+
+def test_connections_past_the_cap_are_refused_with_a_log_line(qtbot, listen, caplog) -> None:
+    listener, _rec, port = listen(max_connections=2)
+    first = socket.create_connection(("127.0.0.1", port), timeout=3)
+    second = socket.create_connection(("127.0.0.1", port), timeout=3)
+    try:
+        with caplog.at_level(logging.WARNING, logger="devices.mllp_listener"):
+            with socket.create_connection(("127.0.0.1", port), timeout=3) as third:
+                third.settimeout(3)
+                assert third.recv(100) == b""  # closed by the listener
+            qtbot.waitUntil(lambda: "refused" in listener.status().last_error, timeout=3000)
+        assert any(
+            "refused" in r.getMessage() and "limit" in r.getMessage() for r in caplog.records
+        )
+        first.sendall(_oru("STILL"))
+        assert b"MSA|AA|STILL" in _ack_count(first, 1)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_held_acks_go_out_only_when_released_and_in_order(qtbot, listen) -> None:
+    _listener, rec, port = listen(hold_acks=True)
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(_oru("H1") + _oru("H2"))
+        qtbot.waitUntil(lambda: len(rec.batches) == 2, timeout=3000)
+        assert all(b.ack is not None for b in rec.batches)
+        sock.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            sock.recv(100)  # nothing is acknowledged before it is stored
+        second = rec.batches[1].ack
+        assert second is not None
+        threading.Thread(target=second).start()  # released from another thread, out of order
+        with pytest.raises(TimeoutError):
+            sock.recv(100)  # H2 waits behind H1
+        first = rec.batches[0].ack
+        assert first is not None
+        first()
+        first()  # a second call does nothing
+        acks = _ack_count(sock, 2)
+    assert acks.index(b"MSA|AA|H1") < acks.index(b"MSA|AA|H2")
+    assert acks.count(b"MSA|") == 2
+
+
+def test_a_rejected_message_is_answered_at_once_even_when_acks_are_held(qtbot, listen) -> None:
+    _listener, rec, port = listen(hold_acks=True)
+    acks = _exchange(port, enc.mllp_frame(b"not hl7"))
+    assert b"MSA|AR" in acks[0] or b"MSA|AE" in acks[0]
+    assert rec.batches == []

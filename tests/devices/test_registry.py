@@ -43,3 +43,15 @@ def test_the_s5_asks_for_its_data_on_its_own_line_settings() -> None:
     assert (s5.serial.baudrate, s5.serial.parity, s5.serial.rtscts) == (19200, "E", True)
     assert s5.connect_request  # the computer interface sends nothing until it is asked
     assert all(not d.connect_request for n, d in available_drivers().items() if n != "s5")
+
+
+def test_the_clinic_years_reach_the_decoders_that_read_a_device_time() -> None:
+    from console.services.devices import _with_years
+    from devices.base import DEVICE_YEARS
+    from devices.protocols import hl7, masimo, nonin
+
+    assert _with_years(masimo.DRIVER, DEVICE_YEARS) is masimo.DRIVER
+    narrowed = _with_years(masimo.DRIVER, (2015, 2100)).decoder_factory()
+    assert narrowed._years == (2015, 2100)  # type: ignore[attr-defined]
+    assert _with_years(hl7.DRIVER, (2015, 2100)).decoder_factory()._parser.years == (2015, 2100)  # type: ignore[attr-defined]
+    assert _with_years(nonin.DRIVER, (2015, 2100)) is nonin.DRIVER  # no device time to check

@@ -303,3 +303,47 @@ def test_two_cards_fit_the_tools_pane_with_disconnect_in_view(qtbot, room_rig, m
     assert widget.rows[ports[1]].move_button.text() == "Assign…"
     widget.stop()
     qapp.setStyleSheet("")
+
+
+# ---- silence is visible --------------------------------------------------------------------------
+def test_no_audio_device_is_shown_in_the_status_bar_and_on_the_monitors_tab(
+    qtbot, sqlite_clinic, sqlite_store, clock, tmp_path
+):
+    from console.services.alarm_sound import NO_DEVICE, SilentSound
+    from console.services.room_sound import RoomSound
+    from tests.widgets.conftest import give_accounts, open_console
+
+    give_accounts(sqlite_clinic)
+    sqlite_clinic.check_in(clock.now() - timedelta(minutes=20))
+
+    def no_loudspeaker(services) -> None:
+        services.sound = RoomSound(SilentSound(problem=NO_DEVICE))  # a machine without audio
+
+    with open_console(
+        qtbot, sqlite_store, clock, tmp_path, "nurse", before_window=no_loudspeaker
+    ) as app:
+        window = app.window
+        assert window.sound_status.isVisible()
+        assert window.sound_status.text() == "Alarm tones off — no audio device"
+        monitors = app.view.device_status
+        window.show_page(0)  # monitoring, then its Monitors tab
+        app.view.tools.setCurrentIndex(app.view.tools.count() - 2)
+        assert app.view.tools.tabText(app.view.tools.currentIndex()) == "Monitors"
+        qtbot.waitUntil(monitors.sound_notice.isVisible, timeout=2000)
+        assert "Alarm tones off — no audio device" in monitors.sound_notice.text()
+        window.lock()  # it stays in view whoever is at the console
+        assert window.sound_status.isVisible()
+
+
+def test_with_working_tones_nothing_is_said(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path):
+    from tests.widgets.conftest import give_accounts, open_console
+
+    give_accounts(sqlite_clinic)
+    sqlite_clinic.check_in(clock.now() - timedelta(minutes=20))
+    with open_console(qtbot, sqlite_store, clock, tmp_path, "nurse") as app:
+        assert app.services.sound.problem == ""
+        assert not app.window.sound_status.isVisible()
+        assert app.view.device_status.sound_notice.isHidden()
+        app.window.show_sound_problem("the audio device failed")  # e.g. unplugged later
+        assert app.window.sound_status.text() == "Alarm tones off — the audio device failed"
+        assert "the audio device failed" in app.view.device_status.sound_notice.text()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
@@ -92,7 +92,7 @@ def test_dosing_is_blocked_until_checks_ride_and_baseline(qtbot, screen):
     fill_ride(qtbot, panel)
     qtbot.keyClick(panel.ride["ride_relationship"], Qt.Key.Key_Return)
     assert shown(panel.errors) == {}
-    assert screen.rig.workflow.predose(screen.rig.record.id) == RIDE
+    assert screen.rig.workflow.predose(screen.rig.record.id) == replace(RIDE, opioids=False)
     assert "Pre-dose checks not saved yet." not in form.blocked.text()
     assert not form.record_button.isEnabled()  # still no baseline
     screen.rig.baseline()
@@ -174,6 +174,12 @@ def test_esketamine_amount_comes_from_the_device_count(qtbot, screen):
     assert form.amount.text() == "56"
     assert form.per_kg.text().startswith("0.77 mg/kg")
     qtbot.keyClick(form.lot, Qt.Key.Key_Return)
+    assert shown(form.errors) == {
+        "lot": "Enter the lot number: the esketamine REMS form asks for it."
+    }
+    assert screen.stored_doses() == []
+    type_into(qtbot, form.lot, "ESK-2291")
+    qtbot.keyClick(form.lot, Qt.Key.Key_Return)
     assert screen.stored_doses() == [(56, Drug.ESKETAMINE)]
     assert rig.doses.doses(rig.record.id)[0].device_count == 2
 
@@ -238,3 +244,36 @@ def test_nobody_acting_stores_nothing(qtbot, sqlite_clinic, sqlite_store, clock,
     assert form.record() is None
     assert "Acting as" in form.errors["form"].text()
     assert rig.doses.doses(rig.record.id) == []
+
+
+def test_the_opioid_question_is_asked_stored_and_shown_again(
+    qtbot, screen, sqlite_clinic, sqlite_store
+):
+    panel, rig = screen.panel, screen.rig
+    assert ("opioids", "Opioid taken recently or currently?") in QUESTIONS
+    for key, _ in QUESTIONS:
+        if key != "opioids":
+            panel.answers[key].button(1 if key.startswith("fasted") else 0).click()
+    fill_ride(qtbot, panel)
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert shown(panel.errors) == {"opioids": "Answer yes or no."}
+    assert rig.workflow.predose(rig.record.id) is None
+
+    panel.answers["opioids"].button(1).click()
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    stored = rig.workflow.predose(rig.record.id)
+    assert stored is not None and stored.opioids is True
+    assert "takes or recently took an opioid" in stored.concerns()
+    again = PreDosePanel(rig.service, PeopleService(rig.clock, sqlite_clinic.people), lambda: None)
+    qtbot.addWidget(again)
+    assert again.answers["opioids"].checkedId() == 1  # read back from the store
+
+    # a record saved before the question existed opens with the question unanswered
+    rig.workflow.save_predose(
+        rig.record.id, replace(RIDE, opioids=None), rig.nurse, rig.clock.now()
+    )
+    rig.service.follow(None)
+    rig.service.follow(rig.sessions.active)
+    assert rig.service.predose() == RIDE and RIDE.opioids is None
+    assert panel.answers["opioids"].checkedId() == -1
+    assert panel.answers["maoi"].checkedId() == 0

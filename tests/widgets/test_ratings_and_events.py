@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from console.domain.events import Severity
+from console.domain.timeline import build_timeline
+from console.store.review_repository import ReviewRepository
 from tests.console.services.test_workflow_service import Rig, make_rig
 from widgets.adverse_event_form import AdverseEventForm
 from widgets.rating_form import RatingForm
@@ -170,10 +172,60 @@ def test_bad_events_show_beside_the_field_and_store_nothing(qtbot, forms, setup,
 
 def test_an_event_time_in_the_future_is_refused(qtbot, forms):
     form, rig = forms.events, forms.rig
-    choose(form.kind, "agitation / distress")
+    choose(form.kind, "emergence reaction / agitation")
     choose(form.severity, "severe")
     later = (rig.clock.now() + timedelta(minutes=20)).astimezone().strftime("%H:%M")
     type_into(qtbot, form.at, later)
     qtbot.keyClick(form.at, Qt.Key.Key_Return)
     assert shown(form.errors) == {"at": "The time is in the future."}
     assert rig.workflow.adverse_events(rig.record.id) == []
+
+
+def test_apnoea_with_oxygen_and_an_airway_manoeuvre_is_recorded(qtbot, forms, sqlite_store):
+    form, rig = forms.events, forms.rig
+    kinds = [form.kind.itemData(i) for i in range(1, form.kind.count())]
+    for wanted in ("hypotension", "bradycardia", "desaturation / apnoea", "anxiety / panic"):
+        assert wanted in kinds
+    choose(form.kind, "desaturation / apnoea")
+    choose(form.severity, "moderate")
+    type_into(qtbot, form.oxygen, "40")
+    qtbot.keyClick(form.oxygen, Qt.Key.Key_Return)
+    assert shown(form.errors) == {"oxygen_l_min": "Oxygen flow is above 0 and up to 15 L/min."}
+    assert rig.workflow.adverse_events(rig.record.id) == []
+
+    type_into(qtbot, form.oxygen, "4")
+    choose(form.oxygen_device, "nasal cannula")
+    qtbot.mouseClick(form.airway, Qt.MouseButton.LeftButton)
+    type_into(qtbot, form.action, "stimulated, SpO2 back to 96 %")
+    with qtbot.waitSignal(rig.service.adverseEventAdded):
+        qtbot.keyClick(form.action, Qt.Key.Key_Return)
+    [event] = rig.workflow.adverse_events(rig.record.id)
+    assert (event.kind, event.oxygen_l_min, event.oxygen_device) == (
+        "desaturation / apnoea",
+        4,
+        "nasal cannula",
+    )
+    assert event.airway_manoeuvre and not event.positioning
+    assert "oxygen 4 L/min by nasal cannula, airway manoeuvre" in form.event_list.item(0).text()
+    assert not form.airway.isChecked() and form.oxygen.text() == ""
+
+    dossier = ReviewRepository(sqlite_store).dossier(rig.record.id)
+    assert dossier is not None
+    [line] = [e.text for e in build_timeline(dossier) if e.text.startswith("Adverse event")]
+    assert line == (
+        "Adverse event (moderate): desaturation / apnoea. Done: stimulated, SpO2 back to 96 %. "
+        "Treatment: oxygen 4 L/min by nasal cannula, airway manoeuvre"
+    )
+
+
+def test_other_needs_words_for_what_happened(qtbot, forms):
+    form, rig = forms.events, forms.rig
+    choose(form.kind, "other")
+    choose(form.severity, "mild")
+    qtbot.keyClick(form.action, Qt.Key.Key_Return)
+    assert shown(form.errors) == {"detail": "Say what happened."}
+    type_into(qtbot, form.detail, "hiccups for 20 min")
+    qtbot.mouseClick(form.positioning, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(form.detail, Qt.Key.Key_Return)
+    [event] = rig.workflow.adverse_events(rig.record.id)
+    assert event.kind_text == "other: hiccups for 20 min" and event.treatments == ["positioning"]

@@ -87,7 +87,24 @@ def test_a_therapist_may_browse_but_not_export_and_an_admin_sees_only_the_audit_
     window.show_records()
     tabs = window._records_tabs
     assert not tabs.isTabVisible(0) and tabs.currentWidget() is window.audit_viewer
-    assert window.audit_viewer.search() > 0
+    qtbot.waitUntil(lambda: window.audit_viewer.model.rowCount() > 0, timeout=5000)  # on show
     assert c.audit.count("denied") == 1  # the therapist's export; the admin tried nothing
     window.browser.refresh()  # were the browser reached anyway, the service refuses
     assert "may not open past sessions" in window.browser.problem_label.text()
+
+
+def test_export_buttons_follow_whoever_is_signed_in_now(qtbot, app, sqlite_clinic, clock):
+    c, window = sqlite_clinic, app.window
+    session_id = closed_session(c, clock)
+    add_account(c, "Casey Brooks", StaffRole.SUPERVISOR, "casey")
+    app.sign_in("casey")
+    window.show_records()
+    assert window.open_review(session_id)
+    assert all(b.isVisibleTo(window) for b in window.export_buttons.values())
+    window.show_overview()
+    app.sign_in("therapist")  # a shift change while the review stays open behind
+    window.show_records()
+    assert window.past_sessions.currentWidget() is window.review_view
+    assert window.review_view.isVisible()
+    assert not any(b.isVisibleTo(window) for b in window.export_buttons.values())
+    assert window.review_view.sign_off.isHidden()

@@ -113,9 +113,9 @@ def test_every_session_is_listed_newest_first_with_readable_flags(browser):
     row = _shown(widget).index(ids["maria"])
     flags = widget.model.index(row, FLAG_COLUMN).data()
     assert flags == "High alarm, Adverse event, Rescue drug, Not signed, Not reviewed"
-    assert widget.model.index(row, 1).data() == "Maria Keller  ·  MRN-77"
+    assert widget.model.index(row, 2).data() == "Maria Keller  ·  MRN-77"
     open_row = _shown(widget).index(ids["open"])
-    assert widget.model.index(open_row, 5).data() == "open"
+    assert widget.model.index(open_row, 6).data() == "open"
     assert widget.model.index(open_row, FLAG_COLUMN).data() == ""
 
 
@@ -155,7 +155,7 @@ def test_flags_periods_and_states_filter_at_once(browser, qtbot):
 def test_double_click_and_enter_open_a_session(browser, qtbot):
     widget, ids, _, _ = browser
     row = _shown(widget).index(ids["maria"])
-    index = widget.model.index(row, 1)
+    index = widget.model.index(row, 2)
     rect = widget.table.visualRect(index)
     qtbot.mouseClick(widget.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     with qtbot.waitSignal(widget.openRequested, timeout=1000) as opened:
@@ -175,3 +175,12 @@ def test_a_role_that_may_not_browse_sees_why(browser):
     assert _shown(widget) == []
     assert widget.problem_label.isVisible()
     assert "may not open past sessions" in widget.problem_label.text()
+
+
+def test_each_row_shows_its_session_id_the_command_line_asks_for(browser):
+    widget, ids, _, _ = browser
+    header = widget.model.headerData(0, Qt.Orientation.Horizontal)
+    assert header == "Session"
+    shown = [widget.model.index(row, 0).data() for row in range(widget.model.rowCount())]
+    assert shown == [str(ids[k]) for k in ("open", "today", "maria", "old")]
+    assert not widget.table.isColumnHidden(0) and widget.table.columnWidth(0) >= 40

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import timedelta
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QPointF, Qt
 
 from console.domain.alarms import AlarmEvent, EventKind, Priority
 from console.domain.doses import Drug, Route
@@ -225,3 +226,91 @@ def test_an_open_session_has_no_sign_off_and_a_refusal_is_shown(screen):
     assert not view.open_session(open_sid)
     assert view.problem_label.isVisible()
     assert "may not open past sessions" in view.problem_label.text()
+
+
+def _flap(clinic, sid: int, start, cycles: int = 40) -> None:
+    """A medium RR-low alarm raised and cleared ``cycles`` times a minute apart; 6 /min once."""
+    key, events = "limit:rr@ivy", []
+    for n in range(cycles):
+        at = start + timedelta(minutes=n)
+        message = f"RR {6 if n == 20 else 9 - n % 3} < 10"
+        events.append(AlarmEvent(EventKind.RAISED, 100 + n, key, Priority.MEDIUM, message, at))
+        events.append(
+            AlarmEvent(
+                EventKind.CLEARED,
+                100 + n,
+                key,
+                Priority.MEDIUM,
+                message,
+                at + timedelta(seconds=30),
+            )
+        )
+    clinic.workflow.add_alarm_events(sid, events)
+
+
+def test_a_flapping_alarm_is_one_episode_line_in_the_timeline_and_one_mark(screen):
+    view, sid, _, clinic, _, clock = screen
+    start = clock.now() - timedelta(hours=3) + timedelta(minutes=50)
+    _flap(clinic, sid, start)
+    assert view.open_session(sid)
+    model = view.timeline_model
+    view.kind_filter.setCurrentIndex(view.kind_filter.findData(TimelineKind.ALARM))
+    rows = [model.index(r, 3).data() for r in range(model.rowCount())]
+    flapping = [text for text in rows if text.startswith("Medium alarm")]
+    first = start.astimezone().strftime("%H:%M")
+    last = (start + timedelta(minutes=39, seconds=30)).astimezone().strftime("%H:%M")
+    assert flapping == [f"Medium alarm: RR 9 < 10; raised 40 times, {first}–{last}, worst 6 /min"]
+    assert len(rows) == 2  # with the SpO2 alarm: not 81 lines
+    assert len(view.plots.alarms.data) == 2  # one mark per episode on the events lane
+    tips = [str(d) for d in view.plots.alarms.data["data"]]
+    assert any("raised 40 times" in tip for tip in tips)
+
+
+def test_hand_entered_vitals_show_who_entered_them(screen):
+    view, sid, _, clinic, _, clock = screen
+    physician = clinic.people.add_staff("Dr. Priya Nair", StaffRole.PHYSICIAN)
+    at = clock.now() - timedelta(hours=2)
+    clinic.vitals.add_batch(
+        sid,
+        [
+            VitalPoint(p, v, at, "manual", entered_by_id=physician.id)
+            for p, v in ((Parameter.NIBP_SYS, 131.0), (Parameter.NIBP_DIA, 84.0))
+        ],
+    )
+    assert view.open_session(sid)
+    model = view.timeline_model
+    (row,) = [
+        r for r in range(model.rowCount()) if model.entry(r).text.startswith("Vitals by hand")
+    ]
+    assert model.index(row, 3).data() == "Vitals by hand: BP 131/84 mmHg"
+    assert model.index(row, 4).data() == "Dr. Priya Nair"
+
+
+def test_cuff_readings_are_narrow_marks_that_never_overlap_at_the_default_zoom(screen, qtbot):
+    view, _, _, clinic, store, clock = screen
+    start = clock.now() - timedelta(hours=9)
+    sid = _seed(clinic, store, start)  # a cuff reading every 15 min over 2 hours
+    repeats = []
+    for minutes in range(0, 120, 15):  # each repeated after 1 min (a check of a high reading)
+        at = start + timedelta(minutes=minutes, seconds=60)
+        repeats += [
+            VitalPoint(Parameter.NIBP_SYS, 150.0, at, "ivy"),
+            VitalPoint(Parameter.NIBP_DIA, 95.0, at, "ivy"),
+        ]
+    clinic.vitals.add_batch(sid, repeats)
+    assert view.open_session(sid)
+    plots = view.plots
+    qtbot.waitUntil(lambda: plots.plots["nibp"].getViewBox().width() > 100, timeout=2000)
+    box = plots.plots["nibp"].getViewBox()
+    xs, _ = plots.nibp_bars.getData()
+    times = sorted(set(float(x) for x in xs))
+    assert len(times) == 16
+    pixels = [box.mapViewToDevice(QPointF(t, 120.0)).x() for t in times]
+    cap = float(plots.nibp_caps.opts["size"])
+    assert cap == plots.cap_width() and cap >= 3
+    pen = plots.nibp_bars.opts["pen"].widthF()
+    half = max(cap, pen, float(plots.nibp_means.opts["size"])) / 2
+    for left, right in itertools.pairwise(pixels):
+        assert right - half > left + half, (left, right, cap)  # caps and dots stay apart
+    # the bar itself spans no time at all: a reading is as wide as its caps, at any zoom
+    assert all(xs[0::2] == xs[1::2])

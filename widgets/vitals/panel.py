@@ -69,6 +69,8 @@ class VitalsPanel(QFrame):
         sessions.observationAdded.connect(self._on_sessions_observation_added)
 
         vitals.trendLoaded.connect(self._on_vitals_trend_loaded)
+        self.tiles.set_store_check(vitals.not_stored)  # "not stored yet" on a tile's value
+        vitals.storedChanged.connect(self._on_vitals_stored_changed)
         self._loading = False  # a history read is under way: new points wait in _arrived
         self._arrived: list[VitalPoint] = []
         self._on_sessions_session_changed(sessions.active)
@@ -123,6 +125,9 @@ class VitalsPanel(QFrame):
             self._arrived.extend(shown)  # drawn once the history is in
         else:
             self.trends.add_points(shown)
+
+    def _on_vitals_stored_changed(self) -> None:
+        self.tiles.refresh(self._clock.now())
 
     def _on_vitals_primary_changed(self, _parameter: object) -> None:
         self._reload.start()  # the trend and tile of that parameter now follow another source

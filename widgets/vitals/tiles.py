@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,11 +10,28 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from console.domain.vitals import MANUAL_SOURCE, PARAMETERS, Parameter, VitalPoint
+from console.store.entry_state import EntryState
 
 CONTINUOUS_STALE = timedelta(seconds=10)  # a monitored value older than this is greyed
 SPOT_STALE = timedelta(minutes=20)  # a cuff pressure or hand-entered value older than this
 NO_VALUE = "—"
 TILE_HEIGHT = 124  # every tile the same height, whatever its digit size
+NOT_STORED = "○ not stored yet"  # the value shown is held in memory (the disk is full)
+SET_ASIDE = "○ not stored: set aside"  # the database refused it: in the quarantine file
+NOT_STORED_TIP = (
+    "This value is not in the record yet: the disk is full. Vigil keeps it in memory and "
+    "stores it once space is freed. Do not close Vigil."
+)
+SET_ASIDE_TIP = (
+    "The database refused this value. It is kept in the quarantine file beside the spool; "
+    "the banner says more."
+)
+
+StoreCheck = Callable[[VitalPoint], EntryState | None]
+
+
+def _always_stored(_point: VitalPoint) -> EntryState | None:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +160,16 @@ class VitalTile(QFrame):
         self.age.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.others = QLabel("")  # the same parameter from another source, smaller and labelled
         self.others.setObjectName("tileAge")
+        # a calm mark while the value shown is not in the database yet (hidden otherwise)
+        self.not_stored = QLabel("")
+        self.not_stored.setObjectName("tileUnstored")
+        self.not_stored.hide()
+        self._store_check: StoreCheck = _always_stored
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.setSpacing(6)
         head.addWidget(self.title)
+        head.addWidget(self.not_stored)
         head.addStretch(1)
         head.addWidget(self.unit)
         column = QVBoxLayout(self)
@@ -193,6 +216,14 @@ class VitalTile(QFrame):
     def is_stale(self) -> bool:
         return bool(self.property("stale"))
 
+    def not_stored_text(self) -> str:
+        """The "not stored yet" mark shown on the tile, or "" when its value is stored."""
+        return self.not_stored.text() if not self.not_stored.isHidden() else ""
+
+    def set_store_check(self, check: StoreCheck) -> None:
+        """Where to ask whether a value shown is not stored yet (the vitals service)."""
+        self._store_check = check
+
     def refresh(self, now: datetime) -> None:
         """Recompute the text, age and staleness against ``now`` (from the injected clock)."""
         point, text = self._choose(now)
@@ -200,11 +231,39 @@ class VitalTile(QFrame):
             self.value.setText(NO_VALUE)
             self.age.setText("")
             self._set_state("empty")
+            self._show_stored(None)
             return
         self.value.setText(text)
+        self._show_stored(self._unstored_state(point))
         age = now - point.at
         self.age.setText(age_text(age))
         self._set_state("stale" if self._stale(point, now) else "live")
+
+    def _unstored_state(self, point: VitalPoint) -> EntryState | None:
+        """The worst store state of the values shown (NIBP shows up to three of them)."""
+        shown = (
+            [self._points[p] for p in _NIBP if p in self._points]
+            if self.spec.key == "nibp"
+            else [point]
+        )
+        states = [self._store_check(p) for p in shown]
+        if EntryState.QUARANTINED in states:
+            return EntryState.QUARANTINED
+        return EntryState.HELD if any(s is not None for s in states) else None
+
+    def _show_stored(self, state: EntryState | None) -> None:
+        if state is None:
+            if not self.not_stored.isHidden():
+                self.not_stored.hide()
+                self.not_stored.setText("")
+            return
+        held = state is not EntryState.QUARANTINED
+        text = NOT_STORED if held else SET_ASIDE
+        if self.not_stored.text() != text:
+            self.not_stored.setText(text)
+            self.not_stored.setToolTip(NOT_STORED_TIP if held else SET_ASIDE_TIP)
+        if self.not_stored.isHidden():
+            self.not_stored.show()
 
     def _stale(self, point: VitalPoint, now: datetime) -> bool:
         return now - point.at > (SPOT_STALE if is_spot(point) else CONTINUOUS_STALE)
@@ -262,6 +321,7 @@ class VitalTile(QFrame):
             ' font-weight: 700; font-family: "DejaVu Sans Condensed", "DejaVu Sans"; }'
             f"QLabel#tileAge {{ color: {p.stale if self._state == 'stale' else p.caption};"
             " font-size: 10pt; font-weight: 400; }"
+            f"QLabel#tileUnstored {{ color: {p.caption}; font-size: 10pt; font-weight: 400; }}"
         )
 
 
@@ -291,6 +351,14 @@ class TileRow(QWidget):
 
     def is_stale(self, parameter: Parameter) -> bool:
         return self.tile(parameter).is_stale()
+
+    def not_stored_text(self, parameter: Parameter) -> str:
+        return self.tile(parameter).not_stored_text()
+
+    def set_store_check(self, check: StoreCheck) -> None:
+        """Mark values the check says are not stored yet (held in memory or set aside)."""
+        for tile in self.tiles:
+            tile.set_store_check(check)
 
     def take(self, points: Iterable[VitalPoint]) -> None:
         for point in points:

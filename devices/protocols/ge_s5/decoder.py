@@ -6,7 +6,15 @@ import logging
 from datetime import UTC, datetime
 
 from console.domain.vitals import PARAMETERS, Parameter
-from devices.base import Decoded, DecoderStats, OnceLog, Reading, WaveformChunk
+from devices.base import (
+    DEVICE_TIME_REJECTED,
+    DEVICE_YEARS,
+    Decoded,
+    DecoderStats,
+    OnceLog,
+    Reading,
+    WaveformChunk,
+)
 from devices.protocols.ge_s5.wire import (
     CLASS_BLOCK,
     FIELDS,
@@ -65,6 +73,7 @@ _ETCO2 = _target(Parameter.ETCO2, "co2.et")
 _AMB = FIELDS["co2.amb_press"][1]
 _NIBP_STATUS = _NIBP[0][4]
 _NIBP_WORDS = tuple(t[5] for t in _NIBP)
+_TIME_REJECTED = (DEVICE_TIME_REJECTED,)
 _new = tuple.__new__  # builds a Reading without the Python-level NamedTuple __new__
 
 
@@ -81,8 +90,9 @@ class S5Decoder:
     Other values the monitor fills in are counted once as unknown fields ("group.field").
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, device_years: tuple[int, int] = DEVICE_YEARS) -> None:
         self.stats = DecoderStats()
+        self._years = device_years
         self._pending = b""
         self._synced = False  # a flag has been seen: bytes between flags are frames
         self._skip_counted = False  # the current stretch of skipped bytes was counted
@@ -171,22 +181,26 @@ class S5Decoder:
         self.stats.good_frames += 1
         self._bad_run = False
 
-    def _device_time(self, seconds: int) -> datetime:
-        if seconds != self._time or self._t_device is None:
+    def _device_time(self, seconds: int) -> datetime | None:
+        """The record's time, or None when the monitor's clock is implausible (readings kept)."""
+        if seconds != self._time:
             self._time = seconds
-            self._t_device = datetime.fromtimestamp(seconds, UTC)
+            t = datetime.fromtimestamp(seconds, UTC)
+            low, high = self._years
+            self._t_device = t if low <= t.year <= high else None
+            if self._t_device is None:
+                self.stats.times_rejected += 1
         return self._t_device
 
     def _unknown(self, name: str, message: str, *, known: bool = False) -> None:
         """Count ``name`` once; a field the interface defines but Vigil does not use is info."""
-        if name not in self.stats.unknown_fields:
-            self.stats.unknown_fields.add(name)
+        if self.stats.note_unknown(name):
             if known:
                 _log.info(message, name)
             else:
                 self._log_once("unknown:" + name, message, name)
 
-    def _basic(self, record: bytes, block: int, t: datetime, out: list[Decoded]) -> None:
+    def _basic(self, record: bytes, block: int, t: datetime | None, out: list[Decoded]) -> None:
         w = CLASS_BLOCK.unpack_from(record, block)
         stats = self.stats
         for param, unit, low, high, status, word, divisor in _SIMPLE:
@@ -230,12 +244,13 @@ class S5Decoder:
         low: float,
         high: float,
         value: float,
-        t: datetime,
+        t: datetime | None,
         key: str | None,
         out: list[Decoded],
     ) -> None:
         if low <= value <= high:
-            out.append(_new(Reading, (param, value, unit, t, (), key)))
+            flags = () if t is not None else _TIME_REJECTED
+            out.append(_new(Reading, (param, value, unit, t, flags, key)))
         else:
             self.stats.out_of_range += 1
             self._log_once("range:" + param, "S/5: impossible %s=%s dropped", param.value, value)

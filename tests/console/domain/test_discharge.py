@@ -366,3 +366,21 @@ def test_an_unscored_padss_and_an_optional_item():
     assert blockers(integration_at=NOW - timedelta(hours=1)) == [
         "Integration session time is in the past; check the booking."
     ]
+
+
+def test_alarms_and_padss_answers_contradict_the_items_they_speak_to():
+    from console.domain.discharge import contradictions
+
+    alarms = [
+        ("limit:nibp_sys@manual", "SBP 205 > 200"),
+        ("obs:pain", "Pain 9 ≥ 8"),
+        ("tech:silent:/dev/ttyUSB0", "monitor silent"),
+    ]
+    found = contradictions(alarms, Ambulation.NEEDS_HELP, NauseaControl.NONE_NEEDING_TREATMENT)
+    assert found == {
+        "vitals_stable": "active vital-sign alarm: SBP 205 > 200",
+        "steady_gait": "the PADSS ambulation answer is “walks with help”",
+    }
+    sedated = contradictions([("obs:moaas", "MOAA/S 1 ≤ 1")], None, NauseaControl.NOT_CONTROLLED)
+    assert set(sedated) == {"oriented", "nausea_controlled"}
+    assert contradictions([], Ambulation.STEADY, None) == {}

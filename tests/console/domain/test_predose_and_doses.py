@@ -86,10 +86,59 @@ def test_dose_bad_input_messages():
 
 
 def test_esketamine_is_intranasal_28_mg_a_device():
-    ok = DoseDraft(Drug.ESKETAMINE, Route.INTRANASAL, 56, NOW, device_count=2)
+    ok = DoseDraft(Drug.ESKETAMINE, Route.INTRANASAL, 56, NOW, lot="ESK-1", device_count=2)
     assert validate_dose(ok, NOW) == []
     wrong = DoseDraft(Drug.ESKETAMINE, Route.IM, 60, NOW, device_count=2)
     assert fields(validate_dose(wrong, NOW)) == {
         "route": "Esketamine is given intranasally.",
         "amount_mg": "2 device(s) give 56 mg, not 60 mg.",
+        "lot": "Enter the lot number: the esketamine REMS form asks for it.",
     }
+
+
+def test_dose_limits_from_settings_skip_unknown_keys_and_bad_numbers():
+    from console.domain.doses import DoseLimits
+
+    limits = DoseLimits.from_settings(
+        {
+            "ketamine/im": 2,
+            "ketamine/by_mouth": 5,
+            "ketamine/oral": -1,
+            "ketamine/iv_infusion": True,
+        },
+        {"esketamine/intranasal": 56.0, "esketamine/im": "84"},
+    )
+    assert dict(limits.mg_per_kg) == {"ketamine/im": 2.0}
+    assert dict(limits.mg) == {"esketamine/intranasal": 56.0}
+
+
+def test_the_slip_guard_queries_limits_jumps_and_early_boosters():
+    from console.domain.doses import DoseLimits, EarlierDose, dose_concerns
+
+    earlier = [EarlierDose(Drug.KETAMINE, Route.IM, 36, NOW - timedelta(minutes=30))]
+    plain = DoseDraft(Drug.KETAMINE, Route.IM, 36, NOW)
+    assert dose_concerns(plain, earlier, 72.5, DoseLimits()) == []
+    soon = DoseDraft(Drug.KETAMINE, Route.IM, 20, NOW - timedelta(minutes=21))
+    assert dose_concerns(soon, earlier, 72.5, DoseLimits()) == [
+        "This booster follows the last dose by 9 min (less than 10 min)."
+    ]
+    esketamine = DoseDraft(Drug.ESKETAMINE, Route.INTRANASAL, 84, NOW, device_count=3)
+    given = [EarlierDose(Drug.ESKETAMINE, Route.INTRANASAL, 56, NOW - timedelta(minutes=40))]
+    assert dose_concerns(esketamine, given, 72.5, DoseLimits()) == [
+        "The session total of esketamine Intranasal would be 140 mg, "
+        "above the clinic's limit of 84 mg."
+    ]
+    first = DoseDraft(Drug.KETAMINE, Route.IV_INFUSION, 80, NOW)  # 1.10 mg/kg IV, no earlier
+    assert dose_concerns(first, [], 72.5, DoseLimits()) == [
+        "The session total of ketamine IV infusion would be 80 mg (1.10 mg/kg), "
+        "above the clinic's limit of 1 mg/kg."
+    ]
+
+
+def test_the_opioid_answer_is_a_concern_and_may_be_unknown_on_older_records():
+    older = PreDoseChecks(False, False, False, False, True, True, "Sam", "5550101", "partner")
+    assert older.opioids is None and older.concerns() == []
+    taking = PreDoseChecks(
+        False, False, False, False, True, True, "Sam", "5550101", "partner", opioids=True
+    )
+    assert taking.concerns() == ["takes or recently took an opioid"]

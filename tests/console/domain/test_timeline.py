@@ -27,6 +27,7 @@ T0 = datetime(2026, 3, 8, 9, 20, tzinfo=UTC)
 CHECK_IN = T0 - timedelta(minutes=20)
 THERAPIST, NURSE, SUPERVISOR = 1, 2, 3
 NAMES = {THERAPIST: "Alex Morgan", NURSE: "Jordan Lee", SUPERVISOR: "Casey Brooks"}
+SPO2 = "limit:spo2@/dev/ttyUSB0"
 
 
 def _series(parameter: Parameter, points: list[tuple[datetime, float, bool]]) -> VitalSeries:
@@ -35,7 +36,12 @@ def _series(parameter: Parameter, points: list[tuple[datetime, float, bool]]) ->
         tuple(at.timestamp() for at, _, _ in points),
         tuple(v for _, v, _ in points),
         tuple(m for _, _, m in points),
+        tuple(NURSE if m else None for _, _, m in points),  # the nurse typed the manual set
     )
+
+
+def local(at: datetime, minutes: float = 0) -> str:
+    return (at + timedelta(minutes=minutes)).astimezone().strftime("%H:%M")
 
 
 def _dossier(**changes: object) -> SessionDossier:
@@ -93,13 +99,14 @@ def _dossier(**changes: object) -> SessionDossier:
             ),
         ),
         "alarms": (
-            AlarmRecord(T0 + 12 * minute, "raised", "high", "SpO2 86 % below 88 %", None),
+            AlarmRecord(T0 + 12 * minute, "raised", "high", "SpO2 86 % below 88 %", None, SPO2),
             AlarmRecord(
                 T0 + 12 * minute + timedelta(seconds=20),
                 "acknowledged",
                 "high",
                 "SpO2 86 % below 88 %",
                 NURSE,
+                SPO2,
             ),
         ),
         "overrides": (
@@ -142,9 +149,9 @@ def test_an_amendment_names_the_note_it_corrects():
 
 def test_manual_sets_and_cuff_readings_are_listed_but_device_streams_are_not():
     vitals = [e for e in build_timeline(_dossier()) if e.kind is TimelineKind.VITALS]
-    assert [e.text for e in vitals] == [
-        "Vitals by hand: BP 128/82 mmHg, HR 70 /min",
-        "Cuff: BP 141/91 mmHg",
+    assert [(e.text, e.by) for e in vitals] == [
+        ("Vitals by hand: BP 128/82 mmHg, HR 70 /min", "Jordan Lee"),  # who typed them in
+        ("Cuff: BP 141/91 mmHg", ""),
     ]
 
 
@@ -162,9 +169,11 @@ def test_doses_alarms_overrides_and_signatures_say_who():
     by_kind = {e.kind: e for e in reversed(timeline)}  # the first entry of each kind
     assert "Ketamine · IM · 50 mg" in by_kind[TimelineKind.DOSE].text
     assert "lot L-22" in by_kind[TimelineKind.DOSE].text
-    alarms = [e for e in timeline if e.kind is TimelineKind.ALARM]
-    assert alarms[0].text == "High alarm raised: SpO2 86 % below 88 %" and alarms[0].by == ""
-    assert alarms[1].by == "Jordan Lee"
+    (alarm,) = [e for e in timeline if e.kind is TimelineKind.ALARM]  # raised, acknowledged
+    assert alarm.text == (
+        f"High alarm: SpO2 86 % below 88 %; from {local(T0, 12)}, not cleared, worst 86 %"
+    )
+    assert alarm.by == "Jordan Lee"  # who acknowledged it
     assert "blood-pressure gate" in by_kind[TimelineKind.OVERRIDE].text
     assert "Settled on repeat" in by_kind[TimelineKind.OVERRIDE].text
     discharge = by_kind[TimelineKind.DISCHARGE]
@@ -200,3 +209,55 @@ def test_an_empty_session_has_an_empty_timeline():
         reviews=(),
     )
     assert build_timeline(empty) == []
+
+
+RR = "limit:rr@/dev/ttyUSB0"
+
+
+def _flapping(start: datetime, cycles: int, every: timedelta) -> list[AlarmRecord]:
+    """An RR-low alarm raised and cleared ``cycles`` times; 5 /min once, 9, 8, 7 otherwise."""
+    events = []
+    for n in range(cycles):
+        at = start + n * every
+        value = 5 if n == 17 else 9 - n % 3
+        events.append(AlarmRecord(at, "raised", "medium", f"RR {value} < 10", None, RR))
+        events.append(
+            AlarmRecord(at + every / 2, "cleared", "medium", f"RR {value} < 10", None, RR)
+        )
+    return events
+
+
+def test_a_flapping_alarm_is_one_episode_line_with_first_last_worst_and_count():
+    start = T0 + timedelta(minutes=3)
+    timeline = build_timeline(_dossier(alarms=tuple(_flapping(start, 40, timedelta(minutes=1)))))
+    (episode,) = [e for e in timeline if e.kind is TimelineKind.ALARM]
+    assert episode.at == start
+    assert episode.text == (
+        f"Medium alarm: RR 9 < 10; raised 40 times, {local(start)}–{local(start, 39.5)}, "
+        "worst 5 /min"
+    )
+
+
+def test_a_raise_more_than_ten_minutes_after_the_clear_starts_a_new_episode():
+    start = T0 + timedelta(minutes=3)
+    first = _flapping(start, 3, timedelta(minutes=1))  # cleared at +2.5 min
+    within = _flapping(start + timedelta(minutes=12), 2, timedelta(minutes=1))  # 9.5 min later
+    apart = _flapping(start + timedelta(minutes=30), 1, timedelta(minutes=1))  # 16.5 min later
+    timeline = build_timeline(_dossier(alarms=tuple(first + within + apart)))
+    episodes = [e for e in timeline if e.kind is TimelineKind.ALARM]
+    assert [e.at for e in episodes] == [start, start + timedelta(minutes=30)]
+    assert "raised 5 times" in episodes[0].text
+    assert f"; {local(start, 30)}–{local(start, 30.5)}, worst" in episodes[1].text
+
+
+def test_the_worst_value_is_the_highest_for_an_upper_limit_and_read_from_the_record():
+    sbp = "limit:nibp_sys@/dev/ttyUSB0"
+    at = T0 + timedelta(minutes=15)  # the cuff reading of 141 falls inside the episode
+    alarms = (
+        AlarmRecord(at - timedelta(minutes=1), "raised", "medium", "SBP 131 > 130", None, sbp),
+        AlarmRecord(at + timedelta(minutes=1), "cleared", "medium", "SBP 131 > 130", None, sbp),
+    )
+    (episode,) = [
+        e for e in build_timeline(_dossier(alarms=alarms)) if e.kind is TimelineKind.ALARM
+    ]
+    assert episode.text.endswith(", worst 141 mmHg")

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+
+from console.domain.vitals import Parameter, VitalPoint, is_possible, validate_vitals
 from console.domain.vitals import Parameter as P
-from console.domain.vitals import is_possible, validate_vitals
 
 
 def messages(raw):
@@ -51,3 +56,13 @@ def test_unusual_but_possible_values_need_confirmation():
 def test_nan_and_infinity_are_impossible():
     assert not is_possible(P.HR, float("nan"))
     assert not is_possible(P.HR, float("inf"))
+
+
+def test_a_vital_point_says_when_its_device_time_was_dropped() -> None:
+    at = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
+    plain = VitalPoint(Parameter.HR, 72, at, "hl7")
+    assert plain.device_time_rejected is False
+    flagged = VitalPoint(Parameter.HR, 72, at, "hl7", device_time_rejected=True)
+    assert flagged.device_time is None and flagged != plain
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        flagged.device_time_rejected = False  # type: ignore[misc]

@@ -32,13 +32,41 @@ NOTE_TEXT = "Eyes closed, calm, describes floating over the sea."
 
 
 def _series(parameter: Parameter, points: list[tuple[datetime, float, bool]]) -> VitalSeries:
+    """A series; the hand-entered values were typed in by the nurse."""
     points.sort(key=lambda p: p[0])
     return VitalSeries(
         parameter,
         tuple(p[0].timestamp() for p in points),
         tuple(p[1] for p in points),
         tuple(p[2] for p in points),
+        tuple(NURSE if p[2] else None for p in points),
     )
+
+
+SPO2_KEY = "limit:spo2@/dev/ttyUSB0"
+RR_KEY = "limit:rr@/dev/ttyUSB0"
+
+
+def flapping_alarm(
+    start: datetime, cycles: int = 40, *, every: timedelta = timedelta(seconds=60)
+) -> tuple[AlarmRecord, ...]:
+    """A medium RR-low alarm raised and cleared ``cycles`` times, ``every`` apart (a wavering
+    respiratory rate); its values run 9, 8, 7, 9, 8, 7 ... with 6 /min once, in the middle.
+    """
+    events: list[AlarmRecord] = []
+    for n in range(cycles):
+        raised = start + n * every
+        value = 6 if n == cycles // 2 else 9 - n % 3
+        message = f"RR {value} < 10"
+        events.append(AlarmRecord(raised, "raised", "medium", message, None, RR_KEY))
+        if n == 0:
+            events.append(
+                AlarmRecord(
+                    raised + timedelta(seconds=8), "acknowledged", "medium", message, NURSE, RR_KEY
+                )
+            )
+        events.append(AlarmRecord(raised + every / 2, "cleared", "medium", message, None, RR_KEY))
+    return tuple(events)
 
 
 def sample_vitals(
@@ -205,20 +233,13 @@ def sample_dossier(
             rescue_at=T0 + timedelta(minutes=45),
         ),
     )
+    spo2 = "SpO2 89 % is below 90 %"
     alarms = (
+        AlarmRecord(CHECK_IN + timedelta(seconds=2700), "raised", "high", spo2, None, SPO2_KEY),
         AlarmRecord(
-            CHECK_IN + timedelta(seconds=2700), "raised", "high", "SpO2 89 % is below 90 %", None
+            CHECK_IN + timedelta(seconds=2725), "acknowledged", "high", spo2, NURSE, SPO2_KEY
         ),
-        AlarmRecord(
-            CHECK_IN + timedelta(seconds=2725),
-            "acknowledged",
-            "high",
-            "SpO2 89 % is below 90 %",
-            NURSE,
-        ),
-        AlarmRecord(
-            CHECK_IN + timedelta(seconds=2760), "cleared", "high", "SpO2 89 % is below 90 %", None
-        ),
+        AlarmRecord(CHECK_IN + timedelta(seconds=2760), "cleared", "high", spo2, None, SPO2_KEY),
     )
     overrides = (
         Override(

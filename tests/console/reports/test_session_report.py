@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -15,7 +15,13 @@ from console.domain.lifecycle import SessionState
 from console.domain.scales import load_definitions
 from console.domain.sessions import Observation, ObservationCategory
 from console.reports.session_report import write_session_report
-from tests.console.reports.sample_dossier import NOTE_TEXT, T0, THERAPIST, sample_dossier
+from tests.console.reports.sample_dossier import (
+    NOTE_TEXT,
+    T0,
+    THERAPIST,
+    flapping_alarm,
+    sample_dossier,
+)
 
 GENERATED = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
 
@@ -100,13 +106,13 @@ def test_the_report_holds_the_session_facts_doses_notes_and_signatures(report):
         "2:30 (check-in to close); 2:05 after T0",
         "14:25 T+0:00 Ketamine IM 50 mg 0.69 KT-2291 Jordan Lee",  # the dose table
         "14:55 T+0:30 Ketamine IM 25 mg",
-        "16:20 T+1:55 by hand 126/79 70 — — 36.7",  # a hand-entered set
+        "16:20 T+1:55 by hand, Jordan Lee 126/79 70 — — 36.7",  # a hand-entered set, and who
         "MOAA/S 5 Answers at once",
         "nausea / vomiting mild",
         "ondansetron 4 mg sublingual at 15:10",
         "Dosed despite the blood- pressure gate",
         NOTE_TEXT,
-        "High alarm raised: SpO2 89 % is below 90 %",
+        "High alarm: SpO2 89 % is below 90 %; 14:45–14:46, worst 88 % Jordan Lee",
         "Printed name Jordan Lee Meaning discharged by Date and time 2026-03-08 16:30",
         "Printed name Dr Sam Patel Meaning reviewed by Date and time 2026-03-09 18:30",
         "Comment: Alarm handled well; nausea plan fine.",
@@ -205,3 +211,27 @@ def test_markup_and_long_words_print_as_written(tmp_path):
 def test_an_unwritable_place_is_an_os_error(tmp_path):
     with pytest.raises(OSError):
         write(tmp_path / "no such folder" / "report.pdf", sample_dossier(minutes=20))
+
+
+def test_a_flapping_alarm_prints_as_one_episode_line(tmp_path):
+    dossier = sample_dossier(minutes=150)
+    start = T0 + timedelta(minutes=60)  # 15:25
+    dossier = replace(dossier, alarms=dossier.alarms + flapping_alarm(start, 40))
+    path = tmp_path / "flapping.pdf"
+    write(path, dossier)
+    text = " ".join(page_texts(path))
+    assert text.count("Medium alarm") == 1  # not 80 lines of raised and cleared
+    assert "raised" not in text.replace("raised 40 times", "")
+    assert (
+        "15:25 T+1:00 alarm Medium alarm: RR 9 < 10; raised 40 times, 15:25–16:04, worst 6 /min "
+        "Jordan Lee" in text
+    )
+
+
+def test_hand_entered_vitals_name_who_entered_them_in_the_timeline(report):
+    path, _ = report
+    text = " ".join(page_texts(path))
+    assert (
+        "16:20 T+1:55 vitals Vitals by hand: BP 126/79 mmHg, HR 70 /min, Temp 36.7°C Jordan Lee"
+        in text
+    )

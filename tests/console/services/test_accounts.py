@@ -421,3 +421,20 @@ def test_the_first_admin_is_created_only_once(qtbot, sqlite_clinic, sqlite_store
     assert sqlite_clinic.audit.count("denied") == 1
     assert service.sign_in("root", ADMIN_PW) == admin
     service.stop()
+
+
+# ---- a caller-supplied staff id never outranks the signed-in account ----------------------
+def test_a_staff_id_other_than_the_signed_in_users_is_refused(qtbot, rig):
+    rig.service.sign_in("jordan", NURSE_PW)
+    with pytest.raises(PermissionDenied, match=r"is not the signed-in user: Jordan Lee \(nurse\)"):
+        rig.service.reset_password(rig.therapist_id, "taken over 123", rig.admin_id)
+    found = rig.repo.get(rig.therapist_id)
+    assert found is not None
+    CHEAP.verify(found.password_hash, THERAPIST_PW)  # unchanged
+    with pytest.raises(PermissionDenied, match="is not the signed-in user"):
+        rig.service.accounts(rig.admin_id)
+    denied = rig.entries("denied")
+    assert [e.actor_id for e in denied] == [rig.nurse_id, rig.nurse_id]
+    rig.service.sign_in("root", ADMIN_PW)
+    rig.service.reset_password(rig.therapist_id, "a new one 123", rig.admin_id)  # as before
+    assert rig.access.acting(rig.nurse_id) == rig.admin_id

@@ -163,3 +163,38 @@ def test_a_console_set_up_for_one_room_watches_only_that_rooms_beds(
         assert [b.session_id for b in services.room.beds()] == [here]
     finally:
         services.stop()
+
+
+def test_a_patients_own_limits_come_back_when_the_bed_is_built_again(
+    room, sqlite_clinic, sqlite_store, clock, tmp_path
+):
+    from console.domain.alarms import DEFAULT_LIMITS, Bound
+
+    one, two = room.room.beds()
+    nurse = sqlite_clinic.nurse.id
+    one.alarms.change_limits(
+        {(Parameter.HR, Bound.MEDIUM_UPPER): 130, (Parameter.SPO2, Bound.MEDIUM_LOWER): 90},
+        nurse,
+    )
+    one.alarms.change_limits({(Parameter.SPO2, Bound.MEDIUM_LOWER): None}, nurse)
+    expected = one.alarms.limits
+    assert expected != DEFAULT_LIMITS
+    room.stop()  # the console goes away; a new one is built over the same database
+    again = build_services(sqlite_store, clock, Path(tmp_path / "spool-2.jsonl"), Settings())
+    try:
+        again.room.load()
+        beds = {bed.session_id: bed for bed in again.room.beds()}
+        resumed = beds[one.session_id]
+        assert resumed.alarms.limits == expected
+        assert resumed.alarms.limits.get(Parameter.PR) == expected.get(Parameter.PR)  # HR moved PR
+        assert beds[two.session_id].alarms.limits == DEFAULT_LIMITS  # the other bed is untouched
+        # the resumed limits are in force: HR 125 is within this patient's 130
+        resumed.alarms.on_points([VitalPoint(Parameter.HR, 125, clock.now(), "manual")])
+        resumed.alarms.on_points([VitalPoint(Parameter.SPO2, 91, clock.now(), "manual")])
+        assert resumed.alarms.active() == ()
+        beds[two.session_id].alarms.on_points(
+            [VitalPoint(Parameter.HR, 125, clock.now(), "manual")]
+        )
+        assert [a.message for a in beds[two.session_id].alarms.active()] != []
+    finally:
+        again.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -11,9 +11,10 @@ from console.domain.lifecycle import SessionState
 from console.domain.vitals import Parameter as P
 from console.errors import IllegalTransition, ValidationFailed
 from console.services.sessions import SessionService
+from console.services.store_status import StoreStatus
 from console.services.vitals import BATCH_MS, NeedsConfirmation, VitalsService
 from console.store.spool import Spool
-from console.store.writer import DurableWriter
+from console.store.writer import DurableWriter, EntryState
 from devices.base import DeviceEvent, Reading, WaveformChunk
 
 
@@ -229,3 +230,39 @@ def test_the_trend_keeps_a_moved_monitors_history_and_one_line_while_two_send(
         vitals.ingest("ivy", [Reading(P.SPO2, 91, "%")], at, "/dev/ttyUSB2")  # a second monitor
     drawn = vitals.for_trend(p.trend_row for p in vitals.history())
     assert [value for _, value, _, _ in drawn] == [97, 97, 97, 95, 95, 95]
+
+
+def test_a_batch_the_database_refused_marks_its_readings_not_stored_but_a_spooled_one_does_not(
+    qtbot, services, sqlite_clinic, sqlite_store, clock
+):
+    _, vitals, record = services
+    vitals.follow_store(StoreStatus(vitals._writer, vitals))
+    vitals.ingest("ivy", [Reading(P.HR, 70, "/min")], clock.now(), "pty")
+    vitals.flush()
+    stored = vitals.latest()[P.HR]
+    # a device time the database cannot convert: the batch is set aside in the quarantine file
+    year_one = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=23, minutes=59)))
+    with qtbot.waitSignal(vitals.storedChanged, timeout=5000):
+        vitals.ingest(
+            "ivy",
+            [Reading(P.HR, 71, "/min", t_device=year_one), Reading(P.SPO2, 97, "%")],
+            clock.now() + timedelta(seconds=1),
+            "pty",
+        )
+        vitals.flush()
+    refused = vitals.latest()
+    assert vitals.not_stored(refused[P.HR]) is EntryState.QUARANTINED
+    assert vitals.not_stored(refused[P.SPO2]) is EntryState.QUARANTINED
+    assert vitals.not_stored(stored) is None and vitals.unstored_count == 2
+    # a locked database: the batch waits in the spool, safe on disk, and is not marked
+    other = sqlite3.connect(sqlite_store.engine.url.database, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        vitals.ingest("ivy", [Reading(P.HR, 72, "/min")], clock.now() + timedelta(seconds=2), "pty")
+        vitals.flush()
+        qtbot.wait(100)
+        assert vitals.not_stored(vitals.latest()[P.HR]) is None and vitals.unstored_count == 2
+    finally:
+        other.rollback()
+        other.close()
+    assert [p.value for p in sqlite_clinic.vitals.history(record.id)] == [70]

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from console.domain.audit import GENESIS
+from console.domain.audit import GENESIS, BreakKind, entry_hash
 from console.store.audit_repository import AuditQuery, AuditRepository, new_draft
 
 
@@ -47,9 +47,9 @@ def test_an_entry_is_written_once_however_often_it_is_saved(store, clock):
 @pytest.mark.parametrize(
     ("statement", "reason"),
     [
-        ("UPDATE audit_event SET detail = '{\"text\":\"changed\"}' WHERE seq = 3", "was changed"),
+        ("UPDATE audit_event SET detail = '{\"text\":\"changed\"}' WHERE seq = 3", "edited"),
         ("UPDATE audit_event SET at = at WHERE seq = 3; "
-         "UPDATE audit_event SET actor_id = NULL, action = 'logout' WHERE seq = 3", "was changed"),
+         "UPDATE audit_event SET actor_id = NULL, action = 'logout' WHERE seq = 3", "edited"),
         ("DELETE FROM audit_event WHERE seq = 3", "missing"),
     ],
     ids=["detail edited", "action edited", "row deleted"],
@@ -60,6 +60,7 @@ def test_a_row_changed_in_the_database_is_named(store, clock, statement, reason)
     third = next(e for e in audit.entries() if e.seq == 3)
     fourth = next(e for e in audit.entries() if e.seq == 4)
     with store.engine.begin() as connection:
+        owner_without_trigger(connection)
         for part in statement.split("; "):
             connection.execute(text(part))
     _checked, broken = audit.verify()
@@ -69,15 +70,22 @@ def test_a_row_changed_in_the_database_is_named(store, clock, statement, reason)
     assert reason in broken.reason
 
 
-def test_a_rehashed_forgery_still_breaks_the_link_of_the_next_entry(store, clock):
-    """Recomputing the changed row's own hash does not help: the next entry holds the old one."""
-    from console.domain.audit import AuditDraft, entry_hash
+def owner_without_trigger(connection) -> None:
+    """Tamper as the table's owner could: switch PostgreSQL's append-only trigger off."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+
+
+def test_a_rehashed_forgery_is_named_edited(store, clock):
+    """Recomputing the changed row's plain hash does not help: its keyed seal no longer holds."""
+    from console.domain.audit import AuditDraft
 
     audit = AuditRepository(store)
     fill(audit, clock, 4)
     two = next(e for e in audit.entries() if e.seq == 2)
     forged = AuditDraft(two.uid, two.at, two.actor_id, "logout", two.entity, two.entity_id, "{}")
     with store.engine.begin() as connection:
+        owner_without_trigger(connection)
         connection.execute(
             text(
                 "UPDATE audit_event SET action = 'logout', detail = '{}', hash = :h WHERE seq = 2"
@@ -85,8 +93,49 @@ def test_a_rehashed_forgery_still_breaks_the_link_of_the_next_entry(store, clock
             {"h": entry_hash(2, forged, two.prev_hash)},
         )
     _, broken = audit.verify()
-    assert broken is not None and broken.seq == 3
-    assert "link" in broken.reason
+    assert broken is not None and broken.seq == 2
+    assert broken.kind is BreakKind.EDITED and "keyed MAC" in broken.reason
+
+
+def test_a_legacy_chain_verifies_up_to_its_end_then_keyed(store, clock):
+    """Entries written before the key (plain SHA-256) stay checkable; new ones are keyed."""
+    from console.cli_audit import verify
+
+    prev = GENESIS
+    with store.engine.begin() as connection:
+        for seq in (1, 2, 3):
+            draft = new_draft(
+                at=clock.now(), actor_id=None, action="login", entity="staff", entity_id=str(seq)
+            )
+            digest = entry_hash(seq, draft, prev)
+            connection.execute(
+                text(
+                    "INSERT INTO audit_event (uid, seq, at, action, entity, entity_id, detail,"
+                    " prev_hash, hash) VALUES (:uid, :seq, :at, 'login', 'staff', :e, '{}', :p, :h)"
+                ),
+                {
+                    "uid": draft.uid,
+                    "seq": seq,
+                    "at": clock.now()
+                    if store.engine.dialect.name != "sqlite"
+                    else clock.now().replace(tzinfo=None),
+                    "e": str(seq),
+                    "p": prev,
+                    "h": digest,
+                },
+            )
+            prev = digest
+    audit = AuditRepository(store)
+    assert "all 3 in the legacy (unkeyed) segment" in verify(store)[1]
+    fill(audit, clock, 2)
+    code, message = verify(store)
+    assert code == 0, message
+    assert "legacy segment up to number 3, keyed from number 4" in message
+    assert [e.seal is None for e in audit.entries()] == [True, True, True, False, False]
+    with store.engine.begin() as connection:  # a legacy entry edited after the keyed ones began
+        owner_without_trigger(connection)
+        connection.execute(text("UPDATE audit_event SET entity_id = 'x' WHERE seq = 2"))
+    assert "number 2" in verify(store)[1]
 
 
 def test_an_inserted_row_outside_the_chain_is_named(store, clock):

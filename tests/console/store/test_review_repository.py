@@ -246,6 +246,7 @@ def test_the_dossier_holds_everything_recorded(clinic, store, clock):
     DoseRepository(store).add(
         DoseRecord(_uid(), sid, Drug.KETAMINE, Route.IM, 50.0, t0, clinic.nurse.id, t0)
     )
+    physician = clinic.people.add_staff("Dr. Priya Nair", StaffRole.PHYSICIAN)  # named nowhere else
     clinic.vitals.add_batch(
         sid,
         [
@@ -253,8 +254,8 @@ def test_the_dossier_holds_everything_recorded(clinic, store, clock):
             for s in range(5)
         ]
         + [
-            VitalPoint(Parameter.NIBP_SYS, 131.0, t0, "manual", entered_by_id=clinic.nurse.id),
-            VitalPoint(Parameter.NIBP_DIA, 84.0, t0, "manual", entered_by_id=clinic.nurse.id),
+            VitalPoint(Parameter.NIBP_SYS, 131.0, t0, "manual", entered_by_id=physician.id),
+            VitalPoint(Parameter.NIBP_DIA, 84.0, t0, "manual", entered_by_id=physician.id),
         ],
     )
     original = _note(clinic, sid, t0 + timedelta(minutes=5), "Calm")
@@ -282,11 +283,15 @@ def test_the_dossier_holds_everything_recorded(clinic, store, clock):
     assert hr.values == (70.0, 71.0, 72.0, 73.0, 74.0) and hr.manual == (False,) * 5
     assert hr.times[0] == pytest.approx(t0.timestamp() + 0.00025, abs=1e-6)
     assert dossier.vitals[Parameter.NIBP_SYS].manual == (True,)
+    assert dossier.vitals[Parameter.NIBP_SYS].entered_by == (physician.id,)  # who typed it in
+    assert hr.entered_by == (None,) * 5
+    assert dossier.name(physician.id) == "Dr. Priya Nair"
     assert dossier.vitals[Parameter.NIBP_DIA].times == (t0.timestamp(),)
     assert dossier.observations == (original, amendment)
     assert dossier.ratings == (rating,)
     assert dossier.alarms[0].message == "HR 140"
     assert dossier.alarms[0].staff_id == clinic.nurse.id
+    assert dossier.alarms[0].key == "hr"  # the alarm's key: its raises and clears group by it
     assert dossier.predose is not None and dossier.predose["ride_driver"] == "Sam"
     assert dossier.discharge is not None and dossier.discharge_draft is None
     assert dossier.discharge.printed_name == "Jordan Lee"

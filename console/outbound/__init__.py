@@ -1,0 +1,1 @@
+"""The outbound HL7 interface: ORU^R01 messages, the store-and-forward queue and its sender."""
