@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -103,10 +104,14 @@ class StationDetail(QDialog):
         self.plots.show_dossier(dossier)
         self.doses.clear()
         for dose in dossier.doses:
-            self.doses.addItem(
-                f"{dose.started_at.astimezone().strftime('%H:%M')}  {dose.drug.value} "
-                f"{dose.amount_mg:g} mg {dose.route.value}"
+            item = QListWidgetItem(
+                f"{dose.started_at.astimezone().strftime('%H:%M')}  {dose.summary}"
             )
+            if not dose.in_force:  # entered in error: kept readable, struck through
+                font = item.font()
+                font.setStrikeOut(True)
+                item.setFont(font)
+            self.doses.addItem(item)
         self.notes.clear()
         for note in dossier.observations:
             self.notes.addItem(f"{note.at.astimezone().strftime('%H:%M')}  {note.text}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from console.domain.numbers import check_number
+from console.domain.text import check_text
 from console.errors import FieldError
 
 
@@ -105,7 +106,10 @@ def validate_dose(draft: DoseDraft, now: datetime) -> list[FieldError]:
                     f"{draft.device_count * ESKETAMINE_MG_PER_DEVICE} mg, not {draft.amount_mg:g} mg.",
                 )
             )
-    if len(draft.lot) > 40:
+    lot_text = check_text("lot", draft.lot)
+    if lot_text:
+        errors.extend(lot_text)
+    elif len(draft.lot) > 40:
         errors.append(FieldError("lot", "Keep the lot number to 40 characters."))
     elif draft.drug is Drug.ESKETAMINE and not draft.lot.strip():
         errors.append(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from console.domain.text import check_text
 from console.errors import FieldError
 
 
@@ -99,6 +100,17 @@ class AdverseEvent:
 def validate_adverse_event(event: AdverseEvent, now: datetime) -> list[FieldError]:
     """Problems with an adverse-event entry, one message per field."""
     errors: list[FieldError] = []
+    for name, text in (
+        ("kind", event.kind),
+        ("action", event.action),
+        ("detail", event.detail),
+        ("rescue_drug", event.rescue_drug),
+        ("rescue_route", event.rescue_route),
+        ("oxygen_device", event.oxygen_device),
+    ):
+        errors.extend(check_text(name, text))
+    if errors:
+        return errors
     if not event.kind.strip():
         errors.append(FieldError("kind", "Choose what happened."))
     if event.at > now:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from console.domain.discharge import FULL_SET_PARAMETERS, FULL_SET_WINDOW
+from console.domain.text import check_text
 from console.domain.vitals import Parameter, VitalPoint
 from console.errors import FieldError
 
@@ -57,7 +58,12 @@ class PreDoseChecks:
 
 def validate_ride(driver: str, phone: str) -> list[FieldError]:
     """A ride home needs the driver's name and a phone number with at least 7 digits."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = [
+        *check_text("ride_driver", driver),
+        *check_text("ride_phone", phone),
+    ]
+    if errors:
+        return errors
     if not driver.strip():
         errors.append(
             FieldError("ride_driver", "Enter the name of the adult driving the patient home.")

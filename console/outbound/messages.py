@@ -153,16 +153,27 @@ def vitals_message(
 
 
 def dose_message(
-    ends: Endpoints, subject: Subject, dose: DoseRecord, control_id: str, at: datetime
+    ends: Endpoints,
+    subject: Subject,
+    dose: DoseRecord,
+    control_id: str,
+    at: datetime,
+    *,
+    status: str = "R",
 ) -> str:
-    """One ORU^R01 for a dose given: drug, amount (mg) and route, each an OBX of the dose time."""
+    """One ORU^R01 for a dose given: drug, amount (mg) and route, each an OBX of the dose time.
+
+    ``status`` is OBX-11 (result status): "R" for a dose given, "W" for one entered in
+    error, so the receiver posts the copy it holds as wrong.
+    """
     when = dtm(dose.started_at)
+    s = "W" if status == "W" else "R"
     segments = [
         *_head(ends, subject, control_id, at),
         _obr(subject, dose.started_at, dose.ended_at or dose.started_at),
-        f"OBX|1|CWE|DRUG^Drug given^{LOCAL}|1|{_DRUGS[dose.drug]}||||||R|||{when}",
-        f"OBX|2|NM|DOSE^Dose given^{LOCAL}|1|{_number(dose.amount_mg)}|mg^mg^UCUM|||||R|||{when}",
-        f"OBX|3|CWE|ROUTE^Route^{LOCAL}|1|{_ROUTES[dose.route]}||||||R|||{when}",
+        f"OBX|1|CWE|DRUG^Drug given^{LOCAL}|1|{_DRUGS[dose.drug]}||||||{s}|||{when}",
+        f"OBX|2|NM|DOSE^Dose given^{LOCAL}|1|{_number(dose.amount_mg)}|mg^mg^UCUM|||||{s}|||{when}",
+        f"OBX|3|CWE|ROUTE^Route^{LOCAL}|1|{_ROUTES[dose.route]}||||||{s}|||{when}",
     ]
     return "\r".join(segments) + "\r"
 

@@ -167,8 +167,12 @@ class OutboundQueue:
         return len(by_minute)
 
     @staticmethod
-    def enqueue_dose(tx: Session, dose: DoseRecord) -> bool:
-        """Queue a dose as its own message; False when the interface is off."""
+    def enqueue_dose(tx: Session, dose: DoseRecord, status: str = "R") -> bool:
+        """Queue a dose as its own message; False when the interface is off.
+
+        ``status`` is OBX-11: "R" for a dose given, "W" when it was entered in error (the
+        receiver posts its copy as wrong).
+        """
         row = tx.get(OutboundConfigRow, 1)
         if row is None or not row.enabled:
             return False
@@ -181,7 +185,16 @@ class OutboundQueue:
                 control_id=control,
                 session_id=dose.session_id,
                 kind="dose",
-                payload=dose_message(_ends(_config(row)), subject, dose, control, dose.recorded_at),
+                payload=dose_message(
+                    _ends(_config(row)),
+                    subject,
+                    dose,
+                    control,
+                    dose.correction.signed_at
+                    if status == "W" and dose.correction
+                    else dose.recorded_at,
+                    status=status,
+                ),
                 state=QUEUED,
                 created_at=dose.recorded_at,
                 attempts=0,

@@ -49,7 +49,9 @@ class RoomOutput(AlarmSound, Protocol):
         ...
 
 
+NO_SOUND_SYSTEM = "no sound system on this computer (details in the log)"
 NO_DEVICE = "no audio device"
+NOT_PREPARED = "the alarm tones could not be prepared (details in the log)"
 
 
 class SilentSound:
@@ -231,7 +233,9 @@ class QtAlarmSound(QObject):
                 effect.statusChanged.connect(self._on_effect_status_changed)
                 effects[priority] = effect
         except (ImportError, OSError, RuntimeError) as error:
-            self._fail(str(error))
+            # the nurse reads the plain reason; the library's own words go to the log
+            log.warning("the sound system did not start: %s", error)
+            self._fail(NO_SOUND_SYSTEM if isinstance(error, ImportError) else NOT_PREPARED)
             return None
         self._effects = effects
         return effects

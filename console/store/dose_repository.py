@@ -57,6 +57,9 @@ class DoseRepository:
                     signed_at=correction.signed_at,
                 )
             )
+            row = tx.scalar(select(DoseRow).where(DoseRow.uid == correction.dose_uid))
+            if row is not None:  # the receiver posts its copy as wrong (OBX-11 "W")
+                OutboundQueue.enqueue_dose(tx, _record(row, None, correction), status="W")
 
     def doses(self, session_id: int) -> list[DoseRecord]:
         """A session's doses, first given first, each with its correction if it has one."""
@@ -76,23 +79,24 @@ class DoseRepository:
                     select(DoseCorrectionRow).where(DoseCorrectionRow.session_id == session_id)
                 )
             }
-            return [
-                DoseRecord(
-                    uid=row.uid,
-                    session_id=row.session_id,
-                    drug=Drug(row.drug),
-                    route=Route(row.route),
-                    amount_mg=row.amount_mg,
-                    started_at=row.started_at,
-                    given_by_id=row.given_by_id,
-                    recorded_at=row.recorded_at,
-                    ended_at=row.ended_at,
-                    rate_mg_per_h=row.rate_mg_per_h,
-                    lot=row.lot,
-                    device_count=row.device_count,
-                    mg_per_kg=mg_per_kg(row.amount_mg, weight) if weight else None,
-                    confirm_reason=row.confirm_reason,
-                    correction=corrections.get(row.uid),
-                )
-                for row, weight in rows
-            ]
+            return [_record(row, weight, corrections.get(row.uid)) for row, weight in rows]
+
+
+def _record(row: DoseRow, weight: float | None, correction: DoseCorrection | None) -> DoseRecord:
+    return DoseRecord(
+        uid=row.uid,
+        session_id=row.session_id,
+        drug=Drug(row.drug),
+        route=Route(row.route),
+        amount_mg=row.amount_mg,
+        started_at=row.started_at,
+        given_by_id=row.given_by_id,
+        recorded_at=row.recorded_at,
+        ended_at=row.ended_at,
+        rate_mg_per_h=row.rate_mg_per_h,
+        lot=row.lot,
+        device_count=row.device_count,
+        mg_per_kg=mg_per_kg(row.amount_mg, weight) if weight else None,
+        confirm_reason=row.confirm_reason,
+        correction=correction,
+    )

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from console.domain.accounts import validate_name, validate_new_account
-from console.domain.events import OverrideKind
+from console.domain.doses import DoseDraft, Drug, Route, validate_dose
+from console.domain.events import AdverseEvent, OverrideKind, Severity, validate_adverse_event
 from console.domain.lifecycle import SessionState, check_transition
 from console.domain.people import PatientDraft, validate_patient, validate_staff_name
-from console.domain.predose import PreDoseChecks
+from console.domain.predose import PreDoseChecks, validate_ride
 from console.domain.room import validate_room_name
 from console.domain.scales import ScaleDefinition, validate_rating
 from console.domain.sessions import validate_note
@@ -22,6 +23,31 @@ from tests.console.services.test_workflow_service import PIN, draft, make_rig
 
 TODAY = date(2026, 3, 8)
 PAIN = ScaleDefinition("pain", "Pain", "", 0, 10)
+NOW = datetime(2026, 3, 8, 14, 0, tzinfo=UTC)
+
+
+def lot(text: str) -> list[FieldError]:
+    draft = DoseDraft(Drug.KETAMINE, Route.IM, 36.0, NOW - timedelta(minutes=1), lot=text)
+    return validate_dose(draft, NOW)
+
+
+def event(
+    detail: str = "Fainted briefly", action: str = "Observed", oxygen_device: str = ""
+) -> list[FieldError]:
+    flow = 2.0 if oxygen_device else None
+    happened = AdverseEvent(
+        "u1",
+        1,
+        NOW - timedelta(minutes=2),
+        "other",
+        Severity.MILD,
+        action,
+        1,
+        detail=detail,
+        oxygen_l_min=flow,
+        oxygen_device=oxygen_device,
+    )
+    return validate_adverse_event(happened, NOW)
 
 
 def patient(name: str = "J. D.", chart: str = "MRN-1") -> PatientDraft:
@@ -43,6 +69,11 @@ VALIDATORS: list[tuple[str, str, Callable[[str], list[FieldError]]]] = [
     ("room name", "name", validate_room_name),
     ("rating note", "note", lambda text: validate_rating(PAIN, "3", text)),
     ("review comment", "comment", validate_comment),
+    ("dose lot", "lot", lot),
+    ("ride driver", "ride_driver", lambda text: validate_ride(text, "555 010 4400")),
+    ("adverse event detail", "detail", lambda text: event(detail=text)),
+    ("adverse event action", "action", lambda text: event(action=text)),
+    ("oxygen device", "oxygen_device", lambda text: event(oxygen_device=text)),
 ]
 BAD = [
     ("NUL", "Jo\x00rdan"),

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from console.domain.doses import Drug, Route
-from console.domain.doses_record import DoseRecord
+from console.domain.doses_record import DoseCorrection, DoseRecord
 from console.domain.vitals import Parameter, VitalPoint
 from console.outbound.config import OutboundConfig
 from console.outbound.queue import OutboundQueue
@@ -54,6 +54,36 @@ def test_a_dose_is_queued_once_however_often_it_is_saved(clinic):
     DoseRepository(clinic.store).add(dose)
     DoseRepository(clinic.store).add(dose)  # a spool replay
     assert [m.kind for m in q.messages()] == ["dose"]
+
+
+def test_a_dose_entered_in_error_is_posted_as_wrong_once(clinic):
+    session = clinic.check_in(T)
+    q = OutboundQueue(clinic.store)
+    q.save_config(OutboundConfig(True, "127.0.0.1", 2575), clinic.nurse.id, T)
+    dose = DoseRecord(
+        str(uuid.uuid4()), session, Drug.KETAMINE, Route.IM, 360, T, clinic.nurse.id, T
+    )
+    doses = DoseRepository(clinic.store)
+    doses.add(dose)
+    fix = DoseCorrection(
+        str(uuid.uuid4()), dose.uid, "Typed 360 for 36", clinic.nurse.id, "J. Lee", T
+    )
+    doses.add_correction(session, fix)
+    doses.add_correction(session, fix)  # a spool replay
+    messages = q.messages()
+    assert [m.kind for m in messages] == ["dose", "dose"]
+    statuses = [
+        [seg.split("|")[11] for seg in m.payload.split("\r") if seg.startswith("OBX")]
+        for m in messages
+    ]
+    assert statuses == [["R", "R", "R"], ["W", "W", "W"]]
+    amounts = [
+        [seg.split("|")[5] for seg in m.payload.split("\r") if seg.startswith("OBX|2")]
+        for m in messages
+    ]
+    assert amounts == [["360"], ["360"]]
+    for m in messages:
+        strict(m.payload)
 
 
 def test_a_message_is_settled_once_and_a_stopped_one_holds_the_queue(clinic):
