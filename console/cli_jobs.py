@@ -1,7 +1,8 @@
 """Command-line jobs: `vigil create-admin`, `vigil staff <account job>`, `vigil export`, ….
 
-Also `vigil break-glass` and the guard that keeps `--demo` out of a clinic database. Each opens the store, does one job, prints its outcome and returns the exit status; main.py
-only parses the arguments and calls them.
+Also `vigil break-glass` and the guard that keeps `--demo` out of a clinic database. Each does
+one job over an open store, prints its outcome and returns the exit status; ``console/cli.py``
+parses the arguments, opens the store and maps its errors (``run_with_store``).
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.cli import EXIT_FAILED
 from console.clock import SystemClock
 from console.errors import ValidationFailed, VigilError
 from console.store.database import Store
 
 if TYPE_CHECKING:
     from console.cli_accounts import AdminProof
-
-EXIT_FAILED = 1
 
 
 def _password(prompt: str) -> str:

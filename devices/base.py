@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
-from console.domain.vitals import Parameter
+from devices.vocabulary import Parameter
 
 # Reading, WaveformChunk and DeviceEvent are built by the thousand per second in the parsers, so
 # they are NamedTuples (a frozen dataclass costs ~2 µs each: object.__setattr__ per field).

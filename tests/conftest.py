@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sysconfig
+import traceback
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -192,24 +197,117 @@ def _audit_key_per_test(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("VIGIL_AUDIT_KEY", str(tmp_path_factory.mktemp("audit-key") / "audit.key"))
 
 
-@pytest.fixture(autouse=True)
-def _no_widgets_left_behind(request: pytest.FixtureRequest):
-    """Close and delete every top-level widget a test leaves, so later tests stay fast.
+# ---- leftovers: a test fails when it leaves a QThread running, a QTimer active or a window open
+# (napari's conftest does the same with its _dangling_qthreads/_dangling_qtimers fixtures)
+_threads: WeakKeyDictionary[Any, str] = WeakKeyDictionary()  # QThread → where it was started
+_timers: WeakKeyDictionary[Any, str] = WeakKeyDictionary()  # QTimer → where it was started
 
-    (A style sheet applied to the application re-polishes every live widget: leftovers from
-    earlier tests made each later set-up slower.)
+
+_LIBRARIES = (Path(sysconfig.get_paths()["stdlib"]), Path(sysconfig.get_paths()["purelib"]))
+
+
+def _started_at() -> str:
+    """Where a thread or timer was started: the innermost frame of our code (not a library's)."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = Path(frame.filename)
+        if path.name == "conftest.py" or any(lib in path.parents for lib in _LIBRARIES):
+            continue
+        shown = path.relative_to(PROJECT) if PROJECT in path.parents else path.name
+        return f"{shown}:{frame.lineno} ({frame.name})"
+    return "(unknown)"
+
+
+def _track_qt_starts() -> None:
+    """Wrap QThread.start and QTimer.start so that every start from Python is remembered."""
+    from PySide6.QtCore import QThread, QTimer
+
+    thread_start, timer_start = QThread.start, QTimer.start
+
+    def start_thread(self: QThread, *args: Any, **kwargs: Any) -> None:
+        if self not in _threads:
+            _threads[self] = _started_at()
+        thread_start(self, *args, **kwargs)
+
+    def start_timer(self: QTimer, *args: Any, **kwargs: Any) -> None:
+        if self not in _timers:
+            _timers[self] = _started_at()
+        timer_start(self, *args, **kwargs)
+
+    QThread.start = start_thread  # type: ignore[method-assign]
+    QTimer.start = start_timer  # type: ignore[method-assign]
+
+
+_track_qt_starts()
+
+
+def _alive(thing: object) -> bool:
+    from shiboken6 import isValid
+
+    return bool(isValid(thing))
+
+
+def _running_threads() -> list[str]:
+    """Threads still running (each is then stopped, so that it cannot outlive its object)."""
+    found = []
+    for thread, where in list(_threads.items()):
+        if _alive(thread) and thread.isRunning():
+            found.append(f"QThread {type(thread).__name__} still running, started at {where}")
+            thread.quit()
+            thread.wait(2000)
+    return found
+
+
+def _active_timers() -> list[tuple[Any, str]]:
+    return [(t, where) for t, where in list(_timers.items()) if _alive(t) and t.isActive()]
+
+
+def _close_top_level_widgets() -> list[str]:
+    """Name the top-level widgets still shown, then close and delete every top-level widget
+    (a style sheet applied to the application re-polishes every live widget: leftovers from
+    earlier tests would make each later set-up slower).
     """
-    yield
-    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
-        return
     from PySide6.QtCore import QCoreApplication, QEvent
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        return
+        return []
+    shown = [
+        f"top-level widget {type(w).__name__} {w.windowTitle()!r} still shown"
+        for w in app.topLevelWidgets()
+        if w.isVisible()
+    ]
     for widget in app.topLevelWidgets():
         widget.close()
         widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.processEvents()
+    return shown
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _threads.clear()
+    _timers.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After the test's fixtures are gone: fail on a thread still running, a window still shown,
+    or a timer still active in an object that outlived the test (the test's own objects are
+    released first: a service nobody holds any more is not a leftover). Everything found is
+    stopped, closed and deleted; a test marked ``leaves_qt_objects`` is not failed for it.
+    """
+    result = yield
+    found = _running_threads() + _close_top_level_widgets()
+    if _active_timers():
+        item.funcargs = {}  # type: ignore[attr-defined]  # pytest drops them next, in any case
+        gc.collect()
+    for timer, where in _active_timers():
+        found.append(f"QTimer still active, started at {where}")
+        timer.stop()
+    _threads.clear()
+    _timers.clear()
+    if found and item.get_closest_marker("leaves_qt_objects") is None:
+        pytest.fail("the test left Qt objects behind:\n  " + "\n  ".join(found), pytrace=False)
+    return result

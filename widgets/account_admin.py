@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 
 from console.domain.accounts import MIN_PASSWORD_LENGTH, clock_time
 from console.domain.people import StaffRole
-from console.errors import PermissionDenied, ValidationFailed, VigilError
+from console.errors import PermissionDenied, VigilError
 from console.services.accounts import AccountService
 from console.store.account_repository import Account
-from widgets.login_screen import FieldForm, error_label, password_edit
+from widgets.forms import CommandRunner, FieldForm, error_label, password_edit, show_message
 from widgets.theme import named
 
 ROLE_LABELS = {
@@ -106,6 +106,13 @@ class AccountAdmin(QDialog):
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.repeat_edit.returnPressed.connect(self._on_add_button_clicked)
 
+        # every message that belongs to no field goes to the line under the list
+        self._add_runner = CommandRunner(self.add_form.show_errors, self.error)
+        self._reset_runner = CommandRunner(self._on_reset_invalid, self.error)
+        self._act_runner = CommandRunner(self._on_act_invalid, self.error)
+        self._list_runner = CommandRunner(self._on_act_invalid, self.error)
+        self._list_runner.on(PermissionDenied, self._on_list_denied)
+
         self._build_layout()
         self.resize(900, 640)
         accounts.accountsChanged.connect(self._on_accounts_accounts_changed)
@@ -129,17 +136,10 @@ class AccountAdmin(QDialog):
     def refresh(self) -> None:
         """Read the accounts again (refused, with a message, for anyone but an admin)."""
         chosen = self.selected()
-        try:
-            self._listed = self._accounts.accounts(self._actor())
-        except PermissionDenied as denied:
-            self._listed = []
-            self._show_error(str(denied))
-            self._enable(False)
-            self.table.clear()
+        listed = self._list_runner.run(lambda: self._accounts.accounts(self._actor()))
+        if listed is None:
             return
-        except VigilError as error:
-            self._show_error(str(error))
-            return
+        self._listed = listed
         self._enable(True)
         now_locked = {a.staff.id: self._accounts.is_account_locked(a) for a in self._listed}
         self.table.clear()
@@ -172,31 +172,28 @@ class AccountAdmin(QDialog):
         self.add_form.clear()
         self._show_error("")
         person = self.person_combo.currentData()
-        try:
+
+        def add() -> str:
+            """The account's name once added."""
             if person is None or person == NEW_PERSON:
-                staff = self._accounts.create_account(
+                return self._accounts.create_account(
                     self.username_edit.text(),
                     self.name_edit.text(),
                     StaffRole(self.role_combo.currentData()),
                     self.password_edit.text(),
                     self._actor(),
                     repeat=self.repeat_edit.text(),
-                )
-                name = staff.name
-            else:
-                account = self._accounts.give_account(
-                    int(person),
-                    self.username_edit.text(),
-                    self.password_edit.text(),
-                    self._actor(),
-                    repeat=self.repeat_edit.text(),
-                )
-                name = account.staff.name
-        except ValidationFailed as failed:
-            self.add_form.show_errors({e.field: e.message for e in failed.errors})
-            return False
-        except VigilError as error:
-            self._show_error(str(error))
+                ).name
+            return self._accounts.give_account(
+                int(person),
+                self.username_edit.text(),
+                self.password_edit.text(),
+                self._actor(),
+                repeat=self.repeat_edit.text(),
+            ).staff.name
+
+        name = self._add_runner.run(add)
+        if name is None:
             return False
         for edit in self.add_form.edits.values():
             edit.clear()
@@ -210,22 +207,14 @@ class AccountAdmin(QDialog):
         if account is None:
             self._show_error("Choose an account in the list first.")
             return False
-        try:
-            self._accounts.reset_password(
+        if not self._reset_runner.attempt(
+            lambda: self._accounts.reset_password(
                 account.staff.id,
                 self.reset_password_edit.text(),
                 self._actor(),
                 repeat=self.reset_repeat_edit.text(),
             )
-        except ValidationFailed as failed:
-            messages = {e.field: e.message for e in failed.errors}
-            self.reset_form.show_errors(messages)
-            other = [m for f, m in messages.items() if f not in self.reset_form.edits]
-            if other:
-                self._show_error(" ".join(other))
-            return False
-        except VigilError as error:
-            self._show_error(str(error))
+        ):
             return False
         self.reset_password_edit.clear()
         self.reset_repeat_edit.clear()
@@ -342,20 +331,31 @@ class AccountAdmin(QDialog):
 
     def _act(self, action: Callable[[], None], done: str) -> bool:
         self._show_error("")
-        try:
-            action()
-        except ValidationFailed as failed:
-            self._show_error(" ".join(e.message for e in failed.errors))
-            return False
-        except VigilError as error:
-            self._show_error(str(error))
+        if not self._act_runner.attempt(action):
             return False
         self.status.setText(done)
         return True
 
     def _show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
+        show_message(self.error, message)
+
+    def _on_reset_invalid(self, messages: dict[str, str]) -> None:
+        """The two password fields beside themselves; anything else under the list."""
+        self.reset_form.show_errors(messages)
+        other = [m for f, m in messages.items() if f not in self.reset_form.edits]
+        if other:
+            self._show_error(" ".join(other))
+
+    def _on_act_invalid(self, messages: dict[str, str]) -> None:
+        """Acting on the list has no fields: every message goes under it."""
+        self._show_error(" ".join(messages.values()))
+
+    def _on_list_denied(self, denied: VigilError) -> None:
+        """Anyone but an admin: an empty, disabled dialog that says why."""
+        self._listed = []
+        self._show_error(str(denied))
+        self._enable(False)
+        self.table.clear()
 
     def _on_table_selection_changed(self) -> None:
         account = self.selected()

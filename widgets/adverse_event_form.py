@@ -30,18 +30,12 @@ from console.domain.events import (
     Severity,
     validate_adverse_event,
 )
-from console.errors import (
-    FieldError,
-    IllegalTransition,
-    PermissionDenied,
-    StoreUnavailable,
-    ValidationFailed,
-)
+from console.errors import FieldError
 from console.services.workflow import WorkflowService
-from widgets.dose_form import clock_text, error_label, form_cell, parse_clock_time, parse_number
-from widgets.theme import named, set_invalid
+from widgets.dose_form import clock_text, form_cell, parse_clock_time, parse_number
+from widgets.forms import FORM, CommandRunner, FieldErrors
+from widgets.theme import named
 
-FORM = "form"
 RESCUE_DRUGS = ("ondansetron", "clonidine", "labetalol", "lorazepam", "midazolam")
 RESCUE_ROUTES = ("IV", "IM", "oral", "sublingual", "intranasal")
 
@@ -104,7 +98,21 @@ class AdverseEventForm(QFrame):
         self.rescue_at = self._edit("now", 80)
         keys = ("kind", "severity", "at", "detail", "action", "rescue_drug", "rescue_dose_mg")
         more = ("rescue_route", "rescue_at", "oxygen_l_min", FORM)
-        self.errors = {key: error_label() for key in (*keys, *more)}
+        self.field_errors = FieldErrors((*keys, *more))
+        for key, field in (
+            ("kind", self.kind),
+            ("severity", self.severity),
+            ("at", self.at),
+            ("rescue_drug", self.rescue_drug),
+            ("rescue_dose_mg", self.rescue_dose),
+            ("rescue_route", self.rescue_route),
+            ("rescue_at", self.rescue_at),
+            ("detail", self.detail),
+            ("oxygen_l_min", self.oxygen),
+        ):
+            self.field_errors.bind(key, field)
+        self.errors = self.field_errors.labels
+        self._runner = CommandRunner(self._show)
         self.saved_note = named(QLabel(""), "savedNote")
         self.save_button = QPushButton("Record event")
         self.save_button.setAutoDefault(True)
@@ -248,13 +256,7 @@ class AdverseEventForm(QFrame):
                 messages.setdefault(extra.field, extra.message)
             self._show(messages)
             return None
-        try:
-            self._service.add_adverse_event(event)
-        except ValidationFailed as failed:
-            self._show({e.field: e.message for e in failed.errors})
-            return None
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._show({FORM: str(error)})
+        if not self._runner.attempt(lambda: self._service.add_adverse_event(event)):
             return None
         who = self._staff_name(actor) if self._staff_name else f"staff #{actor}"
         self.saved_note.setText(f"Recorded {clock_text(event.at)} by {who}")
@@ -264,27 +266,8 @@ class AdverseEventForm(QFrame):
 
     # ---- internals ------------------------------------------------------------------------
     def _show(self, messages: dict[str, str]) -> None:
-        loose = " ".join(m for k, m in messages.items() if k not in self.errors or k == FORM)
-        for key, label in self.errors.items():
-            text = loose if key == FORM else messages.get(key, "")
-            label.setText(text)
-            label.setVisible(bool(text))
-        fields: dict[str, QWidget] = {
-            "kind": self.kind,
-            "severity": self.severity,
-            "at": self.at,
-            "rescue_drug": self.rescue_drug,
-            "rescue_dose_mg": self.rescue_dose,
-            "rescue_route": self.rescue_route,
-            "rescue_at": self.rescue_at,
-            "detail": self.detail,
-            "oxygen_l_min": self.oxygen,
-        }
-        first: QWidget | None = None
-        for key, widget in fields.items():
-            set_invalid(widget, key in messages)
-            if key in messages and first is None:
-                first = widget
+        self.field_errors.show(messages)
+        first = self.field_errors.first_invalid(messages, visible=False)
         if first is not None:
             first.setFocus(Qt.FocusReason.OtherFocusReason)
         if messages:

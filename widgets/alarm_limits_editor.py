@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 
 from console.domain.alarms import Bound, LimitSet, alarm_label
 from console.domain.vitals import PARAMETERS, Parameter
-from console.errors import PermissionDenied, ValidationFailed, VigilError
 from console.services.bed import Bed
 from console.services.limit_changes import LimitChanges, check_limit_changes
-from widgets.login_screen import error_label
-from widgets.theme import named, set_invalid
+from widgets.forms import CommandRunner, FieldErrors
+from widgets.theme import named
 
 ROWS = (
     Parameter.HR,
@@ -65,7 +64,8 @@ class AlarmLimitsTable(QWidget):
         super().__init__(parent)
         self._limits = limits
         self.edits: dict[str, QLineEdit] = {}
-        self.errors: dict[str, QLabel] = {}
+        self.field_errors = FieldErrors()
+        self.errors = self.field_errors.labels
         self._keys: dict[str, tuple[Parameter, Bound]] = {}
         grid = QGridLayout(self)
         grid.setHorizontalSpacing(10)
@@ -86,10 +86,10 @@ class AlarmLimitsTable(QWidget):
                 edit.setAccessibleName(f"{alarm_label(parameter)} {title.lower()}")
                 edit.setMaximumWidth(110)
                 edit.textEdited.connect(lambda _text, n=name: self._on_edit_text_edited(n))
-                error = error_label()
+                error = self.field_errors.add(name, edit)
                 grid.addWidget(edit, row, column)
                 grid.addWidget(error, row + 1, column, Qt.AlignmentFlag.AlignTop)
-                self.edits[name], self.errors[name] = edit, error
+                self.edits[name] = edit
                 self._keys[name] = (parameter, bound)
         note = named(
             QLabel("A heart-rate change applies to the pulse rate too, unless PR is changed."),
@@ -130,22 +130,16 @@ class AlarmLimitsTable(QWidget):
         return changed, bad
 
     def show_errors(self, messages: dict[str, str]) -> None:
-        for name, label in self.errors.items():
-            message = messages.get(name, "")
-            label.setText(message)
-            label.setVisible(bool(message))
-            set_invalid(self.edits[name], bool(message))
+        self.field_errors.show(messages)
 
     def message(self, name: str) -> str:
-        label = self.errors.get(name)
-        return "" if label is None or label.isHidden() else label.text()
+        return self.field_errors.message(name) if name in self.field_errors else ""
 
     def has_messages(self) -> bool:
-        return any(not label.isHidden() for label in self.errors.values())
+        return bool(self.field_errors.shown())
 
     def _on_edit_text_edited(self, name: str) -> None:
-        self.errors[name].hide()
-        set_invalid(self.edits[name], False)
+        self.field_errors.clear(name)
         self.edited.emit()
 
 
@@ -200,13 +194,8 @@ class PatientLimitsDialog(QDialog):
         if who is None:
             self.status.setText("Sign in first.")
             return False
-        try:
-            self.bed.alarms.change_limits(changes, who)
-        except ValidationFailed as failed:
-            self.table.show_errors({e.field: e.message for e in failed.errors})
-            return False
-        except (PermissionDenied, VigilError) as error:
-            self.status.setText(str(error))
+        saving = CommandRunner(self.table.show_errors, self.status.setText)
+        if not saving.attempt(lambda: self.bed.alarms.change_limits(changes, who)):
             return False
         self.accept()
         return True

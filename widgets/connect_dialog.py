@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.errors import PermissionDenied, VigilError
+from console.errors import PermissionDenied
 from console.services.devices import DeviceManager, DeviceSpec
 from console.services.room import Room
 from devices.base import SerialDefaults
 from devices.transport import PortInfo, is_url, list_ports
+from widgets.forms import CommandRunner, error_label, show_message
 from widgets.theme import named, set_invalid
 
 PORT_HINT = "/dev/ttyUSB0, COM3 or socket://host:port"
@@ -121,17 +122,13 @@ class ConnectDialog(QDialog):
         self.help_label = QLabel("")
         self.help_label.setWordWrap(True)
         self.help_label.setObjectName("connectHelp")
-        self.error_label = named(QLabel(""), "fieldError")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label()
         self.patient_combo = QComboBox()
         self.patient_combo.setPlaceholderText("Choose the patient…")
         self.patient_combo.setAccessibleName("Patient")
         fill_patient_combo(self.patient_combo, room, session_id)
         self.patient_combo.currentIndexChanged.connect(self._on_patient_combo_changed)
-        self.patient_error = named(QLabel(""), "fieldError")
-        self.patient_error.setWordWrap(True)
-        self.patient_error.hide()
+        self.patient_error = error_label()
         room.bedsChanged.connect(self._on_room_beds_changed)
         self.connect_button = QPushButton("Connect")
         self.connect_button.setDefault(True)
@@ -237,15 +234,17 @@ class ConnectDialog(QDialog):
             self._show_error(problem, port_field=True)
             return False
         session_id = None if patient == UNASSIGNED else patient
-        try:
-            self._manager.connect_device(
+
+        def refused(text: str) -> None:  # a problem of the port (when none is typed) or line
+            self._show_error(text, port_field=not port)
+
+        connecting = CommandRunner(lambda found: refused(" ".join(found.values())), refused)
+        connecting.on(PermissionDenied, lambda denied: self._show_patient_error(str(denied)))
+        if not connecting.attempt(
+            lambda: self._manager.connect_device(
                 DeviceSpec(self.protocol(), port), session_id, self._actor()
             )
-        except PermissionDenied as refused:
-            self._show_patient_error(str(refused))
-            return False
-        except VigilError as error:
-            self._show_error(str(error), port_field=not port)
+        ):
             return False
         self._show_error("")
         self._show_patient_error("")
@@ -264,13 +263,11 @@ class ConnectDialog(QDialog):
         )
 
     def _show_patient_error(self, text: str) -> None:
-        self.patient_error.setText(text)
-        self.patient_error.setVisible(bool(text))
+        show_message(self.patient_error, text)
         set_invalid(self.patient_combo, bool(text))
 
     def _show_error(self, text: str, *, port_field: bool = False) -> None:
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
+        show_message(self.error_label, text)
         set_invalid(self.port_combo, bool(text) and port_field)
 
     # ---- slots ----------------------------------------------------------------------------
@@ -329,9 +326,8 @@ class MoveDialog(QDialog):
         room.bedsChanged.connect(self._on_room_beds_changed)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
-        self.error_label = named(QLabel(""), "fieldError")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label()
+        self._runner = CommandRunner(self._on_invalid, self._show_error)
         self.cancel_button = named(QPushButton("Cancel"), "secondary")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
@@ -367,21 +363,23 @@ class MoveDialog(QDialog):
         if target is None:
             self._show_error("Choose the patient the monitor is now on (or Unassigned).")
             return False
-        try:
-            if target == UNASSIGNED:
+        if not self._runner.attempt(
+            lambda: (
                 self._manager.unbind(self.port, self._actor())
-            else:
-                self._manager.bind(self.port, target, self._actor())
-        except VigilError as error:
-            self._show_error(str(error))
+                if target == UNASSIGNED
+                else self._manager.bind(self.port, target, self._actor())
+            )
+        ):
             return False
         self.accept()
         return True
 
     def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
+        show_message(self.error_label, text)
         set_invalid(self.patient_combo, bool(text))
+
+    def _on_invalid(self, messages: dict[str, str]) -> None:
+        self._show_error(" ".join(messages.values()))
 
     def _on_patient_combo_changed(self) -> None:
         self._show_error("")

@@ -17,18 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.doses_record import DoseRecord
-from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.workflow import WorkflowService
-from widgets.theme import named, set_invalid
+from widgets.forms import CommandRunner, FieldErrors
+from widgets.theme import named
 
 ERROR_KEYS = ("reason", "pin", "dose")  # the box's messages: beside a field, or about the dose
-
-
-def _message_label() -> QLabel:
-    label = named(QLabel(""), "fieldError")
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 class DoseCorrection(QWidget):
@@ -68,7 +61,11 @@ class DoseCorrection(QWidget):
         self.sign.clicked.connect(self._on_sign_clicked)
         self.reason.returnPressed.connect(self._on_sign_clicked)
         self.pin.returnPressed.connect(self._on_sign_clicked)
-        self.errors: dict[str, QLabel] = {key: _message_label() for key in ERROR_KEYS}
+        self.field_errors = FieldErrors(ERROR_KEYS, loose="dose")
+        self.field_errors.bind("reason", self.reason)
+        self.field_errors.bind("pin", self.pin)
+        self.errors = self.field_errors.labels
+        self._runner = CommandRunner(self._on_invalid, lambda text: self._show({"dose": text}))
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -107,17 +104,12 @@ class DoseCorrection(QWidget):
         if dose is None:
             self._show({"dose": "Choose the dose in the list first."})
             return None
-        try:
-            corrected = self._service.mark_entered_in_error(
+        corrected = self._runner.run(
+            lambda: self._service.mark_entered_in_error(
                 dose.uid, self.reason.text(), actor, self.pin.text()
             )
-        except ValidationFailed as failed:
-            found = {e.field: e.message for e in failed.errors}
-            self._show({(k if k in ("reason", "pin") else "dose"): m for k, m in found.items()})
-            self.pin.clear()
-            return None
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._show({"dose": str(error)})
+        )
+        if corrected is None:
             return None
         self._show({})
         self.reason.clear()
@@ -137,11 +129,11 @@ class DoseCorrection(QWidget):
 
     # ---- internals ------------------------------------------------------------------------
     def _show(self, messages: dict[str, str]) -> None:
-        for key, label in self.errors.items():
-            label.setText(messages.get(key, ""))
-            label.setVisible(key in messages)
-        set_invalid(self.reason, "reason" in messages)
-        set_invalid(self.pin, "pin" in messages)
+        self.field_errors.show(messages)
+
+    def _on_invalid(self, messages: dict[str, str]) -> None:
+        self._show(messages)
+        self.pin.clear()
 
     # ---- slots ----------------------------------------------------------------------------
     def _on_button_clicked(self) -> None:

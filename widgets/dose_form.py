@@ -30,21 +30,15 @@ from PySide6.QtWidgets import (
 from console.clock import Clock
 from console.domain.doses import ESKETAMINE_MG_PER_DEVICE, DoseDraft, Drug, Route
 from console.domain.doses_record import DoseRecord
-from console.errors import (
-    FieldError,
-    IllegalTransition,
-    PermissionDenied,
-    StoreUnavailable,
-    ValidationFailed,
-)
+from console.errors import FieldError
 from console.services.workflow import CONFIRM_FIELD, WorkflowService
 from widgets.dose_correction import DoseCorrection
-from widgets.theme import named, set_invalid
+from widgets.forms import FORM, CommandRunner, FieldErrors
+from widgets.theme import named
 
 FIRST_TEXT = "Record dose → T0"
 BOOSTER_TEXT = "Record booster"
 CONFIRM_TEXT = "Confirm and record"
-FORM = "form"  # the error key for messages about the whole entry
 DRUG_LABELS = {Drug.KETAMINE: "Ketamine (racemic)", Drug.ESKETAMINE: "Esketamine (nasal)"}
 _TIME = re.compile(r"^(\d{1,2})[:.h]?(\d{2})$")
 _MAX_DEVICES = 3  # 84 mg, the largest esketamine session dose
@@ -72,14 +66,6 @@ def parse_number(text: str, what: str) -> float | None:
         return float(cleaned)
     except ValueError:
         raise ValueError(f"{what} must be a number, not “{cleaned}”.") from None
-
-
-def error_label() -> QLabel:
-    """The hidden message label shown beside a field (styled by the theme's ``fieldError``)."""
-    label = named(QLabel(""), "fieldError")
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 def form_cell(*widgets: QWidget) -> QWidget:
@@ -152,20 +138,21 @@ class DoseForm(QFrame):
         self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
         self.change_button = named(QPushButton("Change the entry"), "secondary")
         self.change_button.clicked.connect(self._on_change_button_clicked)
-        self.errors: dict[str, QLabel] = {
-            key: error_label()
-            for key in (
-                "route",
-                "device_count",
-                "amount_mg",
-                "started_at",
-                "ended_at",
-                "rate_mg_per_h",
-                "lot",
-                CONFIRM_FIELD,
-                FORM,
-            )
-        }
+        self.field_errors = FieldErrors()
+        for key, field in (
+            ("route", self.route),
+            ("device_count", self.devices),
+            ("amount_mg", self.amount),
+            ("started_at", self.started),
+            ("ended_at", self.ended),
+            ("rate_mg_per_h", self.rate),
+            ("lot", self.lot),
+            (CONFIRM_FIELD, self.confirm_reason),
+        ):
+            self.field_errors.add(key, field)
+        self.field_errors.add(FORM)
+        self.errors = self.field_errors.labels
+        self._runner = CommandRunner(self._show_errors)
         self.blocked = named(QLabel(""), "actionError")
         self.blocked.setWordWrap(True)
         self.saved_note = named(QLabel(""), "savedNote")
@@ -350,13 +337,10 @@ class DoseForm(QFrame):
 
     def _store(self, draft: DoseDraft, actor: int, reason: str) -> DoseRecord | None:
         first = self._service.first_dose_pending()
-        try:
-            dose = self._service.record_dose(draft, actor, confirm_reason=reason)
-        except ValidationFailed as failed:
-            self._show_errors({e.field: e.message for e in failed.errors})
-            return None
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._show_errors({FORM: str(error)})
+        dose = self._runner.run(
+            lambda: self._service.record_dose(draft, actor, confirm_reason=reason)
+        )
+        if dose is None:
             return None
         who = self._staff_name(actor) if self._staff_name else f"staff #{actor}"
         t0 = " — T0 set" if first else ""
@@ -388,7 +372,7 @@ class DoseForm(QFrame):
         if self.confirm_box.isVisible() or self.confirm_reason.text():
             self.confirm_box.hide()
             self.confirm_reason.clear()
-            self.errors[CONFIRM_FIELD].hide()
+            self.field_errors.clear(CONFIRM_FIELD)
             self.record_button.setEnabled(not self._service.can_dose())
 
     def _service_t0(self) -> datetime | None:
@@ -396,26 +380,8 @@ class DoseForm(QFrame):
         return record.t0 if record is not None else None
 
     def _show_errors(self, messages: dict[str, str]) -> None:
-        loose = " ".join(m for k, m in messages.items() if k not in self.errors or k == FORM)
-        for key, label in self.errors.items():
-            text = loose if key == FORM else messages.get(key, "")
-            label.setText(text)
-            label.setVisible(bool(text))
-        fields = {
-            "route": self.route,
-            "device_count": self.devices,
-            "amount_mg": self.amount,
-            "started_at": self.started,
-            "ended_at": self.ended,
-            "rate_mg_per_h": self.rate,
-            "lot": self.lot,
-            CONFIRM_FIELD: self.confirm_reason,
-        }
-        first_bad: QWidget | None = None
-        for key, widget in fields.items():
-            set_invalid(widget, key in messages)
-            if key in messages and first_bad is None and widget.isVisible():
-                first_bad = widget
+        self.field_errors.show(messages)
+        first_bad = self.field_errors.first_invalid(messages)
         if first_bad is not None:
             first_bad.setFocus(Qt.FocusReason.OtherFocusReason)
         if messages:

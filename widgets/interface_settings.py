@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.errors import ValidationFailed
 from console.outbound.config import NAME_FIELDS, OutboundConfig, checked
 from console.outbound.sender import OutboundStatus
+from widgets.forms import CommandRunner, FieldErrors
 from widgets.theme import named
 
 STATUS_POLL_MS = 1000  # the status line reads the sender's snapshot (never the database)
@@ -71,21 +71,21 @@ class InterfaceSettingsPage(QWidget):
         self._loaded = False
         self.enabled_box = QCheckBox("Send vital signs and doses to the interface engine")
         self.edits: dict[str, QLineEdit] = {}
-        self.errors: dict[str, QLabel] = {}
+        self.field_errors = FieldErrors()
+        self.errors = self.field_errors.labels
         form = QFormLayout()
         form.addRow("", self.enabled_box)
         for name in ("host", "port", *NAME_FIELDS):
             edit = QLineEdit()
-            error = named(QLabel(""), "fieldError")
-            error.setWordWrap(True)
-            self.edits[name], self.errors[name] = edit, error
+            self.edits[name] = edit
             form.addRow(LABELS[name], edit)
-            form.addRow("", error)
+            form.addRow("", self.field_errors.add(name, edit))
         self.edits["port"].setPlaceholderText("2575")
         self.edits["host"].setPlaceholderText("mirth.clinic.local")
         self.save_button = QPushButton("Save")
         self.save_button.clicked.connect(self._on_save_clicked)
         self.note_label = QLabel("")
+        self._runner = CommandRunner(self._on_invalid, self.note_label.setText)
         self.status_label = named(QLabel("Starting…"), "clockCaption")
         self.status_label.setWordWrap(True)
         self.stopped_label = named(QLabel(""), "fieldError")
@@ -154,19 +154,18 @@ class InterfaceSettingsPage(QWidget):
         )
 
     def _on_save_clicked(self) -> None:
-        for label in self.errors.values():
-            label.setText("")
-        try:
-            config = checked(self.entered())
-        except ValidationFailed as failed:
-            for error in failed.errors:
-                self.errors[error.field].setText(error.message)
-            self.note_label.setText("Nothing was saved: see the messages beside the fields.")
+        self.field_errors.clear()
+        config = self._runner.run(lambda: checked(self.entered()))
+        if config is None:
             return
         self._control.save_config(config, self._staff_id())
         self._loaded = True
         self.note_label.setText("Saved.")
         self.saved.emit(config)
+
+    def _on_invalid(self, messages: dict[str, str]) -> None:
+        self.field_errors.show(messages)
+        self.note_label.setText("Nothing was saved: see the messages beside the fields.")
 
     def _on_retry_clicked(self) -> None:
         stopped = self._control.status().stopped

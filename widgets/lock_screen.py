@@ -20,10 +20,11 @@ from PySide6.QtWidgets import (
 from console.domain.accounts import clock_time
 from console.domain.people import Staff
 from console.domain.schedule import CheckState, ClockFace
-from console.errors import AuthenticationFailed, ValidationFailed, VigilError
+from console.errors import AuthenticationFailed, VigilError
 from console.services.accounts import LOCK_IDLE, AccountService
 from console.services.clock import ClockService
-from widgets.login_screen import AUTH_STYLE, FieldForm, error_label, password_edit
+from widgets.forms import CommandRunner, FieldForm, error_label, password_edit, show_message
+from widgets.login_screen import AUTH_STYLE
 from widgets.theme import named
 
 NO_SESSION = "No session open on this console."
@@ -166,6 +167,10 @@ class LockScreen(QWidget):
         layout.addLayout(panels)
         layout.addStretch(1)
 
+        self._unlock_runner = CommandRunner(self._on_unlock_invalid, self.unlock_error)
+        self._unlock_runner.on(AuthenticationFailed, self._on_unlock_refused)
+        self._switch_runner = CommandRunner(self.switch_form.show_errors, self.switch_error)
+        self._switch_runner.on(AuthenticationFailed, self._on_switch_refused)
         accounts.lockedChanged.connect(self._on_accounts_locked_changed)
         accounts.signedIn.connect(self._on_accounts_signed_in)
         accounts.signedOut.connect(self._on_accounts_signed_out)
@@ -208,8 +213,7 @@ class LockScreen(QWidget):
 
     def show_notice(self, text: str) -> None:
         """A short message on the lock screen (e.g. why quitting is refused); gone at next lock."""
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+        show_message(self.notice, text)
         if not self.unlock_panel.isVisible() and text:
             self.switch_error.setText(text)
             self.switch_error.show()
@@ -230,20 +234,9 @@ class LockScreen(QWidget):
         """Unlock with the typed password (same user); errors show beside the field."""
         self.unlock_form.clear()
         self.unlock_error.hide()
-        try:
-            self._accounts.unlock(self.password_edit.text())
-        except ValidationFailed as failed:
-            self.unlock_form.show_errors({e.field: e.message for e in failed.errors})
-            self.password_edit.setFocus()
-            return False
-        except AuthenticationFailed as refused:
-            self.unlock_form.show_errors({"password": str(refused)})
-            self.password_edit.clear()
-            self.password_edit.setFocus()
-            return False
-        except VigilError as error:
-            self.unlock_error.setText(str(error))
-            self.unlock_error.show()
+        if not self._unlock_runner.attempt(
+            lambda: self._accounts.unlock(self.password_edit.text())
+        ):
             return False
         self.password_edit.clear()
         return True
@@ -252,25 +245,25 @@ class LockScreen(QWidget):
         """Sign the typed user in instead (shift change); errors show beside the fields."""
         self.switch_form.clear()
         self.switch_error.hide()
-        try:
-            self._accounts.switch_user(
+        if not self._switch_runner.attempt(
+            lambda: self._accounts.switch_user(
                 self.switch_username_edit.text(), self.switch_password_edit.text()
             )
-        except ValidationFailed as failed:
-            self.switch_form.show_errors({e.field: e.message for e in failed.errors})
-            return False
-        except AuthenticationFailed as refused:
-            self.switch_form.show_errors({"password": str(refused)})
-            self.switch_password_edit.clear()
-            self.switch_password_edit.setFocus()
-            return False
-        except VigilError as error:
-            self.switch_error.setText(str(error))
-            self.switch_error.show()
+        ):
             return False
         self.switch_username_edit.clear()
         self.switch_password_edit.clear()
         return True
+
+    def _on_unlock_invalid(self, messages: dict[str, str]) -> None:
+        self.unlock_form.show_errors(messages)
+        self.password_edit.setFocus()
+
+    def _on_unlock_refused(self, refused: VigilError) -> None:
+        self.unlock_form.reject("password", str(refused))
+
+    def _on_switch_refused(self, refused: VigilError) -> None:
+        self.switch_form.reject("password", str(refused))
 
     def follow_beds(self, beds: list[tuple[str, ClockService]]) -> None:
         """Several beds and none on screen: one line per bed (label, time since dose, check)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -15,9 +14,10 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.accounts import MIN_PASSWORD_LENGTH
-from console.errors import AuthenticationFailed, PermissionDenied, ValidationFailed, VigilError
+from console.errors import AuthenticationFailed, PermissionDenied, VigilError
 from console.services.accounts import AccountService
-from widgets.theme import named, set_invalid
+from widgets.forms import CommandRunner, FieldForm, error_label, password_edit, show_message
+from widgets.theme import named
 
 # Sizes only (the colours come from the theme): large enough to read at arm's length in a dim room.
 AUTH_STYLE = """
@@ -31,67 +31,6 @@ QPushButton { font-size: 13pt; padding: 10px 22px; }
 
 SIGN_IN = "sign-in"
 FIRST_ADMIN = "first-admin"
-FORM = "form"  # errors that belong to no field (the database is unavailable ...)
-
-
-def error_label() -> QLabel:
-    label = named(QLabel(""), "fieldError")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def password_edit(placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    edit.setPlaceholderText(placeholder)
-    edit.setMaxLength(200)
-    return edit
-
-
-class FieldForm(QGridLayout):
-    """Label, field, and the error beside the field, one row each; errors shown by field name."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setHorizontalSpacing(14)
-        self.setVerticalSpacing(4)
-        self.setColumnStretch(1, 1)
-        self.edits: dict[str, QLineEdit] = {}
-        self.errors: dict[str, QLabel] = {}
-        self._rows = 0
-
-    def add(self, key: str, title: str, edit: QLineEdit) -> QLineEdit:
-        label = named(QLabel(title), "authLabel")
-        label.setBuddy(edit)
-        edit.setAccessibleName(title)
-        error = error_label()
-        self.addWidget(label, self._rows, 0, Qt.AlignmentFlag.AlignRight)
-        self.addWidget(edit, self._rows, 1)
-        self.addWidget(error, self._rows + 1, 1)
-        self._rows += 2
-        self.edits[key], self.errors[key] = edit, error
-        edit.textEdited.connect(lambda _text, k=key: self.clear(k))
-        return edit
-
-    def show_errors(self, messages: dict[str, str]) -> None:
-        for key, label in self.errors.items():
-            message = messages.get(key, "")
-            label.setText(message)
-            label.setVisible(bool(message))
-            set_invalid(self.edits[key], bool(message))
-
-    def clear(self, key: str | None = None) -> None:
-        keys = [key] if key is not None else list(self.errors)
-        for k in keys:
-            self.errors[k].hide()
-            self.errors[k].setText("")
-            set_invalid(self.edits[k], False)
-
-    def message(self, key: str) -> str:
-        """The error shown beside ``key`` ("" when none)."""
-        label = self.errors[key]
-        return "" if label.isHidden() else label.text()
 
 
 class LoginScreen(QWidget):
@@ -170,6 +109,10 @@ class LoginScreen(QWidget):
         for panel in (self.sign_in_panel, self.first_admin_panel):
             panel.setMinimumWidth(560)
             panel.setMaximumWidth(680)
+        self._sign_in_runner = CommandRunner(self._on_sign_in_invalid, self.sign_in_error)
+        self._sign_in_runner.on(AuthenticationFailed, self._on_sign_in_refused)
+        self._admin_runner = CommandRunner(self._on_admin_invalid, self.admin_error)
+        self._admin_runner.on(PermissionDenied, self._on_admin_denied)
         self.refresh()
 
     # ---- public ----------------------------------------------------------------------------
@@ -202,21 +145,9 @@ class LoginScreen(QWidget):
         """Sign in with what is typed; errors show beside the fields. True when signed in."""
         self.sign_in_form.clear()
         self._show_error(self.sign_in_error, "")
-        try:
-            self._accounts.sign_in(self.username_edit.text(), self.password_edit.text())
-        except ValidationFailed as failed:
-            self.sign_in_form.show_errors({e.field: e.message for e in failed.errors})
-            (
-                self.password_edit if self.username_edit.text().strip() else self.username_edit
-            ).setFocus()
-            return False
-        except AuthenticationFailed as refused:
-            self.sign_in_form.show_errors({"password": str(refused)})
-            self.password_edit.clear()
-            self.password_edit.setFocus()
-            return False
-        except VigilError as error:  # the database is unavailable
-            self._show_error(self.sign_in_error, str(error))
+        if not self._sign_in_runner.attempt(
+            lambda: self._accounts.sign_in(self.username_edit.text(), self.password_edit.text())
+        ):
             return False
         self.username_edit.clear()
         self.password_edit.clear()
@@ -228,23 +159,11 @@ class LoginScreen(QWidget):
         self._show_error(self.admin_error, "")
         username = self.admin_username_edit.text()
         password = self.admin_password_edit.text()
-        try:
-            self._accounts.create_first_admin(
+        if not self._admin_runner.attempt(
+            lambda: self._accounts.create_first_admin(
                 username, self.admin_name_edit.text(), password, self.admin_repeat_edit.text()
             )
-        except ValidationFailed as failed:
-            self.admin_form.show_errors({e.field: e.message for e in failed.errors})
-            for key in ("name", "username", "password", "repeat"):
-                if self.admin_form.message(key):
-                    self.admin_form.edits[key].setFocus()
-                    break
-            return False
-        except PermissionDenied as denied:  # another console created one meanwhile
-            self.refresh()
-            self._show_error(self.sign_in_error, str(denied))
-            return False
-        except VigilError as error:
-            self._show_error(self.admin_error, str(error))
+        ):
             return False
         self.refresh()
         self.username_edit.setText(username)
@@ -277,8 +196,23 @@ class LoginScreen(QWidget):
 
     @staticmethod
     def _show_error(label: QLabel, message: str) -> None:
-        label.setText(message)
-        label.setVisible(bool(message))
+        show_message(label, message)
+
+    def _on_sign_in_invalid(self, messages: dict[str, str]) -> None:
+        self.sign_in_form.show_errors(messages)
+        (self.password_edit if self.username_edit.text().strip() else self.username_edit).setFocus()
+
+    def _on_sign_in_refused(self, refused: VigilError) -> None:
+        self.sign_in_form.reject("password", str(refused))
+
+    def _on_admin_invalid(self, messages: dict[str, str]) -> None:
+        self.admin_form.show_errors(messages)
+        self.admin_form.focus_first_error(("name", "username", "password", "repeat"))
+
+    def _on_admin_denied(self, denied: VigilError) -> None:
+        """Another console created the first admin meanwhile: sign in instead."""
+        self.refresh()
+        self._show_error(self.sign_in_error, str(denied))
 
     def _on_username_edit_return_pressed(self) -> None:
         if self.password_edit.text():

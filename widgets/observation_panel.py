@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.sessions import Observation, ObservationCategory
-from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.sessions import SessionService
 from console.store.entry_state import EntryState
+from widgets.forms import CommandRunner, error_label, show_message
 from widgets.theme import named, placeholder_edit, set_invalid
 
 NOT_STORED = "○ not stored yet"  # the note is held in memory (the disk is full), retried
@@ -73,8 +73,8 @@ class ObservationPanel(QFrame):
         self.amending_label.setWordWrap(True)
         self.amending_label.hide()
         self._amending: str | None = None  # uid of the note being corrected
-        self.error_label = named(QLabel(""), "fieldError")
-        self.error_label.hide()
+        self.error_label = error_label(wrap=False)
+        self._runner = CommandRunner(self._on_invalid, self._show_error)
         self.log = QTreeWidget()
         self.log.setColumnCount(3)
         self.log.setHeaderLabels(["Time", "Category", "Note"])
@@ -122,9 +122,12 @@ class ObservationPanel(QFrame):
         self.note_edit.selectAll()
 
     def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
+        show_message(self.error_label, text)
         set_invalid(self.note_edit, bool(text))
+
+    def _on_invalid(self, messages: dict[str, str]) -> None:
+        """The note is the one field: show the first message."""
+        self._show_error(next(iter(messages.values()), ""))
 
     def _on_phrases_triggered(self, action: QAction) -> None:
         phrase = str(action.data())
@@ -138,15 +141,11 @@ class ObservationPanel(QFrame):
             self._show_error("Choose who is recording (Acting as, in the status bar).")
             return
         category = ObservationCategory(self.category.currentData())
-        try:
-            self._sessions.add_note(
+        if not self._runner.attempt(
+            lambda: self._sessions.add_note(
                 category, self.note_edit.text(), author, amends_uid=self._amending
             )
-        except ValidationFailed as failed:
-            self._show_error(failed.errors[0].message)
-            return
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._show_error(str(error))
+        ):
             return
         self._show_error("")
         self.note_edit.clear()

@@ -24,19 +24,12 @@ from PySide6.QtWidgets import (
 from console.domain.events import OverrideKind
 from console.domain.predose import BpSet, GateLevel, PreDoseChecks
 from console.domain.vitals import Parameter
-from console.errors import (
-    FieldError,
-    IllegalTransition,
-    PermissionDenied,
-    StoreUnavailable,
-    ValidationFailed,
-)
+from console.errors import FieldError
 from console.services.people import PeopleService
 from console.services.workflow import WorkflowService
-from widgets.dose_form import error_label
-from widgets.theme import named, set_invalid
+from widgets.forms import FORM, CommandRunner, FieldErrors
+from widgets.theme import named
 
-FORM = "form"
 QUESTIONS: tuple[tuple[str, str], ...] = (
     ("benzodiazepines", "Benzodiazepine taken recently?"),
     ("other_sedatives", "Other sedative or sleeping pill recently?"),
@@ -107,7 +100,9 @@ class PreDosePanel(QFrame):
         self._loaded_for: tuple[int | None, PreDoseChecks | None] = (None, None)
         self.answers: dict[str, QButtonGroup] = {}
         self.ride: dict[str, QLineEdit] = {}
-        self.errors: dict[str, QLabel] = {}
+        # two forms: the checks (their loose messages under the save button) and the override
+        self.check_fields = FieldErrors()
+        self.override_fields = FieldErrors(loose="override")
         self.save_button = QPushButton("Save pre-dose checks")
         self.save_button.setAutoDefault(True)
         self.save_button.clicked.connect(self._on_save_button_clicked)
@@ -136,14 +131,23 @@ class PreDosePanel(QFrame):
         self.sign_button.clicked.connect(self._on_sign_button_clicked)
         self.override_reason.returnPressed.connect(self._on_sign_button_clicked)
         self.pin.returnPressed.connect(self._on_sign_button_clicked)
-        for key in ("reason", "signer", "pin", "override"):
-            self.errors[key] = error_label()
+        for key, field in (
+            ("override", None),
+            ("reason", self.override_reason),
+            ("signer", self.signer),
+            ("pin", self.pin),
+        ):
+            self.override_fields.add(key, field)
 
         layout = QVBoxLayout(self)
         layout.addWidget(named(QLabel("Before the dose"), "panelTitle"))
         layout.addLayout(self._build_checks())
-        self.errors[FORM] = error_label()
-        layout.addWidget(self.errors[FORM])
+        layout.addWidget(self.check_fields.add(FORM))
+        self.errors = {**self.override_fields.labels, **self.check_fields.labels}
+        self._check_runner = CommandRunner(self._on_checks_invalid)
+        self._override_runner = CommandRunner(
+            self._on_override_invalid, lambda text: self._show({"override": text}, True)
+        )
         row = QHBoxLayout()
         row.addWidget(self.saved_note, 1)
         row.addWidget(self.save_button)
@@ -177,10 +181,9 @@ class PreDosePanel(QFrame):
             cell.addStretch(1)
             group.buttonClicked.connect(self._on_answer_clicked)
             self.answers[key] = group
-            self.errors[key] = error_label()
             grid.addWidget(QLabel(text), row, 0)
             grid.addLayout(cell, row, 1)
-            grid.addWidget(self.errors[key], row, 2)
+            grid.addWidget(self.check_fields.add(key), row, 2)
             row += 1
         grid.addWidget(named(QLabel("Ride home"), "panelTitle"), row, 0)
         row += 1
@@ -193,10 +196,9 @@ class PreDosePanel(QFrame):
             label = QLabel(text)
             label.setBuddy(edit)
             self.ride[key] = edit
-            self.errors[key] = error_label()
             grid.addWidget(label, row, 0)
             grid.addWidget(edit, row, 1)
-            grid.addWidget(self.errors[key], row, 2)
+            grid.addWidget(self.check_fields.add(key, edit), row, 2)
             row += 1
         return grid
 
@@ -220,7 +222,7 @@ class PreDosePanel(QFrame):
             label.setBuddy(widget)
             grid.addWidget(label, row, 0)
             grid.addWidget(widget, row, 1)
-            grid.addWidget(self.errors[error], row, 2)
+            grid.addWidget(self.override_fields[error], row, 2)
         grid.addWidget(self.sign_button, len(rows) + 1, 1, Qt.AlignmentFlag.AlignLeft)
         return self.override_box
 
@@ -256,16 +258,12 @@ class PreDosePanel(QFrame):
             yes["opioids"],
         )
         errors += self._service.check_predose(checks)
-        if not errors:
-            try:
-                self._service.save_predose(checks, actor)
-            except ValidationFailed as failed:
-                errors = failed.errors
-            except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-                errors = [FieldError(FORM, str(error))]
-        self._show({e.field: e.message for e in errors}, False)
         if errors:
+            self._show({e.field: e.message for e in errors}, False)
             return False
+        if not self._check_runner.attempt(lambda: self._service.save_predose(checks, actor)):
+            return False
+        self._show({}, False)
         self.saved_note.setText("Pre-dose checks saved.")
         return True
 
@@ -276,16 +274,11 @@ class PreDosePanel(QFrame):
         if kind is None:
             self._show({"override": "Nothing blocks the dose that an override can lift."}, True)
             return False
-        try:
-            self._service.override(
+        if not self._override_runner.attempt(
+            lambda: self._service.override(
                 kind, self.override_reason.text(), self.signer.currentData(), self.pin.text()
             )
-        except ValidationFailed as failed:
-            self._show({e.field: e.message for e in failed.errors}, True)
-            self.pin.clear()
-            return False
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._show({"override": str(error)}, True)
+        ):
             return False
         self._show({}, True)
         self.override_reason.clear()
@@ -294,25 +287,16 @@ class PreDosePanel(QFrame):
 
     # ---- internals ------------------------------------------------------------------------
     def _show(self, messages: dict[str, str], override: bool) -> None:
-        keys = {"reason", "signer", "pin", "override"}
-        for key, label in self.errors.items():
-            if (key in keys) != override:
-                continue
-            text = messages.get(key, "")
-            if key in (FORM, "override"):
-                extra = [m for k, m in messages.items() if k not in self.errors]
-                text = " ".join([text, *extra]).strip()
-            label.setText(text)
-            label.setVisible(bool(text))
-        for key, edit in self.ride.items():
-            if not override:
-                set_invalid(edit, key in messages)
-        if override:
-            for key, widget in (("reason", self.override_reason), ("pin", self.pin)):
-                set_invalid(widget, key in messages)
-            set_invalid(self.signer, "signer" in messages)
+        (self.override_fields if override else self.check_fields).show(messages)
         if messages:
             self.saved_note.clear()
+
+    def _on_checks_invalid(self, messages: dict[str, str]) -> None:
+        self._show(messages, False)
+
+    def _on_override_invalid(self, messages: dict[str, str]) -> None:
+        self._show(messages, True)
+        self.pin.clear()
 
     def _load_form(self) -> None:
         record = self._service.session

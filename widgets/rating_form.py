@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 
 from console.domain.events import RatingEntry
 from console.domain.scales import ScaleDefinition, alarm_for, parse_rating
-from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
+from console.errors import ValidationFailed
 from console.services.workflow import WorkflowService
-from widgets.dose_form import clock_text, error_label
-from widgets.theme import named, set_invalid
+from widgets.dose_form import clock_text
+from widgets.forms import FORM, CommandRunner, FieldErrors
+from widgets.theme import named
 
 SAVE_TEXT = "Save rating  (Enter)"
-FORM = "form"
 # The chosen value's button gets a warm outline that reads on both the day and night surfaces.
 _VALUE_STYLE = "QPushButton:checked { border: 2px solid #c9a66b; }"
 
@@ -67,7 +67,11 @@ class RatingForm(QFrame):
         self.value_buttons = QButtonGroup(self)
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional note")
-        self.errors = {key: error_label() for key in ("scale", "value", "note", FORM)}
+        self.field_errors = FieldErrors(("scale", "value", "note", FORM))
+        self.field_errors.bind("value", self.value)
+        self.field_errors.bind("note", self.note)
+        self.errors = self.field_errors.labels
+        self._runner = CommandRunner(self._show)
         self.saved_note = named(QLabel(""), "savedNote")
         self.saved_note.setWordWrap(True)
         self.save_button = QPushButton(SAVE_TEXT)
@@ -144,15 +148,12 @@ class RatingForm(QFrame):
         if definition is None:
             self._show({"scale": "Choose a scale."})
             return None
-        try:
-            entry = self._service.add_rating(
+        entry = self._runner.run(
+            lambda: self._service.add_rating(
                 definition.id, self.value.text(), self.note.text(), actor
             )
-        except ValidationFailed as failed:
-            self._show({e.field: e.message for e in failed.errors})
-            return None
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._show({FORM: str(error)})
+        )
+        if entry is None:
             return None
         self._show({})
         shown = f"{definition.name} {definition.format_value(entry.value)}"
@@ -167,13 +168,7 @@ class RatingForm(QFrame):
 
     # ---- internals ------------------------------------------------------------------------
     def _show(self, messages: dict[str, str]) -> None:
-        loose = " ".join(m for k, m in messages.items() if k not in self.errors or k == FORM)
-        for key, label in self.errors.items():
-            text = loose if key == FORM else messages.get(key, "")
-            label.setText(text)
-            label.setVisible(bool(text))
-        set_invalid(self.value, "value" in messages)
-        set_invalid(self.note, "note" in messages)
+        self.field_errors.show(messages)
         if messages:
             self.saved_note.clear()
             (self.note if "note" in messages and "value" not in messages else self.value).setFocus()
@@ -235,8 +230,7 @@ class RatingForm(QFrame):
         anchor = definition.anchor(rating.value) or ""
         shown = definition.format_value(rating.value)
         self.anchor.setText(f"{definition.name} {shown}: {anchor}" if anchor else "")
-        self.errors["value"].hide()
-        set_invalid(self.value, False)
+        self.field_errors.clear("value")
 
     def _on_value_buttons_clicked(self, button: QAbstractButton) -> None:
         self.value.setText(button.text())

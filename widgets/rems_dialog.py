@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from console.domain.rems import RemsForm, due_label, session_day
 from console.domain.review import SessionDossier
-from console.errors import PermissionDenied, StoreUnavailable, ValidationFailed, VigilError
 from console.services.rems import RemsService
+from widgets.forms import CommandRunner, FieldErrors, error_label, show_message
 from widgets.theme import named
 
 
@@ -47,19 +47,25 @@ class RemsDialog(QDialog):
         self._staff_id = staff_id
         self._today = today
         self.status_label = named(QLabel(""), "panelTitle")
-        self.problem_label = named(QLabel(""), "fieldError")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.hide()
+        self.problem_label = error_label()
         self.pdf_button = QPushButton("Save the filled form as PDF…")
         self.pdf_button.clicked.connect(self._on_pdf_clicked)
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd MMM yyyy")
         self.date_edit.setDate(QDate(today.year, today.month, today.day))
-        self.date_error = named(QLabel(""), "fieldError")
         self.confirmation_edit = QLineEdit()
         self.confirmation_edit.setPlaceholderText("The confirmation number the REMS gave")
-        self.confirmation_error = named(QLabel(""), "fieldError")
+        # a message about no known field shows under the confirmation number
+        self.field_errors = FieldErrors(loose="confirmation")
+        self.date_error = self.field_errors.add("submitted_on", label=error_label(wrap=False))
+        self.confirmation_error = self.field_errors.add(
+            "confirmation", label=error_label(wrap=False)
+        )
+        self._runner = CommandRunner(self.field_errors, self.problem_label)
+        self._file_runner = CommandRunner(
+            self.field_errors, self.problem_label, expected=(OSError,)
+        )
         self.submit_button = QPushButton("Mark submitted")
         self.submit_button.clicked.connect(self._on_submit_clicked)
         close = named(QPushButton("Close"), "secondary")
@@ -82,10 +88,10 @@ class RemsDialog(QDialog):
         self._show_status()
 
     def _show_status(self) -> None:
-        try:
-            form = self._service.form(self._dossier.session.id, self._staff_id)
-        except (PermissionDenied, StoreUnavailable, VigilError) as error:
-            self._problem(str(error))
+        form = self._runner.run(
+            lambda: self._service.form(self._dossier.session.id, self._staff_id)
+        )
+        if form is None:
             for widget in (self.pdf_button, self.submit_button, self.date_edit):
                 widget.setEnabled(False)
             self.confirmation_edit.setEnabled(False)
@@ -103,15 +109,14 @@ class RemsDialog(QDialog):
         self.confirmation_edit.setEnabled(not submitted)
 
     def _problem(self, message: str) -> None:
-        self.problem_label.setText(message)
-        self.problem_label.setVisible(bool(message))
+        show_message(self.problem_label, message)
 
     def save_pdf_to(self, path: Path | str) -> Path | None:
         """Write the filled form to ``path``; None (message shown) when it cannot be written."""
-        try:
-            written = self._service.write_pdf(self._dossier.session.id, path, self._staff_id)
-        except (OSError, VigilError) as error:
-            self._problem(str(error))
+        written = self._file_runner.run(
+            lambda: self._service.write_pdf(self._dossier.session.id, path, self._staff_id)
+        )
+        if written is None:
             return None
         self._problem(f"Saved {written.name}.")
         return written
@@ -128,26 +133,16 @@ class RemsDialog(QDialog):
             self.save_pdf_to(name)
 
     def _on_submit_clicked(self) -> None:
-        self.date_error.setText("")
-        self.confirmation_error.setText("")
+        self.field_errors.clear()
         self._problem("")
         chosen = self.date_edit.date().toPython()
         assert isinstance(chosen, date)
-        try:
-            self._service.mark_submitted(
+        if self._runner.attempt(
+            lambda: self._service.mark_submitted(
                 self._dossier.session.id, chosen, self.confirmation_edit.text(), self._staff_id
             )
-        except ValidationFailed as failed:
-            for error in failed.errors:
-                label = (
-                    self.date_error if error.field == "submitted_on" else self.confirmation_error
-                )
-                label.setText(error.message)
-            return
-        except (PermissionDenied, StoreUnavailable, VigilError) as error:
-            self._problem(str(error))
-            return
-        self._show_status()
+        ):
+            self._show_status()
 
 
 class RemsButton(QPushButton):

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
+from console import palette
 from console.domain.alarm_episodes import alarm_episodes
 from console.domain.review import SessionDossier
 from console.domain.timeline import episode_text
@@ -31,10 +32,10 @@ ROWS: tuple[tuple[str, tuple[Parameter, ...], str, tuple[float, float]], ...] = 
 NIBP = (Parameter.NIBP_SYS, Parameter.NIBP_DIA, Parameter.NIBP_MEAN)
 # the events lane: y position and caption of each lane, top to bottom
 LANES = {"dose": 3.0, "note": 2.0, "alarm": 1.0}
-HIGH_ALARM = "#c62828"
+HIGH_ALARM = palette.HIGH_ALARM
 MEDIUM_ALARM = "#c99a00"
 ADVERSE = "#d35400"
-DOSE = "#2f6f9f"
+DOSE = palette.DOSE_BLUE
 EDGE_MARGIN_S = 120.0  # free time shown before check-in and after the last entry
 # a cuff reading is a thin DIA–SYS bar with caps of a fixed pixel width (not a width in time):
 # as wide as CAP_PX, narrowed when readings lie closer so that neighbours never touch

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from console.domain.lifecycle import SessionState, allowed_targets
 from console.domain.sessions import SessionRecord
-from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable
 from console.services.sessions import SessionService
+from widgets.forms import CommandRunner, error_label, show_message
 from widgets.theme import named, placeholder_edit
 
 STEP_TEXT = {
@@ -53,9 +53,9 @@ class SessionActions(QFrame):
         self.abort_reason = placeholder_edit("reason for aborting")
         self.abort_button = named(QPushButton("Abort session"), "danger")
         self.abort_button.clicked.connect(self._on_abort_clicked)
-        self.message = named(QLabel(""), "actionError")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = error_label("actionError")
+        # a step has no fields: every refusal shows beside the buttons
+        self._runner = CommandRunner(self._on_invalid, self.message)
 
         abort = QHBoxLayout()
         abort.addWidget(self.abort_reason, 1)
@@ -71,8 +71,10 @@ class SessionActions(QFrame):
             self._on_sessions_session_changed(sessions.active)
 
     def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
+        show_message(self.message, text)
+
+    def _on_invalid(self, messages: dict[str, str]) -> None:
+        self._say(" ".join(messages.values()))
 
     def _on_sessions_session_changed(self, record: SessionRecord | None) -> None:
         targets = allowed_targets(record.state) if record is not None else []
@@ -102,12 +104,8 @@ class SessionActions(QFrame):
         if actor is None:
             self._say("Choose who is acting (Acting as, in the status bar).")
             return False
-        try:
-            self._sessions.transition(self._next, actor)
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._say(str(error))
-            return False
-        return True
+        step = self._next
+        return self._runner.attempt(lambda: self._sessions.transition(step, actor))
 
     def _on_next_clicked(self) -> None:
         self.advance()
@@ -117,12 +115,12 @@ class SessionActions(QFrame):
         if actor is None:
             self._say("Choose who is acting (Acting as, in the status bar).")
             return
-        try:
-            self._sessions.transition(SessionState.ABORTED, actor, reason=self.abort_reason.text())
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._say(str(error))
-            return
-        self.abort_reason.clear()
+        if self._runner.attempt(
+            lambda: self._sessions.transition(
+                SessionState.ABORTED, actor, reason=self.abort_reason.text()
+            )
+        ):
+            self.abort_reason.clear()
 
 
 class StepButton(QWidget):
@@ -141,9 +139,7 @@ class StepButton(QWidget):
         self._step = step
         self.button = QPushButton(PAGE_STEP_TEXT[step])
         self.button.clicked.connect(self._on_button_clicked)
-        self.message = named(QLabel(""), "actionError")
-        self.message.setWordWrap(True)
-        self.message.hide()
+        self.message = error_label("actionError")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 6)
         layout.addWidget(self.message, 1)
@@ -159,5 +155,4 @@ class StepButton(QWidget):
     def _on_button_clicked(self) -> None:
         if self._actions.advance():
             return
-        self.message.setText(self._actions.message.text())
-        self.message.setVisible(bool(self.message.text()))
+        show_message(self.message, self._actions.message.text())

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console import palette
 from console.clock import Clock
 from console.domain.lifecycle import SessionState
 from console.domain.people import Room, Staff, StaffRole
@@ -53,13 +54,13 @@ FLAG_COLUMN = COLUMNS.index("Flags")
 
 # (short label, chip colour): strong colours with white text read on both themes
 CHIPS: dict[SessionFlag, tuple[str, str]] = {
-    SessionFlag.HIGH_ALARM: ("High alarm", "#c62828"),
-    SessionFlag.ADVERSE_EVENT: ("Adverse event", "#b34700"),
+    SessionFlag.HIGH_ALARM: ("High alarm", palette.HIGH_ALARM),
+    SessionFlag.ADVERSE_EVENT: ("Adverse event", palette.ADVERSE),
     SessionFlag.RESCUE_MEDICATION: ("Rescue drug", "#8e2464"),
-    SessionFlag.GATE_OVERRIDE: ("Gate override", "#6a3fa0"),
+    SessionFlag.GATE_OVERRIDE: ("Gate override", palette.OVERRIDE),
     SessionFlag.DISCHARGE_OVERRIDE: ("Discharge override", "#44479c"),
-    SessionFlag.UNSIGNED: ("Not signed", "#8a5a00"),
-    SessionFlag.UNREVIEWED: ("Not reviewed", "#5b6a79"),
+    SessionFlag.UNSIGNED: ("Not signed", palette.AMENDMENT),
+    SessionFlag.UNREVIEWED: ("Not reviewed", palette.MUTED_SLATE),
 }
 # alternating rows per theme (the style sheets colour lists and trees, not table views)
 _TABLE_STYLE = {
@@ -504,7 +505,7 @@ REMS_FILTERS: tuple[tuple[str, str | None], ...] = (
     ("Overdue", "overdue"),
     ("Submitted", "submitted"),
 )
-_OVERDUE_COLOUR = "#c62828"
+_OVERDUE_COLOUR = palette.HIGH_ALARM
 
 
 class RemsLabels(Protocol):

@@ -37,7 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.domain.discharge import ItemSource, checklist
+from console import palette
+from console.domain.discharge import ItemSource, SignedDischarge, checklist
 from console.domain.review import (
     Review,
     SessionDossier,
@@ -47,18 +48,12 @@ from console.domain.review import (
 )
 from console.domain.scales import ScaleDefinition
 from console.domain.timeline import build_timeline
-from console.errors import (
-    IllegalTransition,
-    PermissionDenied,
-    StoreUnavailable,
-    ValidationFailed,
-    VigilError,
-)
 from console.services.rems import RemsService
 from console.services.review import ReviewService
+from widgets.forms import FORM, CommandRunner, FieldErrors, show_message
 from widgets.review_plots import ReviewPlots
 from widgets.session_browser import FlagChips, is_dark, style_table
-from widgets.theme import named, set_invalid
+from widgets.theme import named
 from widgets.vitals.tiles import DAY, NIGHT
 
 Index = QModelIndex | QPersistentModelIndex
@@ -66,14 +61,14 @@ COLUMNS = ("Time", "T+", "What", "Entry", "By")
 # the "What" column's colour per kind: day, then night
 _KIND_COLOURS: dict[bool, dict[TimelineKind, str]] = {
     False: {
-        TimelineKind.ALARM: "#b00020",
-        TimelineKind.ADVERSE_EVENT: "#b34700",
-        TimelineKind.OVERRIDE: "#6a3fa0",
-        TimelineKind.AMENDMENT: "#8a5a00",
-        TimelineKind.DOSE: "#2f6f9f",
-        TimelineKind.REVIEW: "#1b7a43",
-        TimelineKind.DISCHARGE: "#1b7a43",
-        TimelineKind.VITALS: "#5b6a79",
+        TimelineKind.ALARM: palette.ALARM_TEXT,
+        TimelineKind.ADVERSE_EVENT: palette.ADVERSE,
+        TimelineKind.OVERRIDE: palette.OVERRIDE,
+        TimelineKind.AMENDMENT: palette.AMENDMENT,
+        TimelineKind.DOSE: palette.DOSE_BLUE,
+        TimelineKind.REVIEW: palette.SIGNED_GREEN,
+        TimelineKind.DISCHARGE: palette.SIGNED_GREEN,
+        TimelineKind.VITALS: palette.MUTED_SLATE,
     },
     True: {
         TimelineKind.ALARM: "#ef6b6b",
@@ -180,42 +175,45 @@ def _discharge_html(dossier: SessionDossier) -> str:
     name = dossier.name
     parts: list[str] = []
     signed = dossier.discharge
-    data: dict[str, Any] = signed.data if signed else (dossier.discharge_draft or {})
+    data = signed.data if signed else (dossier.discharge_draft or {})
+    record = SignedDischarge.from_json(data)  # a draft reads as a record with nothing signed
+    draft = record.draft
     if signed is not None:
         parts.append(
             f"<h3>Discharge record — signed</h3><p><b>{e(signed.meaning.capitalize())} "
             f"{e(signed.printed_name)}</b>, {e(_local(signed.signed_at, True))}</p>"
         )
     elif data:
-        parts.append("<h3>Discharge record — <span style='color:#b00020'>not signed</span></h3>")
+        parts.append(
+            f"<h3>Discharge record — <span style='color:{palette.ALARM_TEXT}'>not signed</span></h3>"
+        )
     else:
         parts.append("<h3>Discharge record</h3><p>No discharge record was started.</p>")
     if data:
-        padss = data.get("padss_total")
+        padss = record.padss_total
         if padss is not None:
             parts.append(f"<p>Modified PADSS: <b>{e(str(padss))}</b> / 10</p>")
-        answers = data.get("answers", {})
         rows = []
-        items = checklist(esketamine=bool(data.get("esketamine")))
+        items = checklist(esketamine=draft.esketamine)
         for item in items:
             if item.source is not ItemSource.ANSWER:
                 continue
-            answer = answers.get(item.id.value)
-            done = isinstance(answer, dict) and answer.get("done") is True
-            who = name(answer.get("by")) if isinstance(answer, dict) else ""
+            answer = draft.answer(item.id.value)
+            done = answer is not None and answer.done
+            who = "" if answer is None else name(answer.mark.by_id if answer.mark else None)
             mark = "✓" if done else "—"
             rows.append(f"<tr><td>{mark}</td><td>{e(item.text)}</td><td>{e(who)}</td></tr>")
         if rows:
             parts.append("<table cellspacing='4'>" + "".join(rows) + "</table>")
-        ride = data.get("ride")
-        if isinstance(ride, dict) and ride.get("driver_name"):
-            confirmed = "confirmed" if ride.get("confirmed_at") else "not confirmed"
+        ride = draft.ride
+        if ride.driver_name:
+            confirmed = "confirmed" if ride.confirmed_at else "not confirmed"
             parts.append(
-                f"<p>Ride home: {e(str(ride['driver_name']))} "
-                f"({e(str(ride.get('relationship') or ''))}, {e(str(ride.get('phone') or ''))})"
+                f"<p>Ride home: {e(ride.driver_name)} "
+                f"({e(ride.relationship)}, {e(ride.phone)})"
                 f" — {confirmed}</p>"
             )
-        open_items = data.get("open_items") or []
+        open_items = record.open_items
         if open_items:
             listed = "".join(f"<li>{e(str(item))}</li>" for item in open_items)
             parts.append(f"<p><b>Discharged with open items:</b></p><ul>{listed}</ul>")
@@ -284,18 +282,16 @@ class SignOffBox(QFrame):
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText("What you checked, and anything that needs doing")
         self.comment.setFixedHeight(80)
-        self.comment_error = named(QLabel(""), "fieldError")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("Your password")
         self.password.returnPressed.connect(self._on_sign_clicked)
-        self.password_error = named(QLabel(""), "fieldError")
         self.sign_button = QPushButton("Sign review")
         self.sign_button.clicked.connect(self._on_sign_clicked)
-        self.form_error = named(QLabel(""), "fieldError")
-        for label in (self.comment_error, self.password_error, self.form_error):
-            label.setWordWrap(True)
-            label.hide()
+        self.field_errors = FieldErrors()
+        self.comment_error = self.field_errors.add("comment", self.comment)
+        self.password_error = self.field_errors.add("password", self.password)
+        self.form_error = self.field_errors.add(FORM)  # anything else, beside the button
         form = QFormLayout()
         comment_column = QVBoxLayout()
         comment_column.addWidget(self.comment)
@@ -318,17 +314,7 @@ class SignOffBox(QFrame):
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
         """Messages by field ("comment", "password"; anything else beside the button)."""
-        for field, label, widget in (
-            ("comment", self.comment_error, self.comment),
-            ("password", self.password_error, self.password),
-        ):
-            text = errors.get(field, "")
-            label.setText(text)
-            label.setVisible(bool(text))
-            set_invalid(widget, bool(text))
-        other = " ".join(m for f, m in errors.items() if f not in ("comment", "password"))
-        self.form_error.setText(other)
-        self.form_error.setVisible(bool(other))
+        self.field_errors.show(errors)
 
     def clear(self) -> None:
         self.comment.clear()
@@ -467,17 +453,19 @@ class SessionReviewView(QWidget):
         """Load and show a session through the service; False (message shown) when refused."""
         if self._service is None:
             raise RuntimeError("this review view has no service to open sessions with")
-        try:
-            dossier = self._service.open(session_id, self._staff_id())
-        except (PermissionDenied, StoreUnavailable, VigilError) as error:
-            self.show_problem(str(error))
+        service = self._service
+        opening = CommandRunner(self._on_open_invalid, self.show_problem)
+        dossier = opening.run(lambda: service.open(session_id, self._staff_id()))
+        if dossier is None:
             return False
         self.show_dossier(dossier)
         return True
 
     def show_problem(self, message: str) -> None:
-        self.problem_label.setText(message)
-        self.problem_label.setVisible(bool(message))
+        show_message(self.problem_label, message)
+
+    def _on_open_invalid(self, messages: dict[str, str]) -> None:
+        self.show_problem(" ".join(messages.values()))
 
     def show_dossier(self, dossier: SessionDossier) -> None:
         """Show everything in ``dossier``."""
@@ -598,18 +586,11 @@ class SessionReviewView(QWidget):
     def _on_sign_off_sign_requested(self, comment: str, password: str) -> None:
         if self._service is None or self._dossier is None:
             return
-        try:
-            review = self._service.sign_review(
-                self._dossier.session.id, comment, self._staff_id(), password
-            )
-        except ValidationFailed as failed:
-            errors: dict[str, str] = {}
-            for error in failed.errors:
-                errors.setdefault(error.field, error.message)
-            self.sign_off.show_errors(errors)
-            return
-        except (PermissionDenied, IllegalTransition, StoreUnavailable, VigilError) as error:
-            self.sign_off.show_errors({"form": str(error)})
+        service, session_id = self._service, self._dossier.session.id
+        review = CommandRunner(self.sign_off.show_errors).run(
+            lambda: service.sign_review(session_id, comment, self._staff_id(), password)
+        )
+        if review is None:
             return
         self.sign_off.clear()
         self._add_review(review)

@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.errors import PermissionDenied, ValidationFailed, VigilError
 from console.services.clinic_settings import ClinicSettings, check_changes
 from console.services.limit_changes import check_limit_changes
 from console.services.room_sound import RoomSound
 from console.settings import Settings
 from widgets.alarm_limits_editor import AlarmLimitsTable
-from widgets.login_screen import FieldForm, error_label
+from widgets.forms import CommandRunner, FieldErrors, FieldForm
 from widgets.theme import named
 
 Parse = Callable[[str], Any]  # text → value; raises ValueError(message) when it cannot
@@ -61,7 +60,7 @@ class SettingsPage(QWidget):
         self.form = FieldForm()
         self._parsers: dict[str, Parse] = {}
         self._lists: dict[str, QPlainTextEdit] = {}
-        self._list_errors: dict[str, QLabel] = {}
+        self._list_errors = FieldErrors()
         self.edited: Callable[[], None] = lambda: None  # set by the dialog: re-check live
         self._layout = QVBoxLayout(self)
         if intro:
@@ -85,12 +84,12 @@ class SettingsPage(QWidget):
         edit.setObjectName(f"setting-{name}")
         edit.setAccessibleName(title)
         edit.setMaximumHeight(90)
-        error = error_label()
+        error = self._list_errors.add(name)
         self._layout.insertWidget(self._layout.count() - 1, named(QLabel(title), "authLabel"))
         self._layout.insertWidget(self._layout.count() - 1, edit)
         self._layout.insertWidget(self._layout.count() - 1, error)
         edit.textChanged.connect(self.edited)
-        self._lists[name], self._list_errors[name] = edit, error
+        self._lists[name] = edit
         return edit
 
     def add_widget(self, widget: QWidget) -> None:
@@ -114,15 +113,12 @@ class SettingsPage(QWidget):
 
     def show_errors(self, messages: dict[str, str]) -> None:
         self.form.show_errors({k: v for k, v in messages.items() if k in self._parsers})
-        for name, label in self._list_errors.items():
-            label.setText(messages.get(name, ""))
-            label.setVisible(name in messages)
+        self._list_errors.show({k: v for k, v in messages.items() if k in self._lists})
 
     def message(self, name: str) -> str:
         """The message under ``name`` ("" when none)."""
         if name in self._list_errors:
-            label = self._list_errors[name]
-            return "" if label.isHidden() else label.text()
+            return self._list_errors.message(name)
         return self.form.message(name)
 
 
@@ -281,17 +277,17 @@ class SettingsDialog(QDialog):
             return False
         changed, _ = self.changes()
         limit_changes, _ = self.limits.changes()
-        try:
-            self._clinic.update_all(self._actor(), changed, limit_changes)
-        except ValidationFailed as failed:
-            self._show({e.field: e.message for e in failed.errors}, {})
-            self._show_first_page_with_a_message()
-            return False
-        except (PermissionDenied, VigilError) as error:
-            self.status.setText(str(error))
+        saving = CommandRunner(self._on_save_invalid, self.status.setText)
+        if not saving.attempt(
+            lambda: self._clinic.update_all(self._actor(), changed, limit_changes)
+        ):
             return False
         self.accept()
         return True
+
+    def _on_save_invalid(self, messages: dict[str, str]) -> None:
+        self._show(messages, {})
+        self._show_first_page_with_a_message()
 
     def _show_first_page_with_a_message(self) -> None:
         for index in range(self.tabs.count()):

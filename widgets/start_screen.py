@@ -29,22 +29,15 @@ from console.domain.people import (
 )
 from console.domain.room import MAX_CHAIRS
 from console.domain.sessions import SessionRecord
-from console.errors import PermissionDenied, StoreUnavailable, ValidationFailed
+from console.errors import ValidationFailed
 from console.services.people import PeopleService
 from console.services.room import Room
 from console.services.sessions import SessionService
-from widgets.theme import named, placeholder_edit, set_invalid
+from widgets.forms import CommandRunner, FieldErrors, field_messages
+from widgets.theme import named, placeholder_edit
 
 NEW_PATIENT = -1
 CHAIRS_LISTED = MAX_CHAIRS
-
-
-def _error_label() -> QLabel:
-    label = QLabel("")
-    label.setObjectName("fieldError")
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 class StartScreen(QWidget):
@@ -112,17 +105,15 @@ class StartScreen(QWidget):
         self.chair_pick = QComboBox()
         self.therapist_pick = QComboBox()
         self.medical_pick = QComboBox()
-        self.errors = {
-            name: _error_label()
-            for name in (
-                "display_name",
-                "chart_id",
-                "date_of_birth",
-                "weight_kg",
-                "chair",
-                "session",
-            )
-        }
+        # a message about the whole check-in, or about no field shown here, goes under "session"
+        self.field_errors = FieldErrors(("chair", "session"), loose="session")
+        for key, edit in self._fields.items():
+            self.field_errors.add(key, edit)
+        self.errors = self.field_errors.labels
+        self._runner = CommandRunner(
+            self._show_errors,
+            lambda text: self._show_errors({"session": f"Not checked in: {text}"}),
+        )
         form.addRow("Patient", self.patient_pick)
         for label, widget, key in (
             ("Name", self.name_edit, "display_name"),
@@ -246,18 +237,12 @@ class StartScreen(QWidget):
             self._on_open_list_activated(item)
 
     def _show_errors(self, messages: dict[str, str]) -> None:
-        for key in self.errors:
-            self._set_error(key, messages.get(key, ""))
+        self.field_errors.show(messages)
 
     def _set_error(self, key: str, text: str) -> None:
         """Show ``text`` beside the field ``key`` (marking the field), or clear it when empty."""
-        label = self.errors[key]
-        if label.text() == text:
-            return
-        label.setText(text)
-        label.setVisible(bool(text))
-        if key in self._fields:
-            set_invalid(self._fields[key], bool(text))
+        if self.errors[key].text() != text:
+            self.field_errors.set(key, text)
 
     def _recheck(self, key: str) -> None:
         """After an edit, a field showing a message is checked again: fixed, the message goes."""
@@ -277,11 +262,11 @@ class StartScreen(QWidget):
         try:
             dob = parse_date_of_birth(self.dob_edit.text())
         except ValidationFailed as failed:
-            unreadable.update((e.field, e.message) for e in failed.errors)
+            unreadable.update(field_messages(failed))
         try:
             weight = parse_weight(self.weight_edit.text())
         except ValidationFailed as failed:
-            unreadable.update((e.field, e.message) for e in failed.errors)
+            unreadable.update(field_messages(failed))
         draft = PatientDraft(
             display_name=self.name_edit.text(),
             chart_id=self.chart_edit.text(),
@@ -330,27 +315,28 @@ class StartScreen(QWidget):
         if messages:
             self._show_errors(messages)
             return None
-        try:
+
+        def check_in() -> int:
+            """The new session's id."""
+            chosen = patient_id
             if draft is not None:
                 # the service checks again against its own clock (and the chart id)
-                patient_id = self._people.register_patient(draft).id
-            bed = self._room.check_in(
-                int(patient_id),
+                chosen = self._people.register_patient(draft).id
+            return self._room.check_in(
+                int(chosen),
                 int(room),
                 self.chair_pick.currentData(),
                 int(therapist),
                 self.medical_pick.currentData(),
                 by_staff_id=actor,
-            )
-        except ValidationFailed as failed:
-            self._show_errors({e.field: e.message for e in failed.errors})
-            return None
-        except (PermissionDenied, StoreUnavailable) as error:
-            self._show_errors({"session": f"Not checked in: {error}"})
+            ).session_id
+
+        session_id = self._runner.run(check_in)
+        if session_id is None:
             return None
         self._show_errors({})
         for edit in self._fields.values():
             edit.clear()
         self.reload()
-        self.checkedIn.emit(bed.session_id)
-        return bed.session_id
+        self.checkedIn.emit(session_id)
+        return session_id

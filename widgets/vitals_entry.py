@@ -18,21 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.domain.vitals import MANUAL_FIELDS, PARAMETERS, Parameter, VitalPoint
-from console.errors import IllegalTransition, PermissionDenied, StoreUnavailable, ValidationFailed
 from console.services.vitals import NeedsConfirmation, VitalsService
-from widgets.theme import named, set_invalid
+from widgets.forms import FORM, CommandRunner, FieldErrors
+from widgets.theme import named
 
 SAVE_TEXT = "Save vitals  (Enter)"
 CONFIRM_TEXT = "Confirm and save  (Enter)"
 SAVED_NOTE_MS = 8000  # how long "Saved 14:32 by …" stays visible
-FORM = "form"  # the error key for messages about the whole entry
-
-
-def _error_label() -> QLabel:
-    label = named(QLabel(""), "fieldError")
-    label.setWordWrap(True)
-    label.hide()
-    return label
 
 
 class VitalsEntry(QFrame):
@@ -60,7 +52,7 @@ class VitalsEntry(QFrame):
         self._confirming = False
 
         self.fields: dict[Parameter, QLineEdit] = {}
-        self.errors: dict[str, QLabel] = {}
+        self.field_errors = FieldErrors()
         for parameter in MANUAL_FIELDS:
             edit = QLineEdit()
             edit.setObjectName(f"vital_{parameter.value}")
@@ -71,8 +63,11 @@ class VitalsEntry(QFrame):
             edit.textEdited.connect(lambda _t, p=parameter: self._on_field_edited(p))
             edit.returnPressed.connect(self._on_field_return)
             self.fields[parameter] = edit
-            self.errors[parameter.value] = _error_label()
-        self.errors[FORM] = _error_label()
+            self.field_errors.add(parameter.value, edit)
+        self.field_errors.add(FORM)
+        self.errors = self.field_errors.labels
+        self._runner = CommandRunner(self._on_invalid, self._on_refused)
+        self._runner.on(NeedsConfirmation, self._on_unusual)
 
         self.confirm_note = named(QLabel(""), "banner")
         self.confirm_note.setWordWrap(True)
@@ -159,26 +154,10 @@ class VitalsEntry(QFrame):
             self._show_errors({FORM: "Choose who is recording (Acting as, in the status bar)."})
             return None
         raw = {parameter: edit.text() for parameter, edit in self.fields.items()}
-        try:
-            points = self._vitals.record_manual(raw, author, confirmed=self._confirming)
-        except ValidationFailed as failed:
-            self._set_confirming([])
-            messages: dict[str, str] = {}
-            for error in failed.errors:
-                key = error.field if error.field in self.errors else FORM
-                messages[key] = (
-                    f"{messages[key]} {error.message}" if key in messages else error.message
-                )
-            self._show_errors(messages)
-            self._focus_first_bad(messages)
-            return None
-        except NeedsConfirmation as unusual:
-            self._show_errors({})
-            self._set_confirming(unusual.reasons)
-            return None
-        except (IllegalTransition, PermissionDenied, StoreUnavailable) as error:
-            self._set_confirming([])
-            self._show_errors({FORM: str(error)})
+        points = self._runner.run(
+            lambda: self._vitals.record_manual(raw, author, confirmed=self._confirming)
+        )
+        if points is None:
             return None
         self._after_save(points, author)
         return points
@@ -198,19 +177,24 @@ class VitalsEntry(QFrame):
         self.saved.emit(tuple(points))
 
     def _show_errors(self, messages: dict[str, str]) -> None:
-        for key, label in self.errors.items():
-            text = messages.get(key, "")
-            label.setText(text)
-            label.setVisible(bool(text))
-        for parameter, edit in self.fields.items():
-            set_invalid(edit, parameter.value in messages)
+        self.field_errors.show(messages)
 
-    def _focus_first_bad(self, messages: dict[str, str]) -> None:
-        for parameter, edit in self.fields.items():
-            if parameter.value in messages:
-                edit.setFocus(Qt.FocusReason.OtherFocusReason)
-                edit.selectAll()
-                return
+    def _on_invalid(self, messages: dict[str, str]) -> None:
+        self._set_confirming([])
+        self._show_errors(messages)
+        first = self.field_errors.first_invalid(messages, visible=False)
+        if isinstance(first, QLineEdit):
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
+            first.selectAll()
+
+    def _on_unusual(self, unusual: NeedsConfirmation) -> None:
+        """Not an error: the unusual values wait for a second Enter."""
+        self._show_errors({})
+        self._set_confirming(unusual.reasons)
+
+    def _on_refused(self, message: str) -> None:
+        self._set_confirming([])
+        self._show_errors({FORM: message})
 
     def _set_confirming(self, reasons: list[str]) -> None:
         self._confirming = bool(reasons)
@@ -232,11 +216,8 @@ class VitalsEntry(QFrame):
     def _on_field_edited(self, parameter: Parameter) -> None:
         if self._confirming:
             self._set_confirming([])
-        label = self.errors[parameter.value]
-        if label.text():
-            label.clear()
-            label.hide()
-            set_invalid(self.fields[parameter], False)
+        if self.errors[parameter.value].text():
+            self.field_errors.clear(parameter.value)
         self.saved_note.hide()
 
     def _on_saved_timer_timeout(self) -> None:

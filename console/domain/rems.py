@@ -132,10 +132,6 @@ def _yes_no(value: Any) -> str | None:
     return BLANK
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _minutes(value: Any) -> str | None:
     return str(value) if isinstance(value, int) else BLANK
 
@@ -206,12 +202,13 @@ def rems_form(
     """The form's fields filled from the record; what the record does not hold stays blank."""
     predose = dossier.predose or {}
     doses = esketamine_doses(dossier.doses)
-    signed = dossier.discharge.data if dossier.discharge is not None else {}
-    rems = _mapping(signed.get("rems"))
-    answers = _mapping(signed.get("answers"))
+    signed = dossier.discharge.signed if dossier.discharge is not None else None
     end = dossier.discharge.signed_at if dossier.discharge is not None else None
     bp_before, bp_40, bp_end = _blood_pressures(dossier, end, zone)
-    after = _yes_no(_mapping(answers.get("vitals_stable")).get("done"))
+    stable = signed.draft.answer("vitals_stable") if signed is not None else None
+    after = _yes_no(stable.done if stable is not None else None)
+    total = signed.rems_total_minutes if signed is not None else None
+    ready = signed.rems_ready_minutes if signed is not None else None
     before = BLANK
     if bp_before is not None:
         before = "No" if SessionFlag.GATE_OVERRIDE in dossier.flags else "Yes"
@@ -234,8 +231,8 @@ def rems_form(
         session_date=session_day(dossier, zone).isoformat(),
         dose=_dose_text(doses),
         lot=", ".join(dict.fromkeys(d.lot for d in doses if d.lot)) or BLANK,
-        total_minutes=_minutes(rems.get("total_minutes")),
-        ready_minutes=_minutes(rems.get("ready_minutes")),
+        total_minutes=_minutes(total),
+        ready_minutes=_minutes(ready),
         vitals_ok_before=before,
         vitals_ok_after=after,
         bp_before=bp_before,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from console.domain.discharge.model import SignedDischarge
 from console.domain.doses_record import DoseRecord
 from console.domain.events import AdverseEvent, Override, RatingEntry
 from console.domain.lifecycle import SessionState
@@ -114,6 +115,11 @@ class SignedDischargeRecord:
     printed_name: str
     meaning: str
     signed_at: datetime
+
+    @property
+    def signed(self) -> SignedDischarge:
+        """The signed data, typed (a record stored in an older shape reads too)."""
+        return SignedDischarge.from_json(self.data)
 
 
 @dataclass(frozen=True, slots=True)

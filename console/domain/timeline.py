@@ -265,7 +265,7 @@ def build_timeline(
     if dossier.discharge is not None:
         signed = dossier.discharge
         text = f"Discharge signed ({signed.meaning} {signed.printed_name})"
-        padss = signed.data.get("padss_total")
+        padss = signed.signed.padss_total
         if padss is not None:
             text += f"; PADSS {padss}"
         entries.append(

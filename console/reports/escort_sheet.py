@@ -7,18 +7,14 @@ from datetime import date, datetime
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
+from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import (
-    QFont,
     QPagedPaintDevice,
     QPageLayout,
-    QPageSize,
-    QPainter,
-    QPdfWriter,
-    QTextDocument,
 )
 
-RESOLUTION_DPI = 300
+from console.reports.pdf.page import draw_document, letter_writer, one_page_document
+
 FONT_POINTS = (15, 14, 13, 12)  # the largest that keeps the sheet on one page wins
 MARGIN_MM = 16
 
@@ -127,39 +123,23 @@ def paint_escort_sheet(device: QPagedPaintDevice, facts: EscortFacts) -> bool:
     device.setPageMargins(
         QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter
     )
-    page = QSizeF(device.width(), device.height())  # the printable area in device pixels
-    document = QTextDocument()
-    document.documentLayout().setPaintDevice(device)
-    document.setPageSize(page)
-    document.setDocumentMargin(0)
-    for points in FONT_POINTS:
-        font = QFont()
-        font.setPointSize(points)
-        document.setDefaultFont(font)
-        document.setHtml(
-            escort_sheet_html(
-                patient_display_name=facts.patient_display_name,
-                clinic_name=facts.clinic_name,
-                clinic_phone=facts.clinic_phone,
-                crisis_line=facts.crisis_line,
-                after_hours_phone=facts.after_hours_phone,
-                integration_at=facts.integration_at,
-                driver_name=facts.driver_name,
-                session_date=facts.session_date,
-                emergency=facts.emergency,
-                font_points=points,
-            )
-        )
-        if document.pageCount() <= 1:
-            break
-    painter = QPainter()
-    if not painter.begin(device):
-        return False
-    try:
-        document.drawContents(painter)
-    finally:
-        painter.end()
-    return True
+    document = one_page_document(
+        device,
+        FONT_POINTS,
+        lambda points: escort_sheet_html(
+            patient_display_name=facts.patient_display_name,
+            clinic_name=facts.clinic_name,
+            clinic_phone=facts.clinic_phone,
+            crisis_line=facts.crisis_line,
+            after_hours_phone=facts.after_hours_phone,
+            integration_at=facts.integration_at,
+            driver_name=facts.driver_name,
+            session_date=facts.session_date,
+            emergency=facts.emergency,
+            font_points=points,
+        ),
+    )
+    return draw_document(device, document)
 
 
 def write_escort_sheet_pdf(path: Path | str, facts: EscortFacts) -> Path:
@@ -167,20 +147,7 @@ def write_escort_sheet_pdf(path: Path | str, facts: EscortFacts) -> Path:
     QGuiApplication); an unwritable place is an OSError.
     """
     target = Path(path)
-    with target.open("wb"):  # an unwritable place fails here, as a plain OSError
-        pass
-    writer = QPdfWriter(str(target))
-    writer.setResolution(RESOLUTION_DPI)
-    writer.setTitle(facts.title)
-    writer.setCreator("Vigil")
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.Letter),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-            QPageLayout.Unit.Millimeter,
-        )
-    )
+    writer = letter_writer(target, facts.title, MARGIN_MM)
     if not paint_escort_sheet(writer, facts):
         raise OSError(f"Cannot write the escort sheet to {target}.")
     return target

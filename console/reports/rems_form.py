@@ -5,12 +5,9 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
-
 from console.domain.rems import RemsForm
+from console.reports.pdf.page import draw_document, letter_writer, one_page_document
 
-RESOLUTION_DPI = 300
 MARGIN_MM = 14
 FONT_POINTS = (10, 9, 8)  # the largest that keeps the form on one page wins
 BLANK_MARK = "_______________"  # an empty answer: written in by the clinician
@@ -111,36 +108,8 @@ form and complete every blank ({BLANK_MARK}) yourself: the record does not hold 
 def write_rems_form_pdf(path: Path | str, form: RemsForm) -> Path:
     """Write the form as a one-page US Letter PDF (needs a QGuiApplication); OSError if unwritable."""
     target = Path(path)
-    with target.open("wb"):  # an unwritable place fails here, as a plain OSError
-        pass
-    writer = QPdfWriter(str(target))
-    writer.setResolution(RESOLUTION_DPI)
-    writer.setTitle(f"REMS monitoring form: {form.chart_id}")
-    writer.setCreator("Vigil")
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.Letter),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-            QPageLayout.Unit.Millimeter,
-        )
-    )
-    document = QTextDocument()
-    document.documentLayout().setPaintDevice(writer)
-    document.setPageSize(QSizeF(writer.width(), writer.height()))
-    document.setDocumentMargin(0)
-    for points in FONT_POINTS:
-        font = QFont()
-        font.setPointSize(points)
-        document.setDefaultFont(font)
-        document.setHtml(rems_form_html(form, points))
-        if document.pageCount() <= 1:
-            break
-    painter = QPainter()
-    if not painter.begin(writer):
+    writer = letter_writer(target, f"REMS monitoring form: {form.chart_id}", MARGIN_MM)
+    document = one_page_document(writer, FONT_POINTS, lambda points: rems_form_html(form, points))
+    if not draw_document(writer, document):
         raise OSError(f"Cannot write the REMS form to {target}.")
-    try:
-        document.drawContents(painter)
-    finally:
-        painter.end()
     return target

@@ -177,7 +177,7 @@ class Bed(QObject):
         """Stop the ticks and save what is pending (the console is closing or the bed closed)."""
         self.clock.stop()
         self.alarms.stop()
-        self.vitals.flush()
+        self.vitals.stop()
 
     # ---- internals -------------------------------------------------------------------------
     def _session_limits(self) -> SessionLimitsRepository:

@@ -1,218 +1,73 @@
-"""The discharge service: checklist, modified PADSS, ride home, integration and sign-off."""
+"""The discharge service: loads and saves the draft, checks access, audits, signs and signals.
+
+The rules (what is done, what blocks, the PADSS) are the domain's ``evaluate``; the draft and
+the signed record are the domain's typed ``DischargeDraft`` and ``SignedDischarge``.
+"""
 
 from __future__ import annotations
 
-import copy
-import uuid
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from console.clock import Clock
-from console.domain.audit import AuditAction, discharge_digest
+from console.domain.audit import AuditAction
 from console.domain.discharge import (
-    MAX_OVERRIDE_REASON,
     MINIMUM_MONITORING,
+    NO_DOSE,
     Ambulation,
+    Answer,
+    Booking,
     ChecklistItem,
-    ItemId,
+    Choice,
+    ConfirmedVitals,
+    DischargeDraft,
     ItemSource,
+    Mark,
     NauseaControl,
-    PadssScore,
+    RideEntry,
     RideHome,
+    SignedDischarge,
     VitalsComparison,
-    baseline_set,
     check_integration,
     checklist,
     contradictions,
-    discharge_blockers,
-    full_set,
-    validate_override,
-    validate_padss,
+    evaluate,
     validate_rems_times,
     validate_ride_home,
+    vital_sets,
     vitals_item,
 )
-from console.domain.events import Override, OverrideKind, RatingEntry
+from console.domain.events import Override
 from console.domain.lifecycle import SessionState
 from console.domain.permissions import Permission
 from console.domain.sessions import SessionRecord
-from console.domain.vitals import Parameter
+from console.domain.vitals import VitalPoint
 from console.errors import FieldError, IllegalTransition, ValidationFailed
 from console.services.access import Access
 from console.services.alarms import AlarmService
+from console.services.discharge_signoff import (
+    MEANING_DISCHARGE,
+    MEANING_ITEM_OVERRIDE,
+    MEANING_OVERRIDE,
+    SignOff,
+)
+from console.services.discharge_state import DischargeState
 from console.services.sessions import SessionService
 from console.services.signatures import Signature, Signer
 from console.services.vitals import VitalsService
 from console.store.discharge_repository import DischargeRepository
 from console.store.workflow_repository import WorkflowRepository
 
-MEANING_DISCHARGE = "discharged by"
-MEANING_OVERRIDE = "discharge override by"
-MEANING_ITEM_OVERRIDE = "checklist override by"
-PAIN_SCALE = "pain"
-NO_DOSE = "No dose recorded yet: monitoring time counts from the dose (T0)."
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """Who answered or confirmed something, and when."""
-
-    by_id: int
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ItemState:
-    """One checklist line: done or open (with the open item in plain words), and who/when."""
-
-    id: str
-    text: str
-    required: bool
-    computed: bool  # worked out from the record rather than ticked
-    done: bool
-    problem: str  # "" when done
-    mark: Mark | None
-    contradiction: str = ""  # what in the record says otherwise now ("" when nothing does)
-    overridden: str = ""  # the signed reason it was ticked anyway ("" when not overridden)
-
-
-@dataclass(frozen=True, slots=True)
-class PadssState:
-    """The modified PADSS items as far as they are known; ``score`` once all are there."""
-
-    vitals: VitalsComparison | None  # proposed from the baseline and the latest full set
-    vitals_note: str  # why there is no proposal, or that it changed since it was confirmed
-    vitals_confirmed: Mark | None  # None again when the numbers change after confirming
-    ambulation: Ambulation | None
-    ambulation_mark: Mark | None
-    nausea: NauseaControl | None
-    nausea_mark: Mark | None
-    pain_rating: int | None
-    pain_at: datetime | None
-    score: PadssScore | None
-    missing: tuple[FieldError, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RideState:
-    """The ride home: the driver, and when staff confirmed it (None: not yet)."""
-
-    driver_name: str
-    phone: str
-    relationship: str
-    confirmed_at: datetime | None
-    mark: Mark | None  # who confirmed, and when they recorded it
-    errors: tuple[FieldError, ...]  # empty when confirmed and complete
-
-    @property
-    def confirmed(self) -> bool:
-        return self.confirmed_at is not None and not self.errors
-
-
-@dataclass(frozen=True, slots=True)
-class IntegrationState:
-    at: datetime | None
-    warning: str | None  # outside the advised 24–72 h, or in the past
-    mark: Mark | None
-
-
-@dataclass(frozen=True, slots=True)
-class RemsState:
-    """Esketamine REMS facts in whole minutes after T0 (None while unknown)."""
-
-    total_minutes: int | None  # T0 to now, or to discharge once signed
-    ready_at: datetime | None
-    ready_minutes: int | None
-    mark: Mark | None
-
-
-@dataclass(frozen=True, slots=True)
-class DischargeState:
-    """An immutable snapshot of the active session's discharge."""
-
-    session_id: int
-    patient_id: int
-    session_state: SessionState
-    now: datetime  # the moment computed for (the signing time once signed)
-    t0: datetime | None
-    esketamine: bool
-    items: tuple[ItemState, ...]
-    padss: PadssState
-    blockers: tuple[str, ...]
-    ride: RideState
-    integration: IntegrationState
-    rems: RemsState | None  # only for esketamine
-    signature: Signature | None
-    override: Override | None
-
-    @property
-    def signed(self) -> bool:
-        return self.signature is not None
-
-    @property
-    def fit_text(self) -> str:
-        """The PADSS verdict; never "fit" while anything blocks discharge."""
-        score = self.padss.score
-        if score is None:
-            return "PADSS not yet scored"
-        if not score.fit:
-            return f"PADSS {score.total} / 10 — not fit for discharge (9 needed)"
-        others = [b for b in self.blockers if not b.startswith("Modified PADSS")]
-        if others and not self.signed:
-            return (
-                f"PADSS {score.total} / 10 — the score reaches 9, but discharge is blocked "
-                f"({len(others)} item(s) open)"
-            )
-        return f"PADSS {score.total} / 10 — fit for discharge"
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat()
-
-
-def _when(text: Any) -> datetime | None:
-    return datetime.fromisoformat(text) if isinstance(text, str) and text else None
-
-
-def _mark(entry: Any) -> Mark | None:
-    if not isinstance(entry, dict) or entry.get("by") is None:
-        return None
-    at = _when(entry.get("at"))
-    return Mark(int(entry["by"]), at) if at is not None else None
-
-
-def _confirmed_comparison(entry: Any) -> VitalsComparison | None:
-    """The vitals item as confirmed, rebuilt from the numbers kept with the confirmation."""
-    if not isinstance(entry, dict):
-        return None
-    baseline, latest = entry.get("baseline"), entry.get("latest")
-    if not isinstance(baseline, dict) or not isinstance(latest, dict):
-        return None
-    try:
-        return vitals_item(
-            {Parameter(k): float(v) for k, v in baseline.items()},
-            {Parameter(k): float(v) for k, v in latest.items()},
-        )
-    except (ValueError, TypeError):
-        return None
-
-
-def _latest_pain(ratings: list[RatingEntry]) -> RatingEntry | None:
-    """The newest pain rating, an amendment standing in for the rating it corrects."""
-    effective: dict[str, RatingEntry] = {}
-    order: dict[str, datetime] = {}
-    for rating in ratings:
-        if rating.scale_id != PAIN_SCALE:
-            continue
-        key = rating.amends_uid if rating.amends_uid in effective else rating.uid
-        effective[key] = rating
-        order.setdefault(key, rating.at)
-    if not effective:
-        return None
-    return effective[max(order, key=lambda key: order[key])]
+__all__ = [
+    "MEANING_DISCHARGE",
+    "MEANING_ITEM_OVERRIDE",
+    "MEANING_OVERRIDE",
+    "DischargeService",
+    "DischargeState",
+    "Mark",
+]
 
 
 class DischargeService(QObject):
@@ -251,11 +106,13 @@ class DischargeService(QObject):
         self._vitals = vitals
         self._workflow = workflow
         self._discharges = discharges
-        self._signer = signer
+        self._signoff = SignOff(signer, workflow, discharges, access)
         self._minimum = min_monitoring
         self._record: SessionRecord | None = None
-        self._data: dict[str, Any] = {}
+        self._draft = DischargeDraft()
+        self._signed: SignedDischarge | None = None
         self._signed_at: datetime | None = None
+        self._signed_by: int | None = None
         if sessions.active is not None:
             self._load(sessions.active)
 
@@ -274,7 +131,7 @@ class DischargeService(QObject):
 
     def ride_confirmed(self) -> bool:
         """True once someone confirmed the ride home here (cheap: reads the draft, no vitals)."""
-        return bool(self._data.get("ride", {}).get("confirmed_at"))
+        return self._draft.ride.confirmed_at is not None
 
     def blockers(self) -> list[str]:
         """Every open required item in plain words; empty when the patient may go."""
@@ -289,18 +146,17 @@ class DischargeService(QObject):
     def set_esketamine(self, esketamine: bool) -> None:
         """Say whether the session's drug is esketamine (adds the REMS facts item)."""
         self._editable()
-        if self._data.get("esketamine") == bool(esketamine):
+        if self._draft.esketamine == bool(esketamine):
             return  # nothing to store: a draft is saved only when something is answered
-        self._data["esketamine"] = bool(esketamine)
-        self._save()
+        self._save(replace(self._draft, esketamine=bool(esketamine)))
 
     def contradiction(self, item_id: str) -> str:
         """What in the record says otherwise about this item now ("" when nothing does)."""
-        stored = self._data.get("padss", {})
+        draft = self._draft
         found = contradictions(
             self._active_alarms(),
-            stored.get("ambulation", {}).get("value"),
-            stored.get("nausea", {}).get("value"),
+            draft.ambulation.value if draft.ambulation is not None else None,
+            draft.nausea.value if draft.nausea is not None else None,
         )
         return found.get(item_id, "")
 
@@ -324,83 +180,43 @@ class DischargeService(QObject):
         if item_id not in ids:
             raise ValueError(f"{item_id!r} is not a checklist item a clinician answers")
         now = self._clock.now()
-        entry: dict[str, Any] = {"done": bool(done), "by": staff_id, "at": _iso(now)}
+        entry = Answer(bool(done), Mark(staff_id, now))
         against = self.contradiction(item_id) if done else ""
         if against:
-            reason = override_reason.strip()
-            errors: list[FieldError] = []
-            if not reason:
-                errors.append(
-                    FieldError(
-                        "item_reason",
-                        f"This contradicts the record ({against}): give the reason to tick it anyway.",
-                    )
-                )
-            elif len(reason) > MAX_OVERRIDE_REASON:
-                errors.append(
-                    FieldError(
-                        "item_reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters."
-                    )
-                )
-            if not secret:
-                errors.append(FieldError("item_pin", "Enter your password to sign the override."))
-            if errors:
-                raise ValidationFailed(errors)
-            try:
-                signature = self._signer.sign(staff_id, secret, MEANING_ITEM_OVERRIDE, now)
-            except ValidationFailed as failed:
-                raise ValidationFailed(
-                    [FieldError("item_pin", e.message) for e in failed.errors]
-                ) from None
-            override = Override(
-                str(uuid.uuid4()),
-                record.id,
-                OverrideKind.CHECKLIST,
-                reason,
-                staff_id,
-                now,
-                {"item": item_id, "against": against, "printed_name": signature.printed_name},
+            signed = self._signoff.item_override(
+                record, item_id, against, staff_id, override_reason, secret, now
             )
-            self._workflow.add_override(override)
-            self._access.audit.record(
-                AuditAction.OVERRIDE,
-                "override",
-                override.uid,
-                staff_id,
-                {"session_id": record.id, "kind": "checklist", "item": item_id, "reason": reason},
-                at=now,
-            )
-            entry["override"] = {"uid": override.uid, "reason": reason, "against": against}
-        self._data["answers"][item_id] = entry
-        self._save(staff_id, item_id)
+            entry = replace(entry, override=signed)
+        self._save(self._draft.with_answer(item_id, entry), staff_id, item_id)
 
     def confirm_vitals(self, staff_id: int) -> VitalsComparison:
         """Accept the proposed PADSS vitals item (the numbers shown); ValidationFailed if none."""
         record = self._editable(staff_id)
-        sets, note = self._vital_sets(record, self._clock.now())
+        sets, note = vital_sets(record, self._points(record), self._clock.now())
         if sets is None:
             raise ValidationFailed([FieldError("vitals", note)])
         comparison = vitals_item(*sets)
         baseline, latest = sets
-        self._data["padss"]["vitals"] = {
-            "summary": comparison.summary,
-            "score": comparison.score,
-            # the numbers confirmed: the item is judged on them, not on every newer second
-            "baseline": {p.value: v for p, v in baseline.items()},
-            "latest": {p.value: v for p, v in latest.items()},
-            "by": staff_id,
-            "at": _iso(self._clock.now()),
-        }
-        self._save(staff_id, "padss-vitals")
+        # the numbers confirmed: the item is judged on them, not on every newer second
+        confirmed = ConfirmedVitals(
+            comparison.summary,
+            comparison.score,
+            baseline,
+            latest,
+            Mark(staff_id, self._clock.now()),
+        )
+        self._save(replace(self._draft, vitals=confirmed), staff_id, "padss-vitals")
         return comparison
 
     def set_ambulation(self, value: Ambulation, staff_id: int) -> None:
         self._editable(staff_id)
-        self._set_padss("ambulation", int(Ambulation(value)), staff_id)
+        choice = Choice(int(Ambulation(value)), Mark(staff_id, self._clock.now()))
+        self._save(replace(self._draft, ambulation=choice), staff_id, "padss-ambulation")
 
     def set_nausea(self, value: NauseaControl, staff_id: int) -> None:
         self._editable(staff_id)
-        self._set_padss("nausea", int(NauseaControl(value)), staff_id)
+        choice = Choice(int(NauseaControl(value)), Mark(staff_id, self._clock.now()))
+        self._save(replace(self._draft, nausea=choice), staff_id, "padss-nausea")
 
     def confirm_ride(
         self,
@@ -419,15 +235,14 @@ class DischargeService(QObject):
         errors = validate_ride_home(ride, now)
         if errors:
             raise ValidationFailed(errors)
-        self._data["ride"] = {
-            "driver_name": ride.driver_name,
-            "phone": ride.phone,
-            "relationship": ride.relationship,
-            "confirmed_at": _iso(ride.confirmed_at or now),
-            "by": staff_id,
-            "at": _iso(now),
-        }
-        self._save(staff_id, "ride-home")
+        entry = RideEntry(
+            ride.driver_name,
+            ride.phone,
+            ride.relationship,
+            ride.confirmed_at or now,
+            Mark(staff_id, now),
+        )
+        self._save(replace(self._draft, ride=entry), staff_id, "ride-home")
         return ride
 
     def book_integration(self, at: datetime, staff_id: int) -> str | None:
@@ -435,8 +250,8 @@ class DischargeService(QObject):
         self._editable(staff_id)
         now = self._clock.now()
         warning = check_integration(at, now)
-        self._data["integration"] = {"when": _iso(at), "by": staff_id, "at": _iso(now)}
-        self._save(staff_id, "integration")
+        booking = Booking(at, Mark(staff_id, now))
+        self._save(replace(self._draft, integration=booking), staff_id, "integration")
         return warning
 
     def set_ready_at(self, at: datetime, staff_id: int) -> None:
@@ -448,8 +263,9 @@ class DischargeService(QObject):
         errors = [e for e in validate_rems_times(record.t0, now, at) if e.field == "ready_at"]
         if errors:
             raise ValidationFailed(errors)
-        self._data["ready"] = {"when": _iso(at), "by": staff_id, "at": _iso(now)}
-        self._save(staff_id, "ready-at")
+        self._save(
+            replace(self._draft, ready=Booking(at, Mark(staff_id, now))), staff_id, "ready-at"
+        )
 
     def discharge(self, signer_id: int | None, pin: str, *, override_reason: str = "") -> Signature:
         """Sign the discharge and close the session; ValidationFailed says what stops it.
@@ -470,67 +286,11 @@ class DischargeService(QObject):
             )
         if signer_id is None:
             raise ValidationFailed([FieldError("signer", "Choose who is signing.")])
-        state = self._compute(record)
-        blockers = list(state.blockers)
-        reason = override_reason.strip()
-        if blockers and not reason:
-            raise ValidationFailed([FieldError("blockers", text) for text in blockers])
-        if blockers:
-            errors = validate_override(override_reason)
-            if errors:
-                raise ValidationFailed(errors)
         now = self._clock.now()
-        override_signature = (
-            self._signer.sign(signer_id, pin, MEANING_OVERRIDE, now) if blockers else None
+        signed, signature = self._signoff.discharge(
+            record, self._compute(record), self._draft, signer_id, pin, override_reason, now
         )
-        signature = self._signer.sign(signer_id, pin, MEANING_DISCHARGE, now)
-        data = copy.deepcopy(self._data)
-        if override_signature is not None:
-            override = Override(
-                str(uuid.uuid4()),
-                record.id,
-                OverrideKind.DISCHARGE,
-                reason,
-                signer_id,
-                now,
-                {"open_items": blockers},
-            )
-            self._workflow.add_override(override)
-            self._access.audit.record(
-                AuditAction.OVERRIDE,
-                "override",
-                override.uid,
-                signer_id,
-                {"session_id": record.id, "kind": "discharge", "reason": reason},
-                at=now,
-            )
-            data["override_uid"] = override.uid
-        data["open_items"] = blockers
-        data["padss_total"] = state.padss.score.total if state.padss.score else None
-        if state.rems is not None:
-            data["rems"] = {
-                "total_minutes": state.rems.total_minutes,
-                "ready_minutes": state.rems.ready_minutes,
-            }
-        data["signature"] = {
-            "name": signature.printed_name,
-            "meaning": signature.meaning,
-            "at": _iso(now),
-        }
-        self._discharges.sign(record.id, data, signer_id, now)
-        self._access.audit.record(
-            AuditAction.SIGN,
-            "discharge",
-            record.id,
-            signer_id,
-            {
-                "meaning": signature.meaning,
-                "printed_name": signature.printed_name,
-                "digest": discharge_digest(data, signer_id, now),
-            },
-            at=now,
-        )
-        self._data, self._signed_at = data, now
+        self._signed, self._signed_at, self._signed_by = signed, now, signer_id
         self._sessions.transition(SessionState.DISCHARGED, signer_id)  # reloads via the signal
         self.discharged.emit(signature)
         return signature
@@ -538,37 +298,45 @@ class DischargeService(QObject):
     # ---- internals -------------------------------------------------------------------------
     def _load(self, record: SessionRecord | None) -> None:
         self._record = record
+        self._signed = None
         self._signed_at = None
+        self._signed_by = None
         if record is None:
-            self._data = {}
+            self._draft = DischargeDraft()
             return
         signed = self._discharges.record(record.id)
         if signed is not None:
-            self._data, self._signed_at = signed.data, signed.signed_at
+            self._signed = signed.discharge
+            self._draft = self._signed.draft
+            self._signed_at, self._signed_by = signed.signed_at, signed.signed_by_id
             return
-        stored = self._discharges.draft(record.id)
-        self._data = stored if stored is not None else self._fresh(record.id)
-        for key in ("answers", "padss", "ride"):
-            self._data.setdefault(key, {})
+        stored = self._discharges.load_draft(record.id)
+        self._draft = stored if stored is not None else self._fresh(record.id)
         self._follow_predose_ride(record.id)
 
     def _follow_predose_ride(self, session_id: int) -> None:
         """Until staff type or confirm a ride here, show the one arranged before the dose."""
-        ride = self._data["ride"]
-        if not ride.get("confirmed_at") and not ride.get("driver_name"):
-            ride.update(self._fresh(session_id)["ride"])
+        ride = self._draft.ride
+        if not ride.confirmed_at and not ride.driver_name:
+            self._draft = replace(self._draft, ride=self._predose_ride(session_id, ride))
 
-    def _fresh(self, session_id: int) -> dict[str, Any]:
-        """A new draft, the ride prefilled (unconfirmed) from the one arranged at check-in."""
+    def _predose_ride(self, session_id: int, ride: RideEntry | None = None) -> RideEntry:
+        """The ride arranged at check-in (unconfirmed), over ``ride``."""
         predose = self._workflow.predose(session_id)
-        ride = {"driver_name": "", "phone": "", "relationship": "", "confirmed_at": None}
-        if predose is not None:
-            ride.update(
-                driver_name=predose.ride_driver,
-                phone=predose.ride_phone,
-                relationship=predose.ride_relationship,
-            )
-        return {"version": 1, "esketamine": False, "answers": {}, "padss": {}, "ride": ride}
+        ride = ride if ride is not None else RideEntry()
+        if predose is None:
+            return replace(ride, driver_name="", phone="", relationship="", confirmed_at=None)
+        return replace(
+            ride,
+            driver_name=predose.ride_driver,
+            phone=predose.ride_phone,
+            relationship=predose.ride_relationship,
+            confirmed_at=None,
+        )
+
+    def _fresh(self, session_id: int) -> DischargeDraft:
+        """A new draft, the ride prefilled (unconfirmed) from the one arranged at check-in."""
+        return DischargeDraft(ride=self._predose_ride(session_id))
 
     def _editable(self, staff_id: int | None = None) -> SessionRecord:
         """The open session whose checklist may change (by ``staff_id``, when given)."""
@@ -586,9 +354,10 @@ class DischargeService(QObject):
             )
         return record
 
-    def _save(self, staff_id: int | None = None, item: str = "") -> None:
+    def _save(self, draft: DischargeDraft, staff_id: int | None = None, item: str = "") -> None:
         assert self._record is not None
-        self._discharges.save_draft(self._record.id, self._data)
+        self._discharges.store_draft(self._record.id, draft)
+        self._draft = draft
         if staff_id is not None:
             self._access.audit.record(
                 AuditAction.CREATE,
@@ -599,250 +368,52 @@ class DischargeService(QObject):
             )
         self.refresh()
 
-    def _set_padss(self, key: str, value: int, staff_id: int) -> None:
-        self._data["padss"][key] = {"value": value, "by": staff_id, "at": _iso(self._clock.now())}
-        self._save(staff_id, f"padss-{key}")
-
     def _checklist(self) -> tuple[ChecklistItem, ...]:
-        return checklist(
-            esketamine=bool(self._data.get("esketamine")), minimum_monitoring=self._minimum
-        )
+        return checklist(esketamine=self._draft.esketamine, minimum_monitoring=self._minimum)
 
-    def _comparison(
-        self, record: SessionRecord, now: datetime
-    ) -> tuple[VitalsComparison | None, str]:
-        sets, note = self._vital_sets(record, now)
-        return (vitals_item(*sets), "") if sets is not None else (None, note)
-
-    def _vital_sets(
-        self, record: SessionRecord, now: datetime
-    ) -> tuple[tuple[dict[Parameter, float], dict[Parameter, float]] | None, str]:
-        """The pre-dose baseline and the latest full set since the dose, or why there are none."""
-        if record.t0 is None:
-            return None, "No dose recorded yet: the vitals are compared with the pre-dose set."
+    def _points(self, record: SessionRecord) -> list[VitalPoint]:
         session = self._vitals.session
-        points = self._vitals.history() if session is not None and session.id == record.id else []
-        baseline = baseline_set(points, record.t0)
-        if baseline is None:
-            return None, "No full pre-dose set of vitals (HR, BP, SpO2, RR) to compare with."
-        latest = full_set([p for p in points if record.t0 <= p.at <= now])
-        if latest is None:
-            return None, "No full set of vitals (HR, BP, SpO2, RR) since the dose yet."
-        return (dict(baseline), dict(latest)), ""
-
-    def _padss(self, record: SessionRecord, now: datetime) -> PadssState:
-        stored = self._data["padss"]
-        comparison, note = self._comparison(record, now)
-        confirmed = _mark(stored.get("vitals"))
-        held = _confirmed_comparison(stored.get("vitals"))
-        if confirmed is not None and held is not None:
-            # judged on the confirmed numbers, not on every newer second of data; only newer
-            # numbers that score lower (the patient got worse) ask for a new confirmation
-            if comparison is not None and comparison.score < held.score:
-                confirmed = None
-                note = (
-                    f"Newer vitals score {comparison.score} (confirmed: {held.score}): "
-                    "review them and confirm them again."
-                )
-            else:
-                comparison = held
-        elif confirmed is not None and (
-            comparison is None or stored["vitals"].get("summary") != comparison.summary
-        ):  # a draft confirmed before the numbers were kept: the summary must still match
-            confirmed = None
-            note = note or "The vitals changed since they were confirmed: confirm them again."
-        ambulation = stored.get("ambulation", {}).get("value")
-        nausea = stored.get("nausea", {}).get("value")
-        pain = _latest_pain(self._workflow.ratings(record.id))
-        pain_rating = pain.value if pain is not None else None
-        accepted = comparison if confirmed is not None else None
-        missing = validate_padss(accepted, ambulation, nausea, pain_rating)
-        if comparison is not None and confirmed is None:
-            missing = [
-                FieldError("vitals", "Confirm the vitals item.") if e.field == "vitals" else e
-                for e in missing
-            ]
-        score = None
-        if not missing and accepted is not None:
-            score = PadssScore(accepted, int(ambulation), int(nausea), int(pain_rating or 0))
-        return PadssState(
-            vitals=comparison,
-            vitals_note=note,
-            vitals_confirmed=confirmed,
-            ambulation=Ambulation(ambulation) if ambulation is not None else None,
-            ambulation_mark=_mark(stored.get("ambulation")),
-            nausea=NauseaControl(nausea) if nausea is not None else None,
-            nausea_mark=_mark(stored.get("nausea")),
-            pain_rating=pain_rating,
-            pain_at=pain.at if pain is not None else None,
-            score=score,
-            missing=tuple(missing),
-        )
-
-    def _ride(self, now: datetime) -> RideState:
-        stored = self._data["ride"]
-        ride = RideHome(
-            str(stored.get("driver_name", "")),
-            str(stored.get("phone", "")),
-            str(stored.get("relationship", "")),
-            _when(stored.get("confirmed_at")),
-        )
-        return RideState(
-            ride.driver_name,
-            ride.phone,
-            ride.relationship,
-            ride.confirmed_at,
-            _mark(stored),
-            tuple(validate_ride_home(ride, now)),
-        )
+        return self._vitals.history() if session is not None and session.id == record.id else []
 
     def _compute(self, record: SessionRecord) -> DischargeState:
         now = self._signed_at or self._clock.now()
-        esketamine = bool(self._data.get("esketamine"))
-        padss = self._padss(record, now)
-        ride = self._ride(now)
-        stored_integration = self._data.get("integration")
-        integration_at = _when((stored_integration or {}).get("when"))
-        integration = IntegrationState(
-            integration_at,
-            check_integration(integration_at, now) if integration_at is not None else None,
-            _mark(stored_integration),
+        result = evaluate(
+            self._draft,
+            record,
+            self._points(record),
+            self._workflow.ratings(record.id),
+            now,
+            minimum_monitoring=self._minimum,
+            active_alarms=self._active_alarms() if self._signed is None else (),
+            signed_open_items=self._signed.open_items if self._signed is not None else None,
         )
-        stored_ready = self._data.get("ready")
-        ready_at = _when((stored_ready or {}).get("when"))
-        rems = None
-        if esketamine:
-            total = ready = None
-            if record.t0 is not None:
-                total = max(0, int((now - record.t0).total_seconds() // 60))
-                if ready_at is not None and record.t0 <= ready_at <= now:
-                    ready = int((ready_at - record.t0).total_seconds() // 60)
-            rems = RemsState(total, ready_at, ready, _mark(stored_ready))
-        items = self._items(record, now, padss, ride, integration, ready_at, stored_ready)
-        blockers = tuple(item.problem for item in items if item.required and item.problem)
-        if self._signed_at is not None:
-            blockers = tuple(self._data.get("open_items", ()))
         return DischargeState(
             session_id=record.id,
             patient_id=record.patient_id,
             session_state=record.state,
             now=now,
             t0=record.t0,
-            esketamine=esketamine,
-            items=items,
-            padss=padss,
-            blockers=blockers,
-            ride=ride,
-            integration=integration,
-            rems=rems,
+            esketamine=self._draft.esketamine,
+            items=result.items,
+            padss=result.padss,
+            blockers=result.blockers,
+            ride=result.ride,
+            integration=result.integration,
+            rems=result.rems,
             signature=self._signature(),
-            override=self._override(record) if self._signed_at is not None else None,
+            override=self._override(record) if self._signed is not None else None,
         )
-
-    def _items(
-        self,
-        record: SessionRecord,
-        now: datetime,
-        padss: PadssState,
-        ride: RideState,
-        integration: IntegrationState,
-        ready_at: datetime | None,
-        stored_ready: Any,
-    ) -> tuple[ItemState, ...]:
-        answers = self._data["answers"]
-        stored_padss = self._data.get("padss", {})
-        against = (
-            contradictions(
-                self._active_alarms(),
-                stored_padss.get("ambulation", {}).get("value"),
-                stored_padss.get("nausea", {}).get("value"),
-            )
-            if self._signed_at is None
-            else {}
-        )
-        items = self._checklist()
-        every = [item.id.value for item in items]
-        ride_home = (
-            None
-            if not (ride.driver_name or ride.phone or ride.relationship or ride.confirmed_at)
-            else RideHome(ride.driver_name, ride.phone, ride.relationship, ride.confirmed_at)
-        )
-        marks: dict[ItemId, Mark | None] = {
-            ItemId.PADSS: padss.vitals_confirmed if padss.score is not None else None,
-            ItemId.RIDE_HOME: ride.mark,
-            ItemId.INTEGRATION_BOOKED: integration.mark,
-            ItemId.REMS_FACTS: _mark(stored_ready),
-        }
-        result: list[ItemState] = []
-        for item in items:
-            if item.source is ItemSource.ANSWER:
-                entry = answers.get(item.id.value)
-                ticked = isinstance(entry, dict) and entry.get("done") is True
-                signed = entry.get("override") if isinstance(entry, dict) else None
-                overridden = str(signed.get("reason", "")) if isinstance(signed, dict) else ""
-                contradiction = against.get(item.id.value, "")
-                done = ticked and (not contradiction or bool(overridden))
-                problem = "" if done else item.open_text
-                if ticked and not done:
-                    problem = f"{item.open_text.rstrip('.')}: ticked, but {contradiction}."
-                result.append(
-                    ItemState(
-                        item.id,
-                        item.text,
-                        item.required,
-                        False,
-                        done,
-                        problem,
-                        _mark(entry),
-                        contradiction,
-                        overridden if ticked else "",
-                    )
-                )
-                continue
-            if item.id is ItemId.MONITORING_TIME and record.t0 is None:
-                problems = [NO_DOSE]
-            else:
-                problems = discharge_blockers(
-                    {},
-                    padss.score,
-                    ride_home,
-                    t0=record.t0 or now,
-                    now=now,
-                    integration_at=integration.at,
-                    ready_at=ready_at,
-                    esketamine=bool(self._data.get("esketamine")),
-                    minimum_monitoring=self._minimum,
-                    not_required=[other for other in every if other != item.id.value],
-                )
-            if item.id is ItemId.PADSS and padss.score is None and padss.missing:
-                problems = [
-                    "Modified PADSS not yet scored: " + " ".join(e.message for e in padss.missing)
-                ]
-            problem = problems[0] if problems else ""
-            result.append(
-                ItemState(
-                    item.id,
-                    item.text,
-                    item.required,
-                    True,
-                    not problem,
-                    problem,
-                    marks.get(item.id),
-                )
-            )
-        return tuple(result)
 
     def _signature(self) -> Signature | None:
-        stored = self._data.get("signature")
-        signed = self._discharges.record(self._record.id) if self._record else None
-        if not isinstance(stored, dict) or self._signed_at is None or signed is None:
+        signed = self._signed
+        if signed is None or self._signed_at is None or self._signed_by is None:
             return None
         return Signature(
-            signed.signed_by_id, str(stored["name"]), str(stored["meaning"]), signed.signed_at
+            self._signed_by, signed.signature_name, signed.signature_meaning, self._signed_at
         )
 
     def _override(self, record: SessionRecord) -> Override | None:
-        uid = self._data.get("override_uid")
+        uid = self._signed.override_uid if self._signed is not None else None
         if not uid:
             return None
         found = [o for o in self._workflow.overrides(record.id) if o.uid == uid]

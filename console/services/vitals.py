@@ -412,6 +412,12 @@ class VitalsService(QObject):
     def _on_forget_timeout(self) -> None:
         self._stored = None
 
+    def stop(self) -> None:
+        """Save what is pending and drop the history read (its expiry timer stops with it)."""
+        self.flush()
+        self._forget.stop()
+        self._stored = None
+
     def flush(self) -> None:
         """Save the pending batch now (the timer calls this within BATCH_MS of a reading)."""
         self._timer.stop()

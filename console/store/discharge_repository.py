@@ -8,6 +8,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
+from console.domain.discharge.model import DischargeDraft
+from console.domain.discharge.model import SignedDischarge as SignedData
 from console.errors import IllegalTransition
 from console.store.database import Store
 from console.store.models import DischargeRow
@@ -19,6 +21,11 @@ class SignedDischarge(NamedTuple):
     data: dict[str, Any]
     signed_by_id: int
     signed_at: datetime
+
+    @property
+    def discharge(self) -> SignedData:
+        """The signed data, typed (records in older shapes read too)."""
+        return SignedData.from_json(self.data)
 
 
 def _dumps(data: dict[str, Any]) -> str:
@@ -75,3 +82,13 @@ class DischargeRepository:
             if row is None or row.signed_by_id is None or row.signed_at is None:
                 return None
             return SignedDischarge(json.loads(row.data), row.signed_by_id, row.signed_at)
+
+    # ---- typed -----------------------------------------------------------------------------
+    def load_draft(self, session_id: int) -> DischargeDraft | None:
+        """The stored draft, typed (older shapes read too), or None when nothing is stored."""
+        data = self.draft(session_id)
+        return DischargeDraft.from_json(data) if data is not None else None
+
+    def store_draft(self, session_id: int, draft: DischargeDraft) -> None:
+        """Store the typed draft; IllegalTransition once the record is signed."""
+        self.save_draft(session_id, draft.to_json())

@@ -8,7 +8,6 @@ import time
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
-from console.domain.vitals import PARAMETERS, Parameter
 from devices.base import (
     DEVICE_TIME_REJECTED,
     DEVICE_YEARS,
@@ -20,6 +19,7 @@ from devices.base import (
     SerialDefaults,
     plausible_time,
 )
+from devices.vocabulary import PARAMETERS, Parameter
 
 __all__ = [
     "DEFAULT_TCP_PORT",

@@ -6,8 +6,8 @@ import logging
 import re
 from functools import lru_cache
 
-from console.domain.vitals import PARAMETERS, Parameter
 from devices.base import Decoded, DecoderStats, DriverInfo, OnceLog, Reading, SerialDefaults
+from devices.vocabulary import PARAMETERS, Parameter
 
 __all__ = ["DRIVER", "HEADER", "WAVEFORM_LEN", "IvyDecoder", "parse_field"]
 

@@ -6,7 +6,6 @@ import logging
 import re
 from datetime import datetime, timedelta, tzinfo
 
-from console.domain.vitals import PARAMETERS, Parameter
 from devices.base import (
     DEVICE_TIME_REJECTED,
     DEVICE_YEARS,
@@ -18,6 +17,7 @@ from devices.base import (
     Reading,
     SerialDefaults,
 )
+from devices.vocabulary import PARAMETERS, Parameter
 
 __all__ = [
     "ALARM_BITS",

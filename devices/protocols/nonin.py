@@ -6,7 +6,6 @@ import logging
 import re
 import struct
 
-from console.domain.vitals import Parameter
 from devices.base import (
     Decoded,
     DecoderStats,
@@ -17,6 +16,7 @@ from devices.base import (
     SerialDefaults,
     WaveformChunk,
 )
+from devices.vocabulary import Parameter
 
 __all__ = [
     "DRIVER",

@@ -113,7 +113,7 @@ def room(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Room]:
     service.refresh()
     yield Room(panel, service, sessions, workflow, discharges, clock, c.nurse.id, record.id, actor)
     panel.close()
-    vitals.flush()
+    vitals.stop()  # saves what is pending and stops the history read's expiry timer
     qapp.setStyleSheet("")
 
 

@@ -51,6 +51,7 @@ def desk(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Desk]:
     form.show()
     qtbot.waitExposed(form)
     yield Desk(rig, form, sqlite_store)
+    rig.vitals.stop()
     qapp.setStyleSheet("")
 
 

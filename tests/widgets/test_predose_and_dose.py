@@ -45,6 +45,7 @@ def screen(qtbot, sqlite_clinic, sqlite_store, clock, tmp_path) -> Iterator[Scre
         widget.show()
         qtbot.waitExposed(widget)
     yield Screen(rig, panel, form)
+    rig.vitals.stop()
     qapp.setStyleSheet("")
 
 

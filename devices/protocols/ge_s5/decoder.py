@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from console.domain.vitals import PARAMETERS, Parameter
 from devices.base import (
     DEVICE_TIME_REJECTED,
     DEVICE_YEARS,
@@ -35,6 +34,7 @@ from devices.protocols.ge_s5.wire import (
     unframe,
     wave_count,
 )
+from devices.vocabulary import PARAMETERS, Parameter
 
 __all__ = ["S5Decoder"]
 
