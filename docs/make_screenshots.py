@@ -96,7 +96,9 @@ def more_beds(store: Store, clock: SystemClock) -> None:
         )
 
 
-def dose_confirmation(app: QApplication, bed: Any, clock: SystemClock, nurse: int | None) -> Any:
+def dose_confirmation(
+    app: QApplication, bed: Any, clock: SystemClock, nurse: int | None, staff_name: Any
+) -> Any:
     """The slip guard holding a 360 mg IM booster for a typed reason (dose-confirm-*.png)."""
     from datetime import timedelta
 
@@ -108,7 +110,7 @@ def dose_confirmation(app: QApplication, bed: Any, clock: SystemClock, nurse: in
         bed.workflow.record_dose(
             DoseDraft(Drug.KETAMINE, Route.IM, 36, started, lot="K-2291"), nurse
         )
-    form = DoseForm(bed.workflow, clock, lambda: nurse)
+    form = DoseForm(bed.workflow, clock, lambda: nurse, staff_name=staff_name)
     form.resize(760, 640)
     form.show()
     form.route.setCurrentIndex(form.route.findData(Route.IM))
@@ -209,7 +211,9 @@ def main() -> None:
         shoot(app, window, "discharge", ("day", "night"))
         window.show_page(0)
         assert nurse is not None
-        dose_corrected(app, dose_confirmation(app, bed, clock, nurse), bed, nurse)
+        dose_corrected(
+            app, dose_confirmation(app, bed, clock, nurse, window._staff_name), bed, nurse
+        )
 
         window.show_start()
         shoot(app, window, "start", ("day",))

@@ -161,7 +161,7 @@ class SettingsDialog(QDialog):
         if isinstance(page, SettingsPage):
             self.pages[title] = page
             page.edited = self._recheck
-        self.tabs.addTab(page, title)
+        self.tabs.addTab(page, title.replace("&", "&&"))  # a title's "&" is not a shortcut
 
     def _build_pages(self, now: Settings) -> None:
         clinic = SettingsPage("Printed on the escort sheet the patient takes home.")
