@@ -177,7 +177,7 @@ def seed_demo_data(store: Store, clock: Clock, workflow: WorkflowRepository) -> 
     from console.store.repositories import PeopleRepository, SessionRepository
     from console.store.vitals_repository import VitalsRepository
 
-    seed_demo(
+    fresh = seed_demo(
         clock,
         PeopleRepository(store),
         SessionRepository(store),
@@ -185,7 +185,8 @@ def seed_demo_data(store: Store, clock: Clock, workflow: WorkflowRepository) -> 
         workflow,
         AccountRepository(store),
     )
-    seed_demo_esketamine(store, clock)
+    if fresh is not None:  # a demo kept from an earlier run has its esketamine session already
+        seed_demo_esketamine(store, clock)
 
 
 def clinic_contact(settings: Settings, *, demo: bool) -> ClinicContact | None:

@@ -97,6 +97,13 @@ def notes(home: Path, text: str) -> int:
     return int(count)
 
 
+def sessions(home: Path) -> int:
+    database = home / "data" / "vigil-demo.sqlite3"
+    with sqlite3.connect(database) as connection:
+        (count,) = connection.execute("select count(*) from session").fetchone()
+    return int(count)
+
+
 def write_note(console: Console, text: str) -> int:
     beds = console.ask(cmd="beds")["beds"]
     assert beds, "the demo has no open session"
@@ -129,11 +136,13 @@ def test_the_demo_survives_a_kill_and_a_restart_and_demo_reset_rebuilds_it(tmp_p
     first = Console(tmp_path, "--demo")
     try:
         write_note(first, "kept across restarts")
+        seeded = sessions(tmp_path)
     finally:
         first.kill()  # a crash never leaves the database locked
     again = Console(tmp_path, "--demo")
     try:
         assert notes(tmp_path, "kept across restarts") == 1
+        assert sessions(tmp_path) == seeded, "a restart seeds nothing more into a kept demo"
         refused = second_start(tmp_path, "--demo-reset")  # not even a reset under a running one
         assert refused.returncode == EXIT_RUNNING
         assert notes(tmp_path, "kept across restarts") == 1
