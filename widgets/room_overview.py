@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent, QMouseEvent, QResizeEvent, QShowEvent
@@ -105,15 +107,65 @@ def _set_prop(widget: QWidget, name: str, value: str) -> None:
         widget.style().polish(widget)
 
 
-class BedTile(QFrame):
+class TileFrame(QFrame):
+    """What every bed tile shares (the room's and the station's): the frame in the colour of
+    the most urgent alarm, its alarm line, and opening the bed by click or Enter.
+    """
+
+    # the tile was clicked or Enter was pressed on it (int: the bed's session id)
+    activated = Signal(int)
+
+    session_id: int
+    alarm: QLabel
+
+    def _show_alarms(self, active: Sequence[TileAlarm]) -> None:
+        """The frame and the alarm line follow ``active`` (most urgent first)."""
+        if not active:
+            _set_prop(self, "priority", "none")
+            _set_text(self.alarm, "")
+            _set_prop(self.alarm, "priority", "none")
+            return
+        top = active[0]
+        level = top.priority.value
+        _set_prop(self, "priority", level)
+        more = f"  (+{len(active) - 1} more)" if len(active) > 1 else ""
+        _set_text(self.alarm, f"{MARKERS[top.priority]} {top.message}{more}")
+        _set_prop(self.alarm, "priority", level)
+
+    # ---- events ---------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.activated.emit(self.session_id)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() is Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.activated.emit(self.session_id)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+
+class TileAlarm(Protocol):
+    """An alarm as a tile shows it (the bed's own or one the station read)."""
+
+    @property
+    def priority(self) -> Priority: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+class BedTile(TileFrame):
     """One bed at a glance: who, where in the session, the clock, the numerics, what is due.
 
     Samples only mark the tile dirty; ``refresh`` (the overview's 1 s timer) redraws what changed.
     Alarm changes show at once: the frame takes the colour of the bed's most urgent alarm.
     """
-
-    # the tile was clicked or Enter was pressed on it (int: the bed's session id)
-    activated = Signal(int)
 
     def __init__(self, bed: Bed, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -297,36 +349,6 @@ class BedTile(QFrame):
             text, ok = "No ride home arranged", False
         _set_text(self.ride, text)
         _set_prop(self.ride, "ok", "true" if ok else "false")
-
-    def _show_alarms(self, active: tuple[ActiveAlarm, ...]) -> None:
-        if not active:
-            _set_prop(self, "priority", "none")
-            _set_text(self.alarm, "")
-            _set_prop(self.alarm, "priority", "none")
-            return
-        top = active[0]
-        level = top.priority.value
-        _set_prop(self, "priority", level)
-        more = f"  (+{len(active) - 1} more)" if len(active) > 1 else ""
-        _set_text(self.alarm, f"{MARKERS[top.priority]} {top.message}{more}")
-        _set_prop(self.alarm, "priority", level)
-
-    # ---- events ---------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.activated.emit(self.session_id)
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() is Qt.MouseButton.LeftButton and self.rect().contains(
-            event.position().toPoint()
-        ):
-            self.activated.emit(self.session_id)
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
 
     # ---- slots ----------------------------------------------------------------------------
     def _on_vitals_points_added(self, _points: object) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.domain.alarms import Priority
 from console.domain.schedule import CheckState, ClockFace
 from console.domain.station import StationAlarm, StationBed
 from console.domain.vitals import Parameter, VitalPoint
-from widgets.alarm_banner import LIST_COLOURS, MARKERS
+from widgets.alarm_banner import LIST_COLOURS
 from widgets.alarm_strip import CALM_COLOUR, ElidedLabel
 from widgets.room_overview import (
     CAPTIONS,
@@ -20,6 +19,7 @@ from widgets.room_overview import (
     NUMERICS,
     OVERVIEW_QSS,
     STALE,
+    TileFrame,
     _set_prop,
     _set_text,
     hours_minutes,
@@ -45,14 +45,11 @@ def _number(value: float) -> str:
     return f"{value:.0f}"
 
 
-class StationTile(QFrame):
+class StationTile(TileFrame):
     """One bed of one room: who, the clock since the dose, the next check, numerics, alarms.
 
     Everything shown comes from ``show``; the tile reads nothing itself.
     """
-
-    # the tile was clicked or Enter was pressed on it (int: the bed's session id)
-    activated = Signal(int)
 
     def __init__(self, bed: StationBed, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -165,33 +162,3 @@ class StationTile(QFrame):
         bp = f"{_number(sys.value)}/{_number(dia.value) if dia is not None else NO_VALUE}"
         _set_text(self.numerics["bp"], bp)
         _set_text(self.ages["bp"], value_age(sys.at, now))
-
-    def _show_alarms(self, alarms: list[StationAlarm]) -> None:
-        if not alarms:
-            _set_prop(self, "priority", "none")
-            _set_text(self.alarm, "")
-            _set_prop(self.alarm, "priority", "none")
-            return
-        top = alarms[0]
-        level = top.priority.value
-        _set_prop(self, "priority", level)
-        more = f"  (+{len(alarms) - 1} more)" if len(alarms) > 1 else ""
-        _set_text(self.alarm, f"{MARKERS[top.priority]} {top.message}{more}")
-        _set_prop(self.alarm, "priority", level)
-
-    # ---- events ---------------------------------------------------------------------------
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.activated.emit(self.session_id)
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() is Qt.MouseButton.LeftButton and self.rect().contains(
-            event.position().toPoint()
-        ):
-            self.activated.emit(self.session_id)
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
