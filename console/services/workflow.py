@@ -359,21 +359,9 @@ class WorkflowService(QObject):
             raise IllegalTransition("A discharge override is signed on the discharge checklist.")
         if kind not in self.overridable():
             raise IllegalTransition("That rule is not blocking the dose: nothing to override.")
-        errors: list[FieldError] = []
-        if not reason.strip():
-            errors.append(FieldError("reason", "Give the reason for going ahead."))
-        elif len(reason) > MAX_OVERRIDE_REASON:
-            errors.append(
-                FieldError("reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters.")
-            )
-        else:
-            errors.extend(check_text("reason", reason))
-        if signer_id is None:
-            errors.append(FieldError("signer", "Choose who is signing."))
-        if not pin:
-            errors.append(FieldError("pin", "Enter the signer's PIN."))
-        if errors:
-            raise ValidationFailed(errors)
+        check_signed_reason(
+            reason, signer_id, pin, "Give the reason for going ahead.", "Enter the signer's PIN."
+        )
         assert signer_id is not None
         now = self._clock.now()
         signature = self._signer.sign(signer_id, pin, OVERRIDE_MEANING, now)
@@ -494,21 +482,13 @@ class WorkflowService(QObject):
         dose = found[0]
         if dose.correction is not None:
             raise IllegalTransition("That dose is already marked entered in error.")
-        errors: list[FieldError] = []
-        if not reason.strip():
-            errors.append(FieldError("reason", "Say why the dose was entered in error."))
-        elif len(reason) > MAX_OVERRIDE_REASON:
-            errors.append(
-                FieldError("reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters.")
-            )
-        else:
-            errors.extend(check_text("reason", reason))
-        if signer_id is None:
-            errors.append(FieldError("signer", "Choose who is signing."))
-        if not secret:
-            errors.append(FieldError("pin", "Enter the signer's password."))
-        if errors:
-            raise ValidationFailed(errors)
+        check_signed_reason(
+            reason,
+            signer_id,
+            secret,
+            "Say why the dose was entered in error.",
+            "Enter the signer's password.",
+        )
         assert signer_id is not None
         now = self._clock.now()
         signature = self._signer.sign(signer_id, secret, ENTERED_IN_ERROR_MEANING, now)
@@ -684,3 +664,26 @@ class WorkflowService(QObject):
         if [s.at for s in found] != [s.at for s in self._sets]:
             self._sets = found
             self.changed.emit()
+
+
+def check_signed_reason(
+    reason: str, signer_id: int | None, secret: str, no_reason: str, no_secret: str
+) -> None:
+    """A signed act's reason (given, not too long, no control characters), its signer and
+    their secret; every problem beside its field, or nothing.
+    """
+    errors: list[FieldError] = []
+    if not reason.strip():
+        errors.append(FieldError("reason", no_reason))
+    elif len(reason) > MAX_OVERRIDE_REASON:
+        errors.append(
+            FieldError("reason", f"Keep the reason under {MAX_OVERRIDE_REASON} characters.")
+        )
+    else:
+        errors.extend(check_text("reason", reason))
+    if signer_id is None:
+        errors.append(FieldError("signer", "Choose who is signing."))
+    if not secret:
+        errors.append(FieldError("pin", no_secret))
+    if errors:
+        raise ValidationFailed(errors)
