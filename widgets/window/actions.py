@@ -99,7 +99,7 @@ class WindowActions(SignInGate):
         self.action_quit.triggered.connect(self.request_quit)
         self.action_limits = QAction("Alarm limits for this patient…", self)
         self.action_limits.triggered.connect(self.open_patient_limits)
-        for action in (
+        session_items = (
             self.action_overview,
             self.action_start,
             self.action_check_in,
@@ -110,7 +110,8 @@ class WindowActions(SignInGate):
             self.action_connect,
             self.action_next,
             self.action_limits,
-        ):
+        )
+        for action in session_items:
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.action_quit)
@@ -130,14 +131,15 @@ class WindowActions(SignInGate):
         self.action_accounts.triggered.connect(self.open_accounts)
         self.action_settings = QAction("Settings…", self)
         self.action_settings.triggered.connect(self.open_settings)
-        for action in (
+        account_items = (
             self.action_lock,
             self.action_switch,
             self.action_sign_out,
             self.action_records,
             self.action_accounts,
             self.action_settings,
-        ):
+        )
+        for action in account_items:
             account.addAction(action)
         view = self.menuBar().addMenu("&View")
         self.action_night = QAction("Night theme", self)
@@ -156,23 +158,9 @@ class WindowActions(SignInGate):
         help_menu.addAction(self.action_help)
         # usable only while someone is signed in and the screen is not locked
         self._gated_actions = [
-            self.action_overview,
+            *session_items,
             *self.bed_actions,
-            self.action_start,
-            self.action_check_in,
-            self.action_note,
-            self.action_amend,
-            self.action_rating,
-            self.action_vitals,
-            self.action_connect,
-            self.action_next,
-            self.action_lock,
-            self.action_switch,
-            self.action_sign_out,
-            self.action_records,
-            self.action_accounts,
-            self.action_settings,
-            self.action_limits,
+            *account_items,
             *self.page_actions,
         ]
         # on the lock screen these go too: only unlocking and the alarm strip work there
